@@ -1,0 +1,198 @@
+// RunConfig's JSON round-trip, text setters and validation, all driven by the schema table.
+#include "engine/api/run_config.h"
+
+#include <cmath>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/api/schema.h"
+
+namespace wb::api {
+namespace {
+
+using nlohmann::json;
+
+std::string number_text(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+void set_path(json& root, const std::string& path, json value) {
+    json* node = &root;
+    std::size_t start = 0;
+    for (std::size_t dot = path.find('.'); dot != std::string::npos;
+         start = dot + 1, dot = path.find('.', start)) {
+        node = &(*node)[path.substr(start, dot - start)];
+    }
+    (*node)[path.substr(start)] = std::move(value);
+}
+
+void flatten(const json& j, const std::string& prefix, std::vector<std::pair<std::string, json>>* out) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+        if (it->is_object())
+            flatten(*it, key, out);
+        else
+            out->emplace_back(key, *it);
+    }
+}
+
+// Converts a JSON value to the field's type, or explains why it cannot.
+bool coerce(const FieldSpec& f, const json& v, json* out, std::string* why) {
+    switch (f.type) {
+        case FieldType::Bool:
+            if (v.is_boolean()) return *out = v, true;
+            *why = "expects true or false";
+            return false;
+        case FieldType::Int:
+            if (v.is_number_integer()) return *out = v, true;
+            if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() &&
+                std::fabs(v.get<double>()) < 9e15)
+                return *out = static_cast<int64_t>(v.get<double>()), true;
+            *why = "expects a whole number";
+            return false;
+        case FieldType::Float:
+            if (v.is_number()) return *out = v.get<double>(), true;
+            *why = "expects a number";
+            return false;
+        case FieldType::Choice:
+        case FieldType::Text:
+            if (v.is_string()) return *out = v, true;
+            *why = "expects a string";
+            return false;
+        case FieldType::Unset: break;
+    }
+    *why = "has no type";
+    return false;
+}
+
+std::string choices_text(const std::vector<std::string>& choices) {
+    std::string s;
+    for (const auto& c : choices) s += (s.empty() ? "" : ", ") + c;
+    return s;
+}
+
+bool data_fits_model(const std::string& model, const std::string& data) {
+    if (model == "gan_mlp") return data == "mixture2d";
+    if (model == "dcgan" || model == "vae") return data == "fashion_mnist";
+    if (model == "gpt") return data == "text";
+    return true;  // unknown model kinds are reported by the choice check
+}
+
+}  // namespace
+
+json RunConfig::to_json() const {
+    json j = json::object();
+    for (const auto& f : schema()) set_path(j, f.path, f.get(*this));
+    return j;
+}
+
+RunConfig RunConfig::from_json(const json& j, std::vector<ConfigError>* errors,
+                               const RunConfig& base) {
+    RunConfig c = base;
+    if (!j.is_object()) {
+        errors->push_back({"", "the config must be a JSON object, got " + std::string(j.type_name())});
+        return c;
+    }
+    std::vector<std::pair<std::string, json>> leaves;
+    flatten(j, "", &leaves);
+    for (const auto& [path, value] : leaves) {
+        const FieldSpec* f = find_field(path);
+        if (!f) {
+            errors->push_back({path, "unknown key (see `workbench-cli schema` for every key)"});
+            continue;
+        }
+        json typed;
+        std::string why;
+        if (!coerce(*f, value, &typed, &why)) {
+            errors->push_back({path, value.dump() + " is the wrong type: the field " + why});
+            continue;
+        }
+        f->set(c, typed);
+    }
+    return c;
+}
+
+RunConfig RunConfig::from_json(const json& j, std::vector<ConfigError>* errors) {
+    return from_json(j, errors, RunConfig{});
+}
+
+bool RunConfig::set(const std::string& path, const std::string& text,
+                    std::vector<ConfigError>* errors) {
+    const FieldSpec* f = find_field(path);
+    if (!f) {
+        errors->push_back({path, "unknown key (see `workbench-cli schema` for every key)"});
+        return false;
+    }
+    json value;
+    switch (f->type) {
+        case FieldType::Bool:
+            if (text == "true" || text == "on" || text == "1" || text == "yes") value = true;
+            else if (text == "false" || text == "off" || text == "0" || text == "no") value = false;
+            break;
+        case FieldType::Int:
+        case FieldType::Float: {
+            char* end = nullptr;
+            double d = std::strtod(text.c_str(), &end);
+            if (!text.empty() && end && *end == '\0' && std::isfinite(d)) {
+                if (f->type == FieldType::Float) value = d;
+                else if (std::floor(d) == d && std::fabs(d) < 9e15) value = static_cast<int64_t>(d);
+            }
+            break;
+        }
+        case FieldType::Choice:
+        case FieldType::Text: value = text; break;
+        case FieldType::Unset: break;
+    }
+    if (value.is_null()) {
+        errors->push_back({path, "'" + text + "' is not a valid " + to_string(f->type)});
+        return false;
+    }
+    f->set(*this, value);
+    return true;
+}
+
+std::vector<ConfigError> RunConfig::validate() const {
+    std::vector<ConfigError> errors;
+    for (const auto& f : schema()) {
+        json v = f.get(*this);
+        if (f.type == FieldType::Int || f.type == FieldType::Float) {
+            double d = v.get<double>();
+            if (!std::isfinite(d) || d < f.min || d > f.max)
+                errors.push_back({f.path, number_text(d) + " is out of range [" +
+                                              number_text(f.min) + ", " + number_text(f.max) + "]"});
+        } else if (f.type == FieldType::Choice) {
+            const auto s = v.get<std::string>();
+            bool ok = false;
+            for (const auto& c : f.choices) ok = ok || c == s;
+            if (!ok)
+                errors.push_back({f.path, "'" + s + "' is not one of: " + choices_text(f.choices)});
+        }
+    }
+    if (!data_fits_model(model.kind, data.name)) {
+        const char* wants = model.kind == "gan_mlp" ? "mixture2d"
+                            : model.kind == "gpt"   ? "text"
+                                                    : "fashion_mnist";
+        errors.push_back({"data.name", "'" + data.name + "' does not fit model.kind '" +
+                                           model.kind + "'; use data.name=" + wants});
+    }
+    if (model.kind == "gpt" && model.heads > 0 && model.width % model.heads != 0)
+        errors.push_back({"model.heads", "model.width " + std::to_string(model.width) +
+                                             " must be divisible by model.heads " +
+                                             std::to_string(model.heads)});
+    if (data.name == "mixture2d" && !data.path.empty())
+        errors.push_back({"data.path", "mixture2d is generated and reads no files; leave it empty"});
+    return errors;
+}
+
+bool RunConfig::operator==(const RunConfig& other) const { return to_json() == other.to_json(); }
+
+std::string format_errors(const std::vector<ConfigError>& errors) {
+    std::string s;
+    for (const auto& e : errors) s += (e.path.empty() ? "" : e.path + ": ") + e.message + "\n";
+    return s;
+}
+
+}  // namespace wb::api

@@ -1,0 +1,94 @@
+// RunConfig: the one plain description of a training run, shared by the UI, the CLI and the engine.
+// Field metadata (ranges, labels, teaching texts) lives in schema.h; JSON and validation go through it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace wb::api {
+
+struct ModelConfig {
+    std::string kind = "gan_mlp";  ///< gan_mlp | dcgan | vae | gpt
+    int64_t latent_dim = 8;        ///< noise / latent size (GAN, VAE)
+    int64_t width = 128;           ///< hidden units (MLP), base channels (conv), embedding (GPT)
+    int64_t layers = 3;            ///< hidden layers (MLP) or transformer blocks (GPT)
+    int64_t heads = 4;             ///< attention heads (GPT)
+    int64_t context = 64;          ///< context length in characters (GPT)
+    double dropout = 0.0;          ///< dropout probability (GPT)
+};
+
+struct DataConfig {
+    std::string name = "mixture2d";  ///< mixture2d | fashion_mnist | text
+    std::string path;                ///< empty: the built-in default for `name`
+    double val_fraction = 0.1;       ///< held-out share (text)
+    int64_t modes = 8;               ///< mixture2d: Gaussians on the ring
+    double radius = 2.0;             ///< mixture2d: ring radius
+    double std = 0.05;               ///< mixture2d: standard deviation of each Gaussian
+};
+
+struct TrainConfig {
+    int64_t steps = 2000;
+    int64_t batch_size = 256;
+    int64_t seed = 42;
+    int64_t threads = 0;  ///< 0: every core of the machine
+};
+
+struct OptimConfig {
+    std::string name = "adam";  ///< sgd | adam | adamw
+    double lr = 1e-3;
+    double beta1 = 0.5;
+    double beta2 = 0.999;
+    double momentum = 0.9;  ///< sgd only
+    double weight_decay = 0.0;
+};
+
+struct CheckpointConfig {
+    int64_t every_steps = 500;  ///< 0: only when the run stops or ends
+};
+
+struct EvalConfig {
+    int64_t every_steps = 250;
+    int64_t samples = 2500;  ///< generated samples (mixture2d) or validation batches x batch (LM)
+};
+
+struct SampleConfig {
+    int64_t every_steps = 250;
+};
+
+struct ConfigError {
+    std::string path;     ///< field key path, e.g. "train.steps"; empty for whole-config problems
+    std::string message;  ///< what is wrong and what is allowed
+};
+
+struct RunConfig {
+    ModelConfig model;
+    DataConfig data;
+    TrainConfig train;
+    OptimConfig optim;
+    std::string device = "auto";  ///< auto | cpu | cuda
+    CheckpointConfig checkpoint;
+    EvalConfig eval;
+    SampleConfig sample;
+
+    /// Nested JSON object with every field.
+    nlohmann::json to_json() const;
+    /// Reads a (possibly partial) nested JSON object over `base`; unknown keys and wrong types
+    /// are appended to `errors` and leave the field unchanged.
+    static RunConfig from_json(const nlohmann::json& j, std::vector<ConfigError>* errors,
+                               const RunConfig& base);
+    static RunConfig from_json(const nlohmann::json& j, std::vector<ConfigError>* errors);
+    /// Sets one field from text ("train.steps", "500"); returns false and appends an error.
+    bool set(const std::string& path, const std::string& value, std::vector<ConfigError>* errors);
+    /// Every problem at once: ranges, choices and combinations that cannot work.
+    std::vector<ConfigError> validate() const;
+
+    bool operator==(const RunConfig& other) const;
+};
+
+/// "train.steps: 0 is out of range [1, 10000000]" style, one per line.
+std::string format_errors(const std::vector<ConfigError>& errors);
+
+}  // namespace wb::api

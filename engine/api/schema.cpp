@@ -1,0 +1,241 @@
+// The field table: the only place a RunConfig field is named, bounded and explained.
+#include "engine/api/schema.h"
+
+#include <limits>
+
+namespace wb::api {
+namespace {
+
+using nlohmann::json;
+
+// Binds a FieldSpec to the member `expr` of RunConfig (e.g. train.steps): the key path is the
+// member path, so a field cannot be spelled two ways.
+#define WB_BIND(expr, T)                                              \
+    #expr, [](const RunConfig& c) { return json(c.expr); },           \
+        [](RunConfig& c, const json& v) { c.expr = v.get<T>(); }
+
+FieldSpec make(const char* path, std::function<json(const RunConfig&)> get,
+               std::function<void(RunConfig&, const json&)> set, FieldType type,
+               const char* section, const char* label, const char* help) {
+    FieldSpec f;
+    f.path = path;
+    f.get = std::move(get);
+    f.set = std::move(set);
+    f.type = type;
+    f.section = section;
+    f.label = label;
+    f.help = help;
+    return f;
+}
+
+FieldSpec ranged(FieldSpec f, double lo, double hi, bool log_scale = false) {
+    f.min = lo;
+    f.max = hi;
+    f.log_scale = log_scale;
+    return f;
+}
+
+FieldSpec choice(FieldSpec f, std::vector<std::string> choices) {
+    f.choices = std::move(choices);
+    return f;
+}
+
+constexpr double kMaxSteps = 10'000'000;
+
+std::vector<FieldSpec> build() {
+    using T = FieldType;
+    std::vector<FieldSpec> s;
+    s.push_back(choice(
+        make(WB_BIND(model.kind, std::string), T::Choice, "Model", "Model",
+             "Which generative model to train. gan_mlp: a small MLP GAN for 2-D points (seconds "
+             "per run, shows mode collapse). dcgan: a convolutional GAN for 32x32 images. vae: a "
+             "convolutional variational autoencoder (stable, blurrier samples). gpt: a "
+             "character-level Transformer language model."),
+        {"gan_mlp", "dcgan", "vae", "gpt"}));
+    s.push_back(ranged(make(WB_BIND(model.latent_dim, int64_t), T::Int, "Model", "Latent size",
+                            "Size of the noise vector (GAN) or latent code (VAE). Larger codes "
+                            "can describe more variation but take longer to organise."),
+                       1, 512));
+    s.push_back(ranged(make(WB_BIND(model.width, int64_t), T::Int, "Model", "Width",
+                            "Hidden units per MLP layer, base channels of the conv nets, or the "
+                            "GPT's embedding size. Compute grows roughly with its square."),
+                       4, 2048));
+    s.push_back(ranged(make(WB_BIND(model.layers, int64_t), T::Int, "Model", "Layers",
+                            "Hidden layers of the MLP GAN or Transformer blocks of the GPT. "
+                            "Deeper models fit more but each step costs proportionally more."),
+                       1, 48));
+    s.push_back(ranged(make(WB_BIND(model.heads, int64_t), T::Int, "Model", "Attention heads",
+                            "GPT only: attention heads per block; the width must divide evenly "
+                            "by it."),
+                       1, 64));
+    s.push_back(ranged(make(WB_BIND(model.context, int64_t), T::Int, "Model", "Context length",
+                            "GPT only: characters the model sees at once. Attention cost grows "
+                            "with its square."),
+                       8, 2048));
+    s.push_back(ranged(make(WB_BIND(model.dropout, double), T::Float, "Model", "Dropout",
+                            "GPT only: share of activations zeroed in training. Fights "
+                            "overfitting on small corpora; slows the fall of the training loss."),
+                       0.0, 0.9));
+
+    s.push_back(choice(make(WB_BIND(data.name, std::string), T::Choice, "Data", "Dataset",
+                            "mixture2d: 8 Gaussians on a ring, generated, no files; the classic "
+                            "mode-collapse test. fashion_mnist: 28x28 clothes images (IDX files, "
+                            "padded to 32x32). text: a plain-text corpus for the language model."),
+                       {"mixture2d", "fashion_mnist", "text"}));
+    s.push_back(make(WB_BIND(data.path, std::string), T::Text, "Data", "Data path",
+                     "Empty: the built-in default (Debian's dataset-fashion-mnist for images, "
+                     "the fortunes corpus for text). Otherwise a folder or file of IDX files "
+                     "(plain or .gz) or a text file or folder of text files."));
+    s.push_back(ranged(make(WB_BIND(data.val_fraction, double), T::Float, "Data",
+                            "Validation share",
+                            "Share of the text held out to measure loss/val. Too small gives a "
+                            "noisy estimate; too large leaves less to learn from."),
+                       0.01, 0.5));
+    s.push_back(ranged(make(WB_BIND(data.modes, int64_t), T::Int, "Data", "Mixture modes",
+                            "mixture2d: number of Gaussians on the ring. More modes make mode "
+                            "collapse easier to see."),
+                       2, 64));
+    s.push_back(ranged(make(WB_BIND(data.radius, double), T::Float, "Data", "Mixture radius",
+                            "mixture2d: radius of the ring the modes sit on."),
+                       0.1, 100.0));
+    s.push_back(ranged(make(WB_BIND(data.std, double), T::Float, "Data", "Mixture spread",
+                            "mixture2d: standard deviation of each mode. Sharper modes are "
+                            "harder to hit: a sample counts as high quality within 3 of these."),
+                       0.001, 10.0, true));
+
+    s.push_back(ranged(make(WB_BIND(train.steps, int64_t), T::Int, "Training", "Steps",
+                            "Optimizer steps to train (for GANs: generator steps). Time grows "
+                            "linearly with it."),
+                       1, kMaxSteps));
+    s.push_back(ranged(make(WB_BIND(train.batch_size, int64_t), T::Int, "Training", "Batch size",
+                            "Examples per step. Larger batches give smoother gradients and use "
+                            "the hardware better, but cost memory and fewer updates per epoch."),
+                       1, 65536));
+    s.push_back(ranged(make(WB_BIND(train.seed, int64_t), T::Int, "Training", "Seed",
+                            "Seeds weights, noise and data order. On CPU with one thread the "
+                            "same seed gives the same loss curve, step for step."),
+                       0, 2147483647.0));
+    s.push_back(ranged(make(WB_BIND(train.threads, int64_t), T::Int, "Training", "CPU threads",
+                            "LibTorch's intra-op threads. 0 uses every core. 1 makes CPU runs "
+                            "bit-for-bit reproducible at the price of speed."),
+                       0, 1024));
+    s.push_back(choice(make(WB_BIND(device, std::string), T::Choice, "Training", "Device",
+                            "auto: the GPU when LibTorch was built with CUDA and one is present, "
+                            "else the CPU. cuda fails with a clear message when no GPU is "
+                            "usable."),
+                       {"auto", "cpu", "cuda"}));
+
+    s.push_back(choice(make(WB_BIND(optim.name, std::string), T::Choice, "Optimizer",
+                            "Optimizer",
+                            "sgd: plain momentum SGD, cheap but sensitive to the learning rate. "
+                            "adam: adaptive per-weight steps, the usual choice for GANs and "
+                            "Transformers; keeps two extra tensors per weight. adamw: Adam with "
+                            "decoupled weight decay."),
+                       {"sgd", "adam", "adamw"}));
+    s.push_back(ranged(make(WB_BIND(optim.lr, double), T::Float, "Optimizer", "Learning rate",
+                            "Step size. Too high diverges or oscillates; too low wastes steps."),
+                       1e-7, 10.0, true));
+    s.push_back(ranged(make(WB_BIND(optim.beta1, double), T::Float, "Optimizer", "Beta 1",
+                            "Adam's momentum on the gradient. GANs often use 0.5 so that the "
+                            "players react faster to each other."),
+                       0.0, 0.9999));
+    s.push_back(ranged(make(WB_BIND(optim.beta2, double), T::Float, "Optimizer", "Beta 2",
+                            "Adam's averaging of squared gradients: higher is smoother but "
+                            "slower to adapt."),
+                       0.0, 0.99999));
+    s.push_back(ranged(make(WB_BIND(optim.momentum, double), T::Float, "Optimizer", "Momentum",
+                            "SGD only: how much of the previous step carries over."),
+                       0.0, 0.9999));
+    s.push_back(ranged(make(WB_BIND(optim.weight_decay, double), T::Float, "Optimizer",
+                            "Weight decay",
+                            "Pulls weights towards zero each step (decoupled for adamw). "
+                            "Regularises; too much underfits."),
+                       0.0, 1.0));
+
+    s.push_back(ranged(make(WB_BIND(checkpoint.every_steps, int64_t), T::Int, "Checkpoints",
+                            "Checkpoint every",
+                            "Steps between checkpoints (model, optimizer, RNG, data position). "
+                            "0 saves only when the run stops or ends. Each save costs a file "
+                            "write the size of the model and optimizer state."),
+                       0, kMaxSteps));
+    s.push_back(ranged(make(WB_BIND(eval.every_steps, int64_t), T::Int, "Evaluation",
+                            "Evaluate every",
+                            "Steps between quality measurements (modes covered, validation "
+                            "loss). 0 evaluates only at the end. Evaluation pauses training."),
+                       0, kMaxSteps));
+    s.push_back(ranged(make(WB_BIND(eval.samples, int64_t), T::Int, "Evaluation",
+                            "Evaluation samples",
+                            "Generated points (mixture2d) or held-out examples (VAE, LM) per "
+                            "evaluation: more is less noisy and slower."),
+                       64, 1'000'000));
+    s.push_back(ranged(make(WB_BIND(sample.every_steps, int64_t), T::Int, "Evaluation",
+                            "Samples every",
+                            "Steps between sample previews (image grid, point scatter or "
+                            "generated text). 0 only at the end."),
+                       0, kMaxSteps));
+    return s;
+}
+
+#undef WB_BIND
+
+}  // namespace
+
+const std::vector<FieldSpec>& schema() {
+    static const std::vector<FieldSpec> kSchema = build();
+    return kSchema;
+}
+
+const FieldSpec* find_field(const std::string& path) {
+    for (const auto& f : schema())
+        if (f.path == path) return &f;
+    return nullptr;
+}
+
+const std::vector<SectionSpec>& sections() {
+    static const std::vector<SectionSpec> kSections = {
+        {"Model", "What is trained: the architecture and its size. Bigger models learn more "
+                  "and cost more time and memory per step."},
+        {"Data", "What it learns from. Everything here works without a download: the mixture "
+                 "is generated, the image and text sets come from Debian packages."},
+        {"Training", "How long and how: steps, batch size, seed, threads and device."},
+        {"Optimizer", "How gradients become weight updates. The optimizer and learning rate "
+                      "decide how much each step buys."},
+        {"Checkpoints", "Saving state so a run can be resumed after a stop or a crash. Costs "
+                        "disk writes; buys the right to stop."},
+        {"Evaluation", "Measuring quality and taking samples while training. Costs time that "
+                       "is not spent training; buys the curves that tell you what worked."},
+    };
+    return kSections;
+}
+
+const char* to_string(FieldType t) {
+    switch (t) {
+        case FieldType::Bool: return "bool";
+        case FieldType::Int: return "int";
+        case FieldType::Float: return "float";
+        case FieldType::Choice: return "choice";
+        case FieldType::Text: return "text";
+        case FieldType::Unset: break;
+    }
+    return "unset";
+}
+
+nlohmann::json schema_json() {
+    json fields = json::array();
+    for (const auto& f : schema()) {
+        json j = {{"path", f.path},       {"type", to_string(f.type)}, {"section", f.section},
+                  {"label", f.label},     {"help", f.help},            {"default", f.default_value()}};
+        if (f.type == FieldType::Int || f.type == FieldType::Float) {
+            j["min"] = f.min;
+            j["max"] = f.max;
+            if (f.log_scale) j["log_scale"] = true;
+        }
+        if (f.type == FieldType::Choice) j["choices"] = f.choices;
+        fields.push_back(std::move(j));
+    }
+    json secs = json::array();
+    for (const auto& s : sections()) secs.push_back({{"name", s.name}, {"help", s.help}});
+    return {{"sections", secs}, {"fields", fields}};
+}
+
+}  // namespace wb::api

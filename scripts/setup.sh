@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the app and the tests need, and fetches
+# QCustomPlot's source from Debian's source package. Idempotent; quick when all is there.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config dpkg-dev
+  qt6-base-dev qt6-base-dev-tools libqt6svg6-dev libgl-dev
+  libtorch-dev libopenblas0-openmp
+  libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libpng-dev zlib1g-dev
+  xvfb xauth imagemagick
+  dataset-fashion-mnist fortunes fortunes-min
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+need_src=0
+[ -f "$here/third_party/qcustomplot/qcustomplot.cpp" ] || need_src=1
+
+if [ ${#missing[@]} -gt 0 ] || [ $need_src -eq 1 ]; then
+  # deb-src entries for `apt-get source qcustomplot`.
+  if ! grep -rqsE '^(Types: *deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      $sudo sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+        $sudo tee /etc/apt/sources.list.d/debian-src.sources >/dev/null
+    else
+      echo "deb-src http://deb.debian.org/debian bookworm main" |
+        $sudo tee /etc/apt/sources.list.d/debian-src.list >/dev/null
+    fi
+  fi
+  $sudo apt-get update -qq
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ $need_src -eq 1 ]; then
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && apt-get source -qq --download-only qcustomplot >/dev/null &&
+    dpkg-source -x --skip-patches ./*.dsc src >/dev/null)
+  mkdir -p "$here/third_party/qcustomplot"
+  cp "$tmp"/src/qcustomplot.h "$tmp"/src/qcustomplot.cpp "$here/third_party/qcustomplot/"
+  rm -rf "$tmp"
+  echo "setup: QCustomPlot source in third_party/qcustomplot (patched for Qt 6 moc at build time)"
+fi
+echo "setup: all dependencies present"

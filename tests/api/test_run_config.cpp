@@ -1,0 +1,140 @@
+// RunConfig, schema and presets: JSON round trip, text setters and validation messages.
+#include <QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/api/presets.h"
+#include "engine/api/run_event.h"
+#include "engine/api/schema.h"
+
+using namespace wb::api;
+
+class TestRunConfig final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void defaultsAreValid() { QVERIFY(RunConfig{}.validate().empty()); }
+
+    void jsonRoundTripKeepsEveryField() {
+        RunConfig c;
+        std::vector<ConfigError> errors;
+        QVERIFY(c.set("train.steps", "1234", &errors));
+        QVERIFY(c.set("optim.lr", "3e-4", &errors));
+        QVERIFY(c.set("model.kind", "gpt", &errors));
+        QVERIFY(c.set("data.name", "text", &errors));
+        QVERIFY(c.set("data.path", "/tmp/corpus.txt", &errors));
+        QVERIFY(errors.empty());
+        const auto j = c.to_json();
+        QCOMPARE(j["train"]["steps"].get<int64_t>(), int64_t{1234});
+        QCOMPARE(j["optim"]["lr"].get<double>(), 3e-4);
+        RunConfig back = RunConfig::from_json(nlohmann::json::parse(j.dump()), &errors);
+        QVERIFY(errors.empty());
+        QVERIFY(back == c);
+        QCOMPARE(back.data.path, std::string("/tmp/corpus.txt"));
+    }
+
+    void schemaCoversTheStableKeys() {
+        for (const char* key :
+             {"model.kind", "data.name", "data.path", "train.steps", "train.batch_size",
+              "train.seed", "train.threads", "optim.name", "optim.lr", "device",
+              "checkpoint.every_steps", "eval.every_steps", "sample.every_steps"}) {
+            const FieldSpec* f = find_field(key);
+            QVERIFY2(f, key);
+            QVERIFY2(!f->label.empty() && f->help.size() > 30, key);
+        }
+        QCOMPARE(find_field("model.kind")->choices,
+                 (std::vector<std::string>{"gan_mlp", "dcgan", "vae", "gpt"}));
+        QCOMPARE(find_field("device")->choices, (std::vector<std::string>{"auto", "cpu", "cuda"}));
+        // Every field's section is a declared section, so the UI can group it.
+        for (const auto& f : schema()) {
+            bool known = false;
+            for (const auto& s : sections()) known = known || s.name == f.section;
+            QVERIFY2(known, f.path.c_str());
+        }
+        const auto j = schema_json();
+        QCOMPARE(j["fields"].size(), schema().size());
+        QCOMPARE(j["fields"][0]["path"].get<std::string>(), std::string("model.kind"));
+    }
+
+    void validateReportsEveryProblemAtOnce() {
+        RunConfig c;
+        c.train.steps = 0;
+        c.train.batch_size = -5;
+        c.optim.lr = 50;
+        c.model.kind = "dcgan";  // with data.name mixture2d: a mismatch
+        c.device = "tpu";
+        const auto errors = c.validate();
+        auto has = [&](const std::string& path, const std::string& part) {
+            for (const auto& e : errors)
+                if (e.path == path && e.message.find(part) != std::string::npos) return true;
+            return false;
+        };
+        QCOMPARE(errors.size(), std::size_t{5});
+        QVERIFY(has("train.steps", "out of range [1, 1e+07]"));
+        QVERIFY(has("train.batch_size", "-5"));
+        QVERIFY(has("optim.lr", "50"));
+        QVERIFY(has("device", "'tpu' is not one of: auto, cpu, cuda"));
+        QVERIFY(has("data.name", "use data.name=fashion_mnist"));
+        const std::string text = format_errors(errors);
+        QVERIFY(text.find("train.steps: ") == 0);
+    }
+
+    void gptWidthMustDivideByHeads() {
+        RunConfig c = find_preset("gpt-char")->config;
+        c.model.width = 130;
+        c.model.heads = 4;
+        const auto errors = c.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("model.heads"));
+    }
+
+    void fromJsonRejectsUnknownKeysAndWrongTypes() {
+        std::vector<ConfigError> errors;
+        auto j = nlohmann::json::parse(
+            R"({"train": {"steps": "many", "batch": 3, "seed": 7}, "optim": {"lr": 0.5}})");
+        RunConfig c = RunConfig::from_json(j, &errors);
+        QCOMPARE(errors.size(), std::size_t{2});
+        // nlohmann::json keeps keys sorted: train.batch comes before train.steps.
+        QCOMPARE(errors[0].path, std::string("train.batch"));
+        QVERIFY(errors[0].message.find("unknown key") != std::string::npos);
+        QCOMPARE(errors[1].path, std::string("train.steps"));
+        QVERIFY(errors[1].message.find("whole number") != std::string::npos);
+        QCOMPARE(c.train.seed, int64_t{7});      // the good fields still apply
+        QCOMPARE(c.train.steps, RunConfig{}.train.steps);
+        QCOMPARE(c.optim.lr, 0.5);
+    }
+
+    void setParsesTextByType() {
+        RunConfig c;
+        std::vector<ConfigError> errors;
+        QVERIFY(!c.set("train.steps", "12.5", &errors));
+        QVERIFY(!c.set("train.steps", "abc", &errors));
+        QVERIFY(!c.set("no.such", "1", &errors));
+        QCOMPARE(errors.size(), std::size_t{3});
+        QVERIFY(c.set("train.steps", "1e3", &errors));
+        QCOMPARE(c.train.steps, int64_t{1000});
+    }
+
+    void presetsAreValidAndCoverEveryModel() {
+        QVERIFY(find_preset(kDefaultPreset));
+        for (const char* name : {"gan-mixture2d", "dcgan-fashion", "vae-fashion", "gpt-char"}) {
+            const Preset* p = find_preset(name);
+            QVERIFY2(p, name);
+            QVERIFY2(p->config.validate().empty(), name);
+            QVERIFY(!p->description.empty());
+        }
+        QCOMPARE(find_preset("gan-mixture2d")->config.data.path, std::string());
+        QVERIFY(find_preset("nope") == nullptr);
+    }
+
+    void statusNamesRoundTrip() {
+        for (auto s : {RunStatus::Queued, RunStatus::Running, RunStatus::Paused, RunStatus::Completed,
+                       RunStatus::Stopped, RunStatus::Failed, RunStatus::Interrupted})
+            QCOMPARE(status_from_string(to_string(s)), s);
+        QCOMPARE(status_from_string("bogus"), RunStatus::Unset);
+        QVERIFY(is_final(RunStatus::Interrupted) && !is_final(RunStatus::Paused));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunConfig)
+#include "test_run_config.moc"

@@ -1,0 +1,235 @@
+// Opening, configuring and querying a SQLite connection; every failure becomes a StorageError.
+#include "storage/connection.h"
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <system_error>
+
+#include <sqlite3.h>
+
+#include "storage/schema.h"
+#include "storage/storage_error.h"
+
+namespace wb::storage {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::array<char, 16> kSqliteMagic = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
+                                               'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+
+std::string fix_for(int code) {
+    switch (code & 0xff) {
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            return "The file is damaged or is not a GenAI Workbench database. It was left "
+                   "untouched: move it aside (keep it if you want to recover it) or pass --db "
+                   "<other file>.";
+        case SQLITE_FULL:
+            return "The disk is full: free some space and try again.";
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_CANTOPEN:
+            return "Check that the folder exists and that you may write to it, or pass --db "
+                   "<writable file>.";
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return "Another process kept the database locked for more than 5 s: close it and "
+                   "try again, or pass --db <other file>.";
+        case SQLITE_IOERR:
+            return "The disk reported an I/O error: check the drive and free space.";
+        default:
+            return {};
+    }
+}
+
+// Refusing a foreign file here, before sqlite3_open, guarantees SQLite never writes to it
+// (switching to WAL would otherwise be the first write attempted on an unknown file).
+void check_existing_file(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) return;
+    if (fs::is_directory(st))
+        throw StorageError(path + ": is a folder, not a database file. Pass --db <file>.");
+    const auto size = fs::file_size(path, ec);
+    if (ec || size == 0) return;  // SQLite turns an empty file into a new database
+    std::array<char, 16> head{};
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw StorageError(path + ": cannot be read. " + fix_for(SQLITE_CANTOPEN));
+    }
+    in.read(head.data(), head.size());
+    if (in.gcount() != static_cast<std::streamsize>(head.size()) || head != kSqliteMagic)
+        throw StorageError(path + ": is not a SQLite database. " + fix_for(SQLITE_NOTADB));
+}
+
+void create_parent_folders(const std::string& path) {
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (parent.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec)
+        throw StorageError(path + ": cannot create the folder " + parent.string() + " (" +
+                           ec.message() + "). Pass --db <file in a writable folder>.");
+}
+
+}  // namespace
+
+std::string describe_failure(const std::string& path, int code, const std::string& cause,
+                             const std::string& doing) {
+    std::string text = path + ": " + doing + " failed: " + cause + ".";
+    const std::string fix = fix_for(code);
+    if (!fix.empty()) text += " " + fix;
+    return text;
+}
+
+Query::Query(Query&& other) noexcept : m_db(other.m_db), m_stmt(other.m_stmt) {
+    other.m_stmt = nullptr;
+}
+
+Query::~Query() {
+    if (m_stmt == nullptr) return;
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+Query& Query::bind_int(int index, int64_t value) {
+    if (sqlite3_bind_int64(m_stmt, index, value) != SQLITE_OK) m_db->fail("binding a value");
+    return *this;
+}
+
+Query& Query::bind_real(int index, double value) {
+    if (sqlite3_bind_double(m_stmt, index, value) != SQLITE_OK) m_db->fail("binding a value");
+    return *this;
+}
+
+Query& Query::bind_text(int index, const std::string& value) {
+    if (sqlite3_bind_text64(m_stmt, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                            SQLITE_UTF8) != SQLITE_OK)
+        m_db->fail("binding a value");
+    return *this;
+}
+
+Query& Query::bind_blob(int index, const std::string& bytes) {
+    if (sqlite3_bind_blob64(m_stmt, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT) !=
+        SQLITE_OK)
+        m_db->fail("binding a value");
+    return *this;
+}
+
+bool Query::next() {
+    const int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) return true;
+    sqlite3_reset(m_stmt);
+    if (rc != SQLITE_DONE) m_db->fail(std::string("running \"") + sqlite3_sql(m_stmt) + "\"");
+    return false;
+}
+
+void Query::run() {
+    while (next()) {
+    }
+}
+
+int64_t Query::int_at(int column) const {
+    return sqlite3_column_int64(m_stmt, column);
+}
+
+double Query::real_at(int column) const {
+    if (sqlite3_column_type(m_stmt, column) == SQLITE_NULL)
+        return std::numeric_limits<double>::quiet_NaN();
+    return sqlite3_column_double(m_stmt, column);
+}
+
+std::string Query::text_at(int column) const {
+    // Blob access works for TEXT and BLOB columns alike and keeps embedded NUL bytes.
+    const void* data = sqlite3_column_blob(m_stmt, column);
+    const int size = sqlite3_column_bytes(m_stmt, column);
+    if (data == nullptr || size <= 0) return {};
+    return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+Connection::Connection(std::string path) : m_path(std::move(path)) {
+    if (m_path.empty()) throw StorageError("No database file given. Pass --db <file>.");
+    check_existing_file(m_path);
+    create_parent_folders(m_path);
+    // NOMUTEX: each connection is used by one thread at a time (RunStore locks its own mutex,
+    // the Recorder's lives on its thread), and SQLite's per-call locking costs ~15% of ingest.
+    const int rc =
+        sqlite3_open_v2(m_path.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string cause = m_db != nullptr ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+        throw StorageError(describe_failure(m_path, rc, cause, "opening the database"));
+    }
+    try {
+        sqlite3_extended_result_codes(m_db, 1);
+        sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
+        // The version check comes before any write so a newer app's file is never modified.
+        check_schema_version(*this);
+        exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        migrate(*this);
+    } catch (...) {
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+        throw;
+    }
+}
+
+Connection::~Connection() {
+    for (auto& [sql, stmt] : m_statements) sqlite3_finalize(stmt);
+    sqlite3_close_v2(m_db);
+}
+
+Query Connection::query(const std::string& sql) {
+    auto it = m_statements.find(sql);
+    if (it == m_statements.end()) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v3(m_db, sql.c_str(), static_cast<int>(sql.size()),
+                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+            fail("preparing \"" + sql + "\"");
+        it = m_statements.emplace(sql, stmt).first;
+    }
+    return Query(*this, it->second);
+}
+
+void Connection::exec(const char* sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &message);
+    if (rc == SQLITE_OK) return;
+    const std::string cause = message != nullptr ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    throw StorageError(describe_failure(m_path, rc, cause, std::string("running \"") + sql + "\""));
+}
+
+int64_t Connection::last_insert_id() const {
+    return sqlite3_last_insert_rowid(m_db);
+}
+
+int Connection::changes() const {
+    return sqlite3_changes(m_db);
+}
+
+void Connection::fail(const std::string& doing) const {
+    throw StorageError(
+        describe_failure(m_path, sqlite3_extended_errcode(m_db), sqlite3_errmsg(m_db), doing));
+}
+
+Transaction::Transaction(Connection& db) : m_db(db) {
+    m_db.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction() {
+    if (m_open) sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+    m_db.exec("COMMIT");
+    m_open = false;
+}
+
+}  // namespace wb::storage

@@ -1,0 +1,85 @@
+// RunStore: the synchronous side of the run history (run rows, reads for the CLI and the UI,
+// and the few control writes). It has its own connection; the Recorder writes events.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/db_path.h"
+#include "storage/run_rows.h"
+#include "storage/storage_error.h"
+
+namespace wb::storage {
+
+class Connection;
+
+/// Every method may throw StorageError. Safe to share between threads (calls are serialized),
+/// though a UI usually keeps one per thread.
+class RunStore {
+public:
+    /// Creates parent folders, opens, migrates and marks runs of dead processes interrupted.
+    explicit RunStore(const std::string& db_path);
+    ~RunStore();
+    RunStore(const RunStore&) = delete;
+    RunStore& operator=(const RunStore&) = delete;
+
+    const std::string& path() const;
+
+    /// Status "queued", owned by this process; returns the new id.
+    int64_t create_run(const std::string& name, const std::string& model,
+                       const std::string& config_json, const std::string& env_json,
+                       int64_t total_steps, const std::string& checkpoint_dir);
+    /// For a resume with changed settings.
+    void update_config(int64_t id, const std::string& config_json, int64_t total_steps);
+    /// Where the run's checkpoints live (known only once the id is, see api::run_files_dir).
+    void set_checkpoint_dir(int64_t id, const std::string& dir);
+    /// `status` is one of RunRow::status's names; `error` is kept as the message of a failed
+    /// run. Queued, running and paused claim the run for this process (see run_status.h).
+    void set_status(int64_t id, const std::string& status, const std::string& error = {});
+    void rename(int64_t id, const std::string& name);
+    void set_notes(int64_t id, const std::string& notes);
+    /// Removes the run and its metrics, samples, logs and checkpoint rows (not the files).
+    /// False when no run has that id. Meant for finished runs: a live run's Recorder would keep
+    /// adding rows for the id.
+    bool delete_run(int64_t id);
+
+    /// Newest first.
+    std::vector<RunRow> list_runs() const;
+    std::optional<RunRow> get_run(int64_t id) const;
+
+    /// Names of the metrics this run has points for, sorted.
+    std::vector<std::string> metric_names(int64_t id) const;
+    /// Ordered by step.
+    std::vector<MetricPoint> metrics(int64_t id, const std::string& name) const;
+    /// Points with step > after_step, ordered by step: lets a live plot fetch only what is new.
+    /// A resumed run rewrites steps after its checkpoint, so reload fully when a run resumes.
+    std::vector<MetricPoint> metrics_after(int64_t id, const std::string& name,
+                                           int64_t after_step) const;
+    /// The point with the highest step of every metric.
+    std::map<std::string, MetricPoint> last_metrics(int64_t id) const;
+    /// Ordered by step (then arrival); an empty kind means every kind.
+    std::vector<SampleRow> samples(int64_t id, const std::string& kind = {}) const;
+    std::optional<SampleRow> latest_sample(int64_t id, const std::string& kind = {}) const;
+    /// In arrival order, so a resumed run's log reads as it happened.
+    std::vector<LogRow> logs(int64_t id) const;
+    /// The checkpoint written last (after a resume from an older checkpoint this is the new
+    /// timeline's, even when an abandoned one had a higher step).
+    std::optional<CheckpointRow> latest_checkpoint(int64_t id) const;
+
+    /// Runs left queued, running or paused by a process of this host that no longer exists
+    /// become "interrupted". Returns how many; the constructor calls it.
+    int mark_interrupted_runs();
+
+private:
+    void require_changed(int64_t id) const;
+
+    std::unique_ptr<Connection> m_db;
+    mutable std::mutex m_mutex;
+};
+
+}  // namespace wb::storage

@@ -1,0 +1,111 @@
+// Migration list and the user_version bookkeeping around it.
+#include "storage/schema.h"
+
+#include <iterator>
+#include <string>
+
+#include "storage/connection.h"
+#include "storage/storage_error.h"
+
+namespace wb::storage {
+
+namespace {
+
+// Index i holds the step from user_version i to i + 1.
+// Columns are NOT NULL with defaults so readers never meet NULL except a NaN metric value.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'queued',
+    model TEXT NOT NULL DEFAULT '',
+    config_json TEXT NOT NULL DEFAULT '{}',
+    env_json TEXT NOT NULL DEFAULT '{}',
+    notes TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    failure TEXT NOT NULL DEFAULT '',
+    checkpoint_dir TEXT NOT NULL DEFAULT '',
+    steps_done INTEGER NOT NULL DEFAULT 0,
+    total_steps INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL DEFAULT 0,
+    started_at REAL NOT NULL DEFAULT 0,
+    ended_at REAL NOT NULL DEFAULT 0,
+    wall_s REAL NOT NULL DEFAULT 0,
+    owner_pid INTEGER NOT NULL DEFAULT 0,
+    owner_host TEXT NOT NULL DEFAULT '',
+    owner_boot TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE metric_names (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE metrics (
+    run_id INTEGER NOT NULL,
+    name_id INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    wall_s REAL NOT NULL,
+    value REAL,
+    PRIMARY KEY (run_id, name_id, step)
+) WITHOUT ROWID;
+CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    wall_s REAL NOT NULL,
+    kind TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX samples_by_run ON samples (run_id, step);
+CREATE TABLE logs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    wall_s REAL NOT NULL,
+    level TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX logs_by_run ON logs (run_id, id);
+CREATE TABLE checkpoints (
+    run_id INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (run_id, step)
+);
+)sql",
+};
+
+int user_version(Connection& db) {
+    auto q = db.query("PRAGMA user_version");
+    return q.next() ? static_cast<int>(q.int_at(0)) : 0;
+}
+
+}  // namespace
+
+int schema_version() {
+    return static_cast<int>(std::size(kMigrations));
+}
+
+void check_schema_version(Connection& db) {
+    const int found = user_version(db);
+    if (found > schema_version())
+        throw StorageError(
+            db.path() + ": was written by a newer GenAI Training Workbench (schema " +
+            std::to_string(found) + ", this build knows up to " + std::to_string(schema_version()) +
+            "). Upgrade the app to open it, or pass --db <other file>.");
+}
+
+void migrate(Connection& db) {
+    if (user_version(db) == schema_version()) return;
+    Transaction tx(db);
+    // Re-read under the write lock: another process may have migrated since the first look.
+    const int from = user_version(db);
+    if (from > schema_version()) check_schema_version(db);
+    for (int v = from; v < schema_version(); ++v) db.exec(kMigrations[v]);
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    db.exec(("PRAGMA user_version = " + std::to_string(schema_version())).c_str());
+    tx.commit();
+}
+
+}  // namespace wb::storage

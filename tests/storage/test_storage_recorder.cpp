@@ -1,0 +1,339 @@
+// Recorder: events recorded on one connection are visible through RunStore after flush(),
+// repeated steps overwrite, batching and shutdown keep every event, and ingest is fast.
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <limits>
+
+#include "storage/recorder.h"
+#include "storage/run_store.h"
+#include "tests/storage/sqlite_peek.h"
+
+using wb::api::RunEvent;
+using wb::api::RunStatus;
+using wb::storage::Recorder;
+using wb::storage::RecorderOptions;
+using wb::storage::RunStore;
+using wb::storage::test::RawDb;
+
+class TestStorageRecorder final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init();
+    void roundTrip();
+    void statusEventsDriveTheRunRow();
+    void repeatedStepsAreReplaced();
+    void lastMetricsGivesHighestStepOfEach();
+    void metricsAfterReturnsOnlyNewPoints();
+    void nanSurvives();
+    void destructorCommitsEverything();
+    void batchesAreCombined();
+    void fullQueueCommitsEarly();
+    void lockedDatabaseDropsBatchAndRecovers();
+    void ingestsMillionPoints();
+
+private:
+    std::string db_path() const { return m_dir->filePath("runs.sqlite").toStdString(); }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestStorageRecorder::init() {
+    m_dir = std::make_unique<QTemporaryDir>();
+}
+
+void TestStorageRecorder::roundTrip() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "gan_mlp", "{}", "{}", 100, "/ckpt");
+    const std::string png("\x89PNG\r\n\x1a\n\0\0binary", 18);
+    Recorder recorder(db_path());
+    recorder.record({RunEvent::metric(id, 1, 0.5, "loss/g", 2.0),
+                     RunEvent::metric(id, 1, 0.5, "loss/d", 1.0),
+                     RunEvent::metric(id, 2, 1.0, "loss/g", 1.5),
+                     RunEvent::sample(id, 2, 1.0, wb::api::kSamplePng, png),
+                     RunEvent::log(id, 2, 1.0, "warning", "lr is high")});
+    recorder.record({RunEvent::sample(id, 3, 1.5, wb::api::kSampleText, "once upon"),
+                     RunEvent::log(id, 3, 1.5, "info", "checkpoint saved"),
+                     RunEvent::checkpoint(id, 3, 1.5, "/ckpt/step3.pt")});
+    recorder.flush();
+
+    QCOMPARE(store.metric_names(id), (std::vector<std::string>{"loss/d", "loss/g"}));
+    const auto g = store.metrics(id, "loss/g");
+    QCOMPARE(g.size(), std::size_t(2));
+    QCOMPARE(g[0].step, int64_t(1));
+    QCOMPARE(g[0].value, 2.0);
+    QCOMPARE(g[1].step, int64_t(2));
+    QCOMPARE(g[1].wall_s, 1.0);
+    QCOMPARE(g[1].value, 1.5);
+    QVERIFY(store.metrics(id, "no/such").empty());
+
+    const auto all = store.samples(id);
+    QCOMPARE(all.size(), std::size_t(2));
+    QCOMPARE(all[0].data, png);
+    QCOMPARE(all[0].kind, std::string(wb::api::kSamplePng));
+    QCOMPARE(all[0].run_id, id);
+    QCOMPARE(store.samples(id, wb::api::kSampleText).size(), std::size_t(1));
+    QCOMPARE(store.latest_sample(id)->data, std::string("once upon"));
+    QCOMPARE(store.latest_sample(id, wb::api::kSamplePng)->step, int64_t(2));
+    QVERIFY(!store.latest_sample(id, wb::api::kSamplePoints).has_value());
+
+    const auto logs = store.logs(id);
+    QCOMPARE(logs.size(), std::size_t(2));
+    QCOMPARE(logs[0].level, std::string("warning"));
+    QCOMPARE(logs[0].text, std::string("lr is high"));
+    QCOMPARE(logs[1].step, int64_t(3));
+
+    QCOMPARE(store.latest_checkpoint(id)->path, std::string("/ckpt/step3.pt"));
+    QCOMPARE(store.latest_checkpoint(id)->step, int64_t(3));
+    QVERIFY(!store.latest_checkpoint(id + 1).has_value());
+
+    const auto row = store.get_run(id);
+    QCOMPARE(row->steps_done, int64_t(3));
+    QCOMPARE(row->wall_s, 1.5);
+    QCOMPARE(recorder.stats().events, uint64_t(8));
+    QVERIFY(recorder.last_error().empty());
+}
+
+void TestStorageRecorder::statusEventsDriveTheRunRow() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 100, "");
+    Recorder recorder(db_path());
+
+    recorder.record({RunEvent::status_change(id, 0, 0, RunStatus::Running)});
+    recorder.flush();
+    auto row = store.get_run(id);
+    QCOMPARE(row->status, std::string("running"));
+    QVERIFY(row->started_at > 0);
+    const double started = row->started_at;
+
+    recorder.record({RunEvent::status_change(id, 40, 4.0, RunStatus::Paused)});
+    recorder.flush();
+    QCOMPARE(store.get_run(id)->status, std::string("paused"));
+    QCOMPARE(store.get_run(id)->steps_done, int64_t(40));
+
+    recorder.record({RunEvent::status_change(id, 40, 4.0, RunStatus::Running),
+                     RunEvent::status_change(id, 100, 9.0, RunStatus::Completed, "done")});
+    recorder.flush();
+    row = store.get_run(id);
+    QCOMPARE(row->status, std::string("completed"));
+    QCOMPARE(row->started_at, started);
+    QVERIFY(row->ended_at >= started);
+    QCOMPARE(row->steps_done, int64_t(100));
+    QCOMPARE(row->wall_s, 9.0);
+    QVERIFY(row->error.empty());
+
+    const int64_t failing = store.create_run("f", "vae", "{}", "{}", 100, "");
+    recorder.record(
+        {RunEvent::status_change(failing, 12, 1.0, RunStatus::Failed,
+                                 "no such file: data/train.txt", wb::api::FailureKind::Data)});
+    recorder.flush();
+    row = store.get_run(failing);
+    QCOMPARE(row->status, std::string("failed"));
+    QCOMPARE(row->error, std::string("no such file: data/train.txt"));
+    QCOMPARE(row->failure, std::string("data"));
+    QVERIFY(row->ended_at > 0);
+}
+
+void TestStorageRecorder::repeatedStepsAreReplaced() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("resumed", "vae", "{}", "{}", 10, "");
+    Recorder recorder(db_path());
+    std::vector<RunEvent> first;
+    for (int step = 1; step <= 10; ++step)
+        first.push_back(RunEvent::metric(id, step, step, "loss", step));
+    recorder.record(std::move(first));
+    recorder.flush();
+    // Resumed from a checkpoint at step 5: steps 6..8 are trained again.
+    std::vector<RunEvent> again;
+    for (int step = 6; step <= 8; ++step)
+        again.push_back(RunEvent::metric(id, step, 100 + step, "loss", -step));
+    recorder.record(std::move(again));
+    recorder.flush();
+
+    const auto points = store.metrics(id, "loss");
+    QCOMPARE(points.size(), std::size_t(10));
+    for (const auto& p : points) {
+        const bool redone = p.step >= 6 && p.step <= 8;
+        QCOMPARE(p.value, redone ? -double(p.step) : double(p.step));
+        QCOMPARE(p.wall_s, redone ? 100.0 + p.step : double(p.step));
+    }
+    QCOMPARE(store.get_run(id)->steps_done, int64_t(10));
+}
+
+void TestStorageRecorder::lastMetricsGivesHighestStepOfEach() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 10, "");
+    const int64_t other = store.create_run("other", "vae", "{}", "{}", 10, "");
+    Recorder recorder(db_path());
+    // Out of order on purpose: "last" means the highest step, not the last written.
+    recorder.record({RunEvent::metric(id, 5, 0.5, "loss/g", 0.3),
+                     RunEvent::metric(id, 9, 0.9, "loss/g", 0.1),
+                     RunEvent::metric(id, 7, 0.7, "loss/g", 0.2),
+                     RunEvent::metric(id, 3, 0.3, "quality/fid", 40.0),
+                     RunEvent::metric(other, 50, 5.0, "loss/g", 9.0),
+                     RunEvent::metric(other, 50, 5.0, "lr", 1e-3)});
+    recorder.flush();
+
+    const auto last = store.last_metrics(id);
+    QCOMPARE(last.size(), std::size_t(2));
+    QCOMPARE(last.at("loss/g").step, int64_t(9));
+    QCOMPARE(last.at("loss/g").value, 0.1);
+    QCOMPARE(last.at("loss/g").wall_s, 0.9);
+    QCOMPARE(last.at("quality/fid").value, 40.0);
+    QVERIFY(last.find("lr") == last.end());
+    QCOMPARE(store.metric_names(id), (std::vector<std::string>{"loss/g", "quality/fid"}));
+    QVERIFY(store.last_metrics(other + 1).empty());
+}
+
+void TestStorageRecorder::metricsAfterReturnsOnlyNewPoints() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("live", "vae", "{}", "{}", 10, "");
+    Recorder recorder(db_path());
+    std::vector<RunEvent> events;
+    for (int step = 0; step < 10; ++step) {
+        events.push_back(RunEvent::metric(id, step, step, "loss", 10 - step));
+        events.push_back(RunEvent::metric(id, step, step, "lr", 0.1));
+    }
+    recorder.record(std::move(events));
+    recorder.flush();
+
+    const auto fresh = store.metrics_after(id, "loss", 6);
+    QCOMPARE(fresh.size(), std::size_t(3));
+    QCOMPARE(fresh.front().step, int64_t(7));
+    QCOMPARE(fresh.back().value, 1.0);
+    QVERIFY(store.metrics_after(id, "loss", 9).empty());
+    QCOMPARE(store.metrics_after(id, "loss", -1).size(), std::size_t(10));
+    QCOMPARE(store.metrics(id, "loss").size(), std::size_t(10));
+}
+
+void TestStorageRecorder::nanSurvives() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("diverged", "vae", "{}", "{}", 10, "");
+    Recorder recorder(db_path());
+    recorder.record(
+        {RunEvent::metric(id, 1, 0.1, "loss", std::numeric_limits<double>::quiet_NaN()),
+         RunEvent::metric(id, 2, 0.2, "loss", std::numeric_limits<double>::infinity())});
+    recorder.flush();
+    const auto points = store.metrics(id, "loss");
+    QCOMPARE(points.size(), std::size_t(2));
+    QVERIFY(std::isnan(points[0].value));
+    QVERIFY(std::isinf(points[1].value));
+}
+
+void TestStorageRecorder::destructorCommitsEverything() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 10, "");
+    QElapsedTimer timer;
+    timer.start();
+    {
+        // An interval far longer than the test: only the destructor can have written these.
+        Recorder recorder(db_path(), RecorderOptions{60000, 1000000});
+        for (int step = 1; step <= 500; ++step)
+            recorder.record({RunEvent::metric(id, step, step * 0.01, "loss", 1.0 / step)});
+        recorder.record({RunEvent::status_change(id, 500, 5.0, RunStatus::Completed)});
+    }
+    QVERIFY2(timer.elapsed() < 10000, "the destructor waited for the commit interval");
+    QCOMPARE(store.metrics(id, "loss").size(), std::size_t(500));
+    QCOMPARE(store.get_run(id)->status, std::string("completed"));
+    QCOMPARE(store.get_run(id)->steps_done, int64_t(500));
+}
+
+void TestStorageRecorder::batchesAreCombined() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 10, "");
+    Recorder recorder(db_path(), RecorderOptions{60000, 1000000});
+    for (int step = 1; step <= 100; ++step)
+        recorder.record({RunEvent::metric(id, step, step, "loss", step)});
+    recorder.flush();
+    const auto stats = recorder.stats();
+    QCOMPARE(stats.events, uint64_t(100));
+    // The first event after a quiet spell goes out at once; the rest wait for flush().
+    QVERIFY2(stats.commits <= 2, qPrintable(QString::number(stats.commits)));
+    QCOMPARE(store.metrics(id, "loss").size(), std::size_t(100));
+}
+
+void TestStorageRecorder::fullQueueCommitsEarly() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 10, "");
+    Recorder recorder(db_path(), RecorderOptions{60000, 100});
+    recorder.record({RunEvent::metric(id, 0, 0, "loss", 0)});
+    QTRY_COMPARE_WITH_TIMEOUT(recorder.stats().events, uint64_t(1), 5000);
+    std::vector<RunEvent> many;
+    for (int step = 1; step <= 250; ++step)
+        many.push_back(RunEvent::metric(id, step, step, "loss", step));
+    recorder.record(std::move(many));
+    // No flush(): max_batch_rows alone must trigger the commit long before the interval.
+    QTRY_COMPARE_WITH_TIMEOUT(recorder.stats().events, uint64_t(251), 5000);
+    QCOMPARE(store.metrics(id, "loss").size(), std::size_t(251));
+}
+
+void TestStorageRecorder::lockedDatabaseDropsBatchAndRecovers() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 10, "");
+    Recorder recorder(db_path());
+    {
+        RawDb blocker(db_path());
+        blocker.exec("BEGIN IMMEDIATE");
+        recorder.record({RunEvent::metric(id, 1, 0.1, "loss", 1.0)});
+        recorder.flush();  // waits out the 5 s busy timeout, then gives up on the batch
+        blocker.exec("ROLLBACK");
+    }
+    QCOMPARE(recorder.stats().dropped, uint64_t(1));
+    const QString error = QString::fromStdString(recorder.last_error());
+    QVERIFY2(error.contains(QString::fromStdString(db_path())), qPrintable(error));
+    QVERIFY2(error.contains("locked"), qPrintable(error));
+
+    recorder.record({RunEvent::metric(id, 2, 0.2, "loss", 2.0)});
+    recorder.flush();
+    const auto points = store.metrics(id, "loss");
+    QCOMPARE(points.size(), std::size_t(1));
+    QCOMPARE(points[0].step, int64_t(2));
+    QCOMPARE(recorder.stats().events, uint64_t(1));
+}
+
+void TestStorageRecorder::ingestsMillionPoints() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("fast", "gan_mlp", "{}", "{}", 250000, "");
+    const char* names[] = {"loss/g", "loss/d", "throughput/samples_per_s", "lr"};
+    constexpr int kSteps = 250000;
+    constexpr int kStepsPerDrain = 2500;  // what a 30 Hz drain of a fast run hands over
+
+    // Built up front so the timing covers only what the Recorder does with them.
+    std::vector<std::vector<RunEvent>> drains;
+    for (int first = 0; first < kSteps; first += kStepsPerDrain) {
+        std::vector<RunEvent> drain;
+        drain.reserve(kStepsPerDrain * 4);
+        for (int step = first; step < first + kStepsPerDrain; ++step)
+            for (const char* name : names)
+                drain.push_back(RunEvent::metric(id, step, step * 1e-3, name, step * 0.5));
+        drains.push_back(std::move(drain));
+    }
+
+    Recorder recorder(db_path());
+    QElapsedTimer timer;
+    timer.start();
+    for (auto& drain : drains) recorder.record(std::move(drain));
+    recorder.flush();
+    const double seconds = timer.nsecsElapsed() / 1e9;
+    qInfo("ingest: %d metric points in %.3f s = %.0f points/s, %llu commits", kSteps * 4, seconds,
+          kSteps * 4 / seconds, static_cast<unsigned long long>(recorder.stats().commits));
+
+    QCOMPARE(recorder.stats().events, uint64_t(kSteps) * 4);
+    QCOMPARE(recorder.stats().dropped, uint64_t(0));
+    // No transaction may exceed max_batch_rows (20000, two drains) even with the whole backlog
+    // queued at once.
+    QVERIFY(recorder.stats().commits >= uint64_t(kSteps) * 4 / 20000);
+    const auto lr = store.metrics(id, "lr");
+    QCOMPARE(lr.size(), std::size_t(kSteps));
+    QCOMPARE(lr.back().step, int64_t(kSteps - 1));
+    QCOMPARE(lr.back().value, (kSteps - 1) * 0.5);
+    QCOMPARE(store.get_run(id)->steps_done, int64_t(kSteps - 1));
+    RawDb raw(db_path());
+    QCOMPARE(raw.count("SELECT COUNT(*) FROM metrics"), 4LL * kSteps);
+}
+
+QTEST_GUILESS_MAIN(TestStorageRecorder)
+#include "test_storage_recorder.moc"

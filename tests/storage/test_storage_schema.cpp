@@ -1,0 +1,200 @@
+// Opening databases: the schema a fresh file gets, and the files the storage layer must refuse
+// without changing a byte (garbage, damaged headers, newer schemas, folders).
+#include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "storage/recorder.h"
+#include "storage/run_store.h"
+#include "tests/storage/sqlite_peek.h"
+
+using wb::storage::Recorder;
+using wb::storage::RunStore;
+using wb::storage::StorageError;
+using wb::storage::test::RawDb;
+
+namespace {
+
+QByteArray read_bytes(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return f.readAll();
+}
+
+void write_bytes(const QString& path, const QByteArray& bytes) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QCOMPARE(f.write(bytes), bytes.size());
+}
+
+// Both entry points open the file, so both must refuse it the same way.
+template <typename Open>
+QString refusal(Open open) {
+    try {
+        open();
+    } catch (const StorageError& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+}  // namespace
+
+class TestStorageSchema final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void freshFileGetsSchemaVersionOne();
+    void createsMissingParentFolders();
+    void reopenKeepsRunsAndVersion();
+    void emptyFileBecomesDatabase();
+    void garbageFileIsRefusedUntouched();
+    void damagedHeaderIsRefusedUntouched();
+    void newerSchemaIsRefusedUntouched();
+    void folderIsRefused();
+    void defaultPathFollowsXdg();
+};
+
+void TestStorageSchema::freshFileGetsSchemaVersionOne() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    { RunStore store(path); }
+    RawDb raw(path);
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("1"));
+    QCOMPARE(raw.scalar("PRAGMA journal_mode"), std::string("wal"));
+    for (const char* table : {"runs", "metric_names", "metrics", "samples", "logs", "checkpoints"})
+        QVERIFY2(raw.count(std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND "
+                                       "name='") +
+                           table + "'") == 1,
+                 table);
+    const std::string metrics_sql =
+        raw.scalar("SELECT sql FROM sqlite_master WHERE name = 'metrics'");
+    QVERIFY(metrics_sql.find("WITHOUT ROWID") != std::string::npos);
+    QVERIFY(metrics_sql.find("PRIMARY KEY (run_id, name_id, step)") != std::string::npos);
+    for (const char* column : {"owner_pid", "owner_host", "failure", "checkpoint_dir", "wall_s"})
+        QVERIFY2(raw.count(std::string("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE "
+                                       "name='") +
+                           column + "'") == 1,
+                 column);
+    QCOMPARE(raw.count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'samples_by_run'"), 1LL);
+}
+
+void TestStorageSchema::createsMissingParentFolders() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("a/b/c/runs.sqlite");
+    RunStore store(path.toStdString());
+    QCOMPARE(store.path(), path.toStdString());
+    QVERIFY(QFile::exists(path));
+}
+
+void TestStorageSchema::reopenKeepsRunsAndVersion() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    int64_t id = 0;
+    {
+        RunStore store(path);
+        id = store.create_run("first", "gan_mlp", "{}", "{}", 10, "");
+        store.set_status(id, "completed");
+    }
+    RunStore again(path);
+    QCOMPARE(again.list_runs().size(), std::size_t(1));
+    QCOMPARE(again.get_run(id)->name, std::string("first"));
+    RawDb raw(path);
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("1"));
+}
+
+void TestStorageSchema::emptyFileBecomesDatabase() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("empty.sqlite");
+    write_bytes(path, {});
+    RunStore store(path.toStdString());
+    QVERIFY(store.create_run("r", "vae", "{}", "{}", 1, "") > 0);
+}
+
+void TestStorageSchema::garbageFileIsRefusedUntouched() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("notes.sqlite");
+    QByteArray garbage;
+    for (int i = 0; i < 8192; ++i) garbage.append(static_cast<char>((i * 131 + 7) % 256));
+    write_bytes(path, garbage);
+
+    const QString message = refusal([&] { RunStore store(path.toStdString()); });
+    QVERIFY2(message.contains(path), qPrintable(message));
+    QVERIFY2(message.contains("not a SQLite database"), qPrintable(message));
+    QVERIFY2(message.contains("move it aside"), qPrintable(message));
+    QVERIFY2(message.contains("--db"), qPrintable(message));
+    QVERIFY(!refusal([&] { Recorder recorder(path.toStdString()); }).isEmpty());
+
+    QCOMPARE(read_bytes(path), garbage);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"notes.sqlite"});
+}
+
+void TestStorageSchema::damagedHeaderIsRefusedUntouched() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("damaged.sqlite");
+    // The right magic, then nonsense where the page size and format bytes belong.
+    QByteArray bytes("SQLite format 3", 16);
+    bytes.append(QByteArray(4080, '\xee'));
+    write_bytes(path, bytes);
+
+    const QString message = refusal([&] { RunStore store(path.toStdString()); });
+    QVERIFY2(message.contains(path), qPrintable(message));
+    QVERIFY2(message.contains("move it aside"), qPrintable(message));
+    QCOMPARE(read_bytes(path), bytes);
+}
+
+void TestStorageSchema::newerSchemaIsRefusedUntouched() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("future.sqlite");
+    {
+        RunStore store(path.toStdString());
+        store.create_run("from the future", "gpt", "{}", "{}", 5, "");
+    }
+    {
+        RawDb raw(path.toStdString());
+        raw.exec("PRAGMA user_version = 7");
+    }
+    const QByteArray before = read_bytes(path);
+
+    const QString message = refusal([&] { RunStore store(path.toStdString()); });
+    QVERIFY2(message.contains(path), qPrintable(message));
+    QVERIFY2(message.contains("newer"), qPrintable(message));
+    QVERIFY2(message.contains("Upgrade"), qPrintable(message));
+    QVERIFY(refusal([&] { Recorder recorder(path.toStdString()); }).contains("newer"));
+
+    QCOMPARE(read_bytes(path), before);
+    RawDb raw(path.toStdString());
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("7"));
+}
+
+void TestStorageSchema::folderIsRefused() {
+    QTemporaryDir dir;
+    const QString message = refusal([&] { RunStore store(dir.path().toStdString()); });
+    QVERIFY2(message.contains("folder"), qPrintable(message));
+    QVERIFY2(message.contains("--db"), qPrintable(message));
+}
+
+void TestStorageSchema::defaultPathFollowsXdg() {
+    const QByteArray old_xdg = qgetenv("XDG_DATA_HOME");
+    const QByteArray old_home = qgetenv("HOME");
+
+    qputenv("XDG_DATA_HOME", "/srv/data");
+    QCOMPARE(wb::storage::default_db_path(), std::string("/srv/data/genai-workbench/runs.sqlite"));
+    qputenv("HOME", "/home/ada");
+    qunsetenv("XDG_DATA_HOME");
+    QCOMPARE(wb::storage::default_db_path(),
+             std::string("/home/ada/.local/share/genai-workbench/runs.sqlite"));
+    // The XDG spec says relative values are invalid and must be ignored.
+    qputenv("XDG_DATA_HOME", "relative/dir");
+    QCOMPARE(wb::storage::default_db_path(),
+             std::string("/home/ada/.local/share/genai-workbench/runs.sqlite"));
+
+    qputenv("XDG_DATA_HOME", old_xdg);
+    if (old_xdg.isNull()) qunsetenv("XDG_DATA_HOME");
+    qputenv("HOME", old_home);
+}
+
+QTEST_GUILESS_MAIN(TestStorageSchema)
+#include "test_storage_schema.moc"

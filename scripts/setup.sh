@@ -35,12 +35,19 @@ if [ ${#missing[@]} -gt 0 ] || [ $need_src -eq 1 ]; then
         $sudo tee /etc/apt/sources.list.d/debian-src.list >/dev/null
     fi
   fi
-  $sudo apt-get update -qq
+  $sudo apt-get update -qq >/dev/null
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  log="$(mktemp)"
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
+    "${missing[@]}" >"$log" 2>&1; then
+    tail -n 40 "$log"
+    echo "setup: apt-get install failed (see above)" >&2
+    exit 1
+  fi
+  rm -f "$log"
 fi
 
 if [ $need_src -eq 1 ]; then

@@ -1,0 +1,78 @@
+// workbench-cli: headless training and run history. Parses the command line and dispatches;
+// the commands live in train_command.cpp and query_commands.cpp.
+#include <CLI/CLI.hpp>
+
+#include "app/cli/query_commands.h"
+#include "app/cli/train_command.h"
+#include "storage/db_path.h"
+
+int main(int argc, char** argv) {
+    using namespace wb::cli;
+    CLI::App app{"GenAI Training Workbench, headless: train generative models and query the run "
+                 "history.\nExit codes: 0 completed, 1 failure, 2 invalid config, 3 data problem, "
+                 "130 stopped by Ctrl-C."};
+    app.require_subcommand(1);
+    app.fallthrough();
+    std::string db = wb::storage::default_db_path();
+    app.add_option("--db", db, "SQLite run history")->capture_default_str();
+    bool json = false;
+
+    auto* presets = app.add_subcommand("presets", "List the built-in presets");
+    presets->add_flag("--json", json, "JSON output");
+    auto* schema = app.add_subcommand("schema", "Every config key with its type, default and range");
+    schema->add_flag("--json", json, "JSON output");
+
+    TrainOptions train;
+    auto* run = app.add_subcommand("run", "Train a run in the foreground");
+    auto* preset_opt = run->add_option("--preset", train.preset, "Built-in preset (see `presets`)");
+    auto* config_opt = run->add_option("--config", train.config_file, "Config JSON file");
+    preset_opt->excludes(config_opt);
+    run->add_option("--set", train.sets, "Override a key: --set train.steps=500 (repeatable)");
+    run->add_option("--name", train.name, "Run name");
+    run->add_flag("--json", train.json, "Print a JSON summary at the end");
+
+    int64_t id = 0;
+    auto* resume = app.add_subcommand("resume", "Continue a stopped or interrupted run from its last checkpoint");
+    resume->add_option("run", id, "Run id")->required();
+    resume->add_option("--set", train.sets, "Override a key, e.g. --set train.steps=5000");
+    resume->add_flag("--json", train.json, "Print a JSON summary at the end");
+
+    auto* runs = app.add_subcommand("runs", "List the runs in the database");
+    runs->add_flag("--json", json, "JSON output");
+    auto* show = app.add_subcommand("show", "One run: status, config, last metrics, log");
+    show->add_option("run", id, "Run id")->required();
+    show->add_flag("--json", json, "JSON output");
+
+    std::string metric_name;
+    bool csv = false;
+    auto* metrics = app.add_subcommand("metrics", "A run's metric points");
+    metrics->add_option("run", id, "Run id")->required();
+    metrics->add_option("--name", metric_name, "Only this metric, e.g. loss/g");
+    auto* csv_flag = metrics->add_flag("--csv", csv, "CSV step,wall_s,name,value (default)");
+    metrics->add_flag("--json", json, "JSON {name: [[step, wall_s, value], ...]}")->excludes(csv_flag);
+
+    std::string out_dir;
+    auto* exp = app.add_subcommand("export", "Write a run's config, metrics CSV, samples and log to a folder");
+    exp->add_option("run", id, "Run id")->required();
+    exp->add_option("--out", out_dir, "Target folder")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? kExitOk : kExitBadConfig;
+    }
+    train.db = db;
+    if (*presets) return presets_command(json);
+    if (*schema) return schema_command(json);
+    if (*run) return run_command(train);
+    if (*resume) {
+        train.resume_id = id;
+        return run_command(train);
+    }
+    if (*runs) return runs_command(db, json);
+    if (*show) return show_command(db, id, json);
+    if (*metrics) return metrics_command(db, id, metric_name, json);
+    if (*exp) return export_command(db, id, out_dir);
+    return kExitFailure;
+}

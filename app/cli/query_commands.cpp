@@ -1,0 +1,218 @@
+// Listing and export of stored runs. Text output is for people; --json output is stable for
+// scripts (arrays and objects with the field names of the database).
+#include "app/cli/query_commands.h"
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/progress_line.h"
+#include "app/cli/train_command.h"
+#include "engine/api/presets.h"
+#include "engine/api/run_event.h"
+#include "engine/api/schema.h"
+#include "storage/run_store.h"
+#include "storage/storage_error.h"
+
+namespace wb::cli {
+namespace {
+
+using nlohmann::json;
+
+json run_json(const storage::RunRow& r) {
+    json j = {{"id", r.id},           {"name", r.name},
+              {"status", r.status},   {"model", r.model},
+              {"steps", r.steps_done}, {"total_steps", r.total_steps},
+              {"created_at", r.created_at}, {"started_at", r.started_at},
+              {"ended_at", r.ended_at}, {"wall_s", r.wall_s},
+              {"notes", r.notes},     {"checkpoint_dir", r.checkpoint_dir}};
+    if (!r.error.empty()) j["error"] = r.error, j["failure"] = r.failure;
+    return j;
+}
+
+std::string when(double unix_s) {
+    if (unix_s <= 0) return "-";
+    const std::time_t t = static_cast<std::time_t>(unix_s);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", std::localtime(&t));
+    return buf;
+}
+
+// Opens the store or prints why not; commands return kExitFailure on nullptr.
+std::unique_ptr<storage::RunStore> open_store(const std::string& db) {
+    try {
+        return std::make_unique<storage::RunStore>(db);
+    } catch (const storage::StorageError& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return nullptr;
+    }
+}
+
+std::optional<storage::RunRow> find_run(storage::RunStore& store, int64_t id) {
+    auto row = store.get_run(id);
+    if (!row)
+        std::fprintf(stderr, "error: no run %lld in %s (see `workbench-cli runs`)\n",
+                     static_cast<long long>(id), store.path().c_str());
+    return row;
+}
+
+void write_metrics_csv(storage::RunStore& store, int64_t id, const std::string& only, std::FILE* out) {
+    std::fprintf(out, "step,wall_s,name,value\n");
+    for (const auto& name : store.metric_names(id)) {
+        if (!only.empty() && name != only) continue;
+        for (const auto& p : store.metrics(id, name))
+            std::fprintf(out, "%lld,%.6f,%s,%.17g\n", static_cast<long long>(p.step), p.wall_s,
+                         name.c_str(), p.value);
+    }
+}
+
+}  // namespace
+
+int presets_command(bool as_json) {
+    if (as_json) {
+        json a = json::array();
+        for (const auto& p : api::presets())
+            a.push_back({{"name", p.name}, {"description", p.description}, {"config", p.config.to_json()}});
+        std::printf("%s\n", a.dump(2).c_str());
+        return kExitOk;
+    }
+    for (const auto& p : api::presets())
+        std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
+                    p.description.c_str());
+    return kExitOk;
+}
+
+int schema_command(bool as_json) {
+    if (as_json) {
+        std::printf("%s\n", api::schema_json().dump(2).c_str());
+        return kExitOk;
+    }
+    std::string section;
+    for (const auto& f : api::schema()) {
+        if (f.section != section) std::printf("\n[%s]\n", (section = f.section).c_str());
+        std::string allowed;
+        if (f.type == api::FieldType::Choice)
+            for (const auto& c : f.choices) allowed += (allowed.empty() ? "" : "|") + c;
+        else if (f.type == api::FieldType::Int || f.type == api::FieldType::Float)
+            allowed = "[" + json(f.min).dump() + ", " + json(f.max).dump() + "]";
+        std::printf("  %-24s %-6s default %-12s %s\n      %s\n", f.path.c_str(),
+                    api::to_string(f.type), f.default_value().dump().c_str(), allowed.c_str(),
+                    f.label.c_str());
+    }
+    return kExitOk;
+}
+
+int runs_command(const std::string& db, bool as_json) {
+    auto store = open_store(db);
+    if (!store) return kExitFailure;
+    const auto rows = store->list_runs();
+    if (as_json) {
+        json a = json::array();
+        for (const auto& r : rows) a.push_back(run_json(r));
+        std::printf("%s\n", a.dump(2).c_str());
+        return kExitOk;
+    }
+    if (rows.empty()) std::printf("no runs yet in %s\n", store->path().c_str());
+    for (const auto& r : rows)
+        std::printf("%5lld  %-20s %-8s %-11s %8lld/%-8lld %s  %s\n", static_cast<long long>(r.id),
+                    r.name.c_str(), r.model.c_str(), r.status.c_str(),
+                    static_cast<long long>(r.steps_done), static_cast<long long>(r.total_steps),
+                    when(r.created_at).c_str(), format_duration(r.wall_s).c_str());
+    return kExitOk;
+}
+
+int show_command(const std::string& db, int64_t id, bool as_json) {
+    auto store = open_store(db);
+    if (!store) return kExitFailure;
+    auto row = find_run(*store, id);
+    if (!row) return kExitFailure;
+    json j = run_json(*row);
+    j["config"] = json::parse(row->config_json);
+    j["environment"] = json::parse(row->env_json.empty() ? "{}" : row->env_json);
+    json last = json::object();
+    for (const auto& [name, p] : store->last_metrics(id)) last[name] = p.value;
+    j["metrics"] = last;
+    if (auto ck = store->latest_checkpoint(id)) j["checkpoint"] = {{"step", ck->step}, {"path", ck->path}};
+    if (as_json) {
+        std::printf("%s\n", j.dump(2).c_str());
+        return kExitOk;
+    }
+    std::printf("run %lld: %s\n  model %s, status %s, step %lld of %lld, %s\n",
+                static_cast<long long>(id), row->name.c_str(), row->model.c_str(),
+                row->status.c_str(), static_cast<long long>(row->steps_done),
+                static_cast<long long>(row->total_steps), format_duration(row->wall_s).c_str());
+    if (!row->error.empty()) std::printf("  error: %s\n", row->error.c_str());
+    if (!row->notes.empty()) std::printf("  notes: %s\n", row->notes.c_str());
+    std::printf("metrics (last value):\n");
+    for (auto it = last.begin(); it != last.end(); ++it)
+        std::printf("  %-28s %s\n", it.key().c_str(), it.value().dump().c_str());
+    std::printf("config:\n%s\n", j["config"].dump(2).c_str());
+    auto logs = store->logs(id);
+    const std::size_t from = logs.size() > 10 ? logs.size() - 10 : 0;
+    if (!logs.empty()) std::printf("log:\n");
+    for (std::size_t i = from; i < logs.size(); ++i)
+        std::printf("  [%lld] %s: %s\n", static_cast<long long>(logs[i].step), logs[i].level.c_str(),
+                    logs[i].text.c_str());
+    return kExitOk;
+}
+
+int metrics_command(const std::string& db, int64_t id, const std::string& name, bool as_json) {
+    auto store = open_store(db);
+    if (!store) return kExitFailure;
+    if (!find_run(*store, id)) return kExitFailure;
+    if (!as_json) {
+        write_metrics_csv(*store, id, name, stdout);
+        return kExitOk;
+    }
+    json j = json::object();
+    for (const auto& n : store->metric_names(id)) {
+        if (!name.empty() && n != name) continue;
+        json pts = json::array();
+        for (const auto& p : store->metrics(id, n)) pts.push_back({p.step, p.wall_s, p.value});
+        j[n] = std::move(pts);
+    }
+    std::printf("%s\n", j.dump().c_str());
+    return kExitOk;
+}
+
+int export_command(const std::string& db, int64_t id, const std::string& out_dir) {
+    namespace fs = std::filesystem;
+    auto store = open_store(db);
+    if (!store) return kExitFailure;
+    auto row = find_run(*store, id);
+    if (!row) return kExitFailure;
+    std::error_code ec;
+    fs::create_directories(fs::path(out_dir) / "samples", ec);
+    if (ec) {
+        std::fprintf(stderr, "error: cannot create %s: %s\n", out_dir.c_str(), ec.message().c_str());
+        return kExitFailure;
+    }
+    std::ofstream(fs::path(out_dir) / "config.json") << json::parse(row->config_json).dump(2) << "\n";
+    json run = run_json(*row);
+    run["environment"] = json::parse(row->env_json.empty() ? "{}" : row->env_json);
+    std::ofstream(fs::path(out_dir) / "run.json") << run.dump(2) << "\n";
+    const std::string csv = (fs::path(out_dir) / "metrics.csv").string();
+    if (std::FILE* f = std::fopen(csv.c_str(), "w")) {
+        write_metrics_csv(*store, id, {}, f);
+        std::fclose(f);
+    }
+    int written = 0;
+    for (const auto& s : store->samples(id)) {
+        const char* ext = s.kind == api::kSamplePng ? ".png" : s.kind == api::kSampleText ? ".txt" : ".json";
+        char name[64];
+        std::snprintf(name, sizeof name, "step-%08lld%s", static_cast<long long>(s.step), ext);
+        std::ofstream(fs::path(out_dir) / "samples" / name, std::ios::binary) << s.data;
+        ++written;
+    }
+    std::ofstream log(fs::path(out_dir) / "log.txt");
+    for (const auto& l : store->logs(id)) log << "[" << l.step << "] " << l.level << ": " << l.text << "\n";
+    std::fprintf(stderr, "exported run %lld to %s: config.json, run.json, metrics.csv, log.txt, %d samples\n",
+                 static_cast<long long>(id), out_dir.c_str(), written);
+    return kExitOk;
+}
+
+}  // namespace wb::cli

@@ -1,0 +1,157 @@
+// workbench: the desktop app. It only wires the layers: the LibTorch engine, the run database
+// (store + recorder), the RunController and the MainWindow.
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QTimer>
+
+#include "app/gui/database_session.h"
+#include "engine/api/presets.h"
+#include "engine/torch_engine.h"
+#include "storage/db_path.h"
+#include "storage/run_store.h"
+#include "storage/storage_error.h"
+#include "ui/main_window.h"
+#include "ui/run_controller.h"
+
+namespace {
+
+using wb::app::DatabaseSession;
+
+QString openFailureText(const QString& path, const QString& cause) {
+    return QObject::tr("The run database could not be opened:\n%1\n\n%2\n\nIf another program "
+                       "holds it, close that program. If the file is damaged, move it aside "
+                       "(for example rename it to %3.broken) and a fresh one is created next "
+                       "time; or open another database now.")
+        .arg(path, cause, QFileInfo(path).fileName());
+}
+
+// Opens `path`, and while that fails lets the user pick another file instead of crashing.
+// nullptr when the user gives up.
+std::unique_ptr<DatabaseSession> openInteractively(QString path) {
+    for (;;) {
+        try {
+            return std::make_unique<DatabaseSession>(path.toStdString());
+        } catch (const wb::storage::StorageError& e) {
+            QMessageBox box(QMessageBox::Critical, QObject::tr("Run database problem"),
+                            openFailureText(path, QString::fromUtf8(e.what())));
+            QPushButton* other = box.addButton(QObject::tr("Open another…"), QMessageBox::AcceptRole);
+            box.addButton(QMessageBox::Quit);
+            box.exec();
+            if (box.clickedButton() != other) return nullptr;
+            path = QFileDialog::getSaveFileName(
+                nullptr, QObject::tr("Open or create a run database"), path,
+                QObject::tr("Run databases (*.sqlite *.db);;All files (*)"), nullptr,
+                QFileDialog::DontConfirmOverwrite);
+            if (path.isEmpty()) return nullptr;
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("genai-workbench"));
+    QApplication::setApplicationName(QStringLiteral("workbench"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QObject::tr("GenAI Training Workbench: configure, train, watch and compare generative "
+                    "models."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption dbOption(QStringLiteral("db"),
+                                      QObject::tr("Run database (default: %1).")
+                                          .arg(QString::fromStdString(wb::storage::default_db_path())),
+                                      QObject::tr("PATH"));
+    const QCommandLineOption presetOption(QStringLiteral("preset"),
+                                          QObject::tr("Open with this preset."), QObject::tr("NAME"));
+    const QCommandLineOption configOption(QStringLiteral("config"),
+                                          QObject::tr("Open with this JSON config."),
+                                          QObject::tr("FILE"));
+    const QCommandLineOption startOption(QStringLiteral("start"),
+                                         QObject::tr("Start the run at once."));
+    parser.addOptions({dbOption, presetOption, configOption, startOption});
+    parser.process(app);
+
+    const QString preset = parser.value(presetOption);
+    if (!preset.isEmpty() && !wb::api::find_preset(preset.toStdString())) {
+        QStringList names;
+        for (const auto& p : wb::api::presets()) names << QString::fromStdString(p.name);
+        std::fprintf(stderr, "workbench: no preset named '%s'; presets: %s\n", qPrintable(preset),
+                     qPrintable(names.join(QStringLiteral(", "))));
+        return 2;
+    }
+    const QString configFile = parser.value(configOption);
+    if (!configFile.isEmpty() && !QFileInfo(configFile).isReadable()) {
+        std::fprintf(stderr, "workbench: cannot read config file '%s'\n", qPrintable(configFile));
+        return 2;
+    }
+
+    QString dbPath = parser.value(dbOption);
+    if (dbPath.isEmpty()) dbPath = QSettings().value("db/path").toString();
+    if (dbPath.isEmpty()) dbPath = QString::fromStdString(wb::storage::default_db_path());
+
+    std::unique_ptr<wb::api::Engine> engine;
+    try {
+        engine = wb::engine::make_torch_engine();
+    } catch (const std::exception& e) {
+        QMessageBox::critical(nullptr, QObject::tr("Training engine unavailable"),
+                              QObject::tr("The training engine could not start:\n%1")
+                                  .arg(QString::fromUtf8(e.what())));
+        return 1;
+    }
+    std::unique_ptr<DatabaseSession> session = openInteractively(dbPath);
+    if (!session) return 1;
+
+    wb::ui::RunController controller(*engine, session->store(), session->sink());
+    wb::ui::MainWindow window(controller, &session->store());
+    if (!preset.isEmpty()) window.selectPreset(preset);
+    bool canStart = true;
+    if (!configFile.isEmpty()) canStart = window.loadConfigFile(configFile);
+
+    QObject::connect(&window, &wb::ui::MainWindow::databaseOpenRequested, &window,
+                     [&](const QString& path) {
+                         try {
+                             auto next = std::make_unique<DatabaseSession>(path.toStdString());
+                             if (!controller.setStore(next->store(), next->sink())) return;
+                             window.setStore(&next->store());
+                             session = std::move(next);  // the old one commits and closes
+                         } catch (const wb::storage::StorageError& e) {
+                             window.showStorageError(openFailureText(path, QString::fromUtf8(e.what())));
+                         }
+                     });
+
+    // The Recorder drops a batch it cannot commit (full disk, file removed); say so once per
+    // new failure instead of letting the history silently miss points.
+    QTimer writeCheck;
+    std::string shownWriteError;
+    QObject::connect(&writeCheck, &QTimer::timeout, &window, [&] {
+        const std::string error = session->lastWriteError();
+        if (error.empty() || error == shownWriteError) return;
+        shownWriteError = error;
+        window.showStorageError(QObject::tr("Recording run events failed; some points were not "
+                                            "stored:\n%1")
+                                    .arg(QString::fromStdString(error)));
+    });
+    writeCheck.start(2000);
+
+    window.show();
+    if (parser.isSet(startOption) && canStart)
+        QTimer::singleShot(0, &window, [&window] { window.startRun(); });
+    const int rc = QApplication::exec();
+    // Closing asked the runs to stop; wait for their threads and store their last events.
+    controller.shutdown();
+    session->flush();
+    return rc;
+}

@@ -1,0 +1,23 @@
+// Checkpoint files of one run: written whole to a temporary file, synced, then renamed, so a
+// crash leaves either the old or the new file and never a torn one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace wb::engine {
+
+/// Serialises `fill`'s archive to `dir`/ckpt-<step>.pt atomically and deletes all but the
+/// newest `keep` checkpoints. Returns the path. Throws std::runtime_error naming the path.
+std::string write_checkpoint(const std::string& dir, int64_t step,
+                             const std::function<void(torch::serialize::OutputArchive&)>& fill,
+                             int keep = 2);
+
+/// Checkpoint files in `dir`, newest (highest step) first.
+std::vector<std::string> list_checkpoints(const std::string& dir);
+
+}  // namespace wb::engine

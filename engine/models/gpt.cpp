@@ -1,0 +1,79 @@
+// GPT layers. Dropout uses LibTorch's global generator, which the run seeds and checkpoints.
+#include "engine/models/gpt.h"
+
+#include <cmath>
+
+namespace wb::models {
+
+namespace nn = torch::nn;
+namespace F = torch::nn::functional;
+
+CausalSelfAttentionImpl::CausalSelfAttentionImpl(int64_t width, int64_t heads_, double dropout)
+    : heads(heads_) {
+    qkv = register_module("qkv", nn::Linear(width, 3 * width));
+    proj = register_module("proj", nn::Linear(width, width));
+    drop = register_module("drop", nn::Dropout(dropout));
+}
+
+torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
+    const int64_t B = x.size(0), T = x.size(1), C = x.size(2), hd = C / heads;
+    auto parts = qkv->forward(x).split(C, 2);
+    auto q = parts[0].view({B, T, heads, hd}).transpose(1, 2);
+    auto k = parts[1].view({B, T, heads, hd}).transpose(1, 2);
+    auto v = parts[2].view({B, T, heads, hd}).transpose(1, 2);
+    auto att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(hd)));
+    auto mask = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device()))
+                    .triu(1);
+    att = torch::softmax(att.masked_fill(mask, -std::numeric_limits<float>::infinity()), -1);
+    auto y = torch::matmul(att, v).transpose(1, 2).contiguous().view({B, T, C});
+    return drop->forward(proj->forward(y));
+}
+
+GptBlockImpl::GptBlockImpl(int64_t width, int64_t heads, double dropout) {
+    ln1 = register_module("ln1", nn::LayerNorm(nn::LayerNormOptions({width})));
+    attn = register_module("attn", CausalSelfAttention(width, heads, dropout));
+    ln2 = register_module("ln2", nn::LayerNorm(nn::LayerNormOptions({width})));
+    mlp->push_back(nn::Linear(width, 4 * width));
+    mlp->push_back(nn::GELU());
+    mlp->push_back(nn::Linear(4 * width, width));
+    mlp->push_back(nn::Dropout(dropout));
+    register_module("mlp", mlp);
+}
+
+torch::Tensor GptBlockImpl::forward(const torch::Tensor& x) {
+    auto h = x + attn->forward(ln1->forward(x));
+    return h + mlp->forward(ln2->forward(h));
+}
+
+GptImpl::GptImpl(const GptOptions& o) : context(o.context()) {
+    tok = register_module("tok", nn::Embedding(o.vocab(), o.width()));
+    pos = register_module("pos", nn::Embedding(o.context(), o.width()));
+    drop = register_module("drop", nn::Dropout(o.dropout()));
+    for (int64_t i = 0; i < o.layers(); ++i)
+        blocks->push_back(GptBlock(o.width(), o.heads(), o.dropout()));
+    register_module("blocks", blocks);
+    ln_f = register_module("ln_f", nn::LayerNorm(nn::LayerNormOptions({o.width()})));
+    torch::NoGradGuard no_grad;
+    for (auto& p : named_parameters()) {
+        if (p.key().find("ln") != std::string::npos) continue;  // LayerNorm keeps 1/0
+        if (p.key().size() >= 4 && p.key().substr(p.key().size() - 4) == "bias")
+            nn::init::zeros_(p.value());
+        else
+            nn::init::normal_(p.value(), 0.0, 0.02);
+    }
+}
+
+torch::Tensor GptImpl::forward(const torch::Tensor& ids) {
+    const int64_t T = ids.size(1);
+    auto positions = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(ids.device()));
+    auto x = drop->forward(tok->forward(ids) + pos->forward(positions));
+    for (auto& b : *blocks) x = b->as<GptBlock>()->forward(x);
+    // Tied head: the output projection reuses the token embedding (as in GPT-2 and nanoGPT).
+    return torch::matmul(ln_f->forward(x), tok->weight.t());
+}
+
+torch::Tensor GptImpl::loss(const torch::Tensor& logits, const torch::Tensor& targets) const {
+    return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
+}
+
+}  // namespace wb::models

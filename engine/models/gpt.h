@@ -1,0 +1,59 @@
+// A character-level GPT in the spirit of nanoGPT: causal self-attention, pre-LayerNorm blocks,
+// learned positions and a tied output head.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace wb::models {
+
+struct GptOptions {
+    GptOptions(int64_t vocab, int64_t context, int64_t width, int64_t layers, int64_t heads)
+        : vocab_(vocab), context_(context), width_(width), layers_(layers), heads_(heads) {}
+    /// Distinct tokens (characters).
+    TORCH_ARG(int64_t, vocab);
+    /// Longest sequence the positions cover.
+    TORCH_ARG(int64_t, context);
+    /// Embedding size.
+    TORCH_ARG(int64_t, width);
+    /// Transformer blocks.
+    TORCH_ARG(int64_t, layers);
+    /// Attention heads; must divide width.
+    TORCH_ARG(int64_t, heads);
+    /// Dropout on attention output and MLP output while training.
+    TORCH_ARG(double, dropout) = 0.0;
+};
+
+struct CausalSelfAttentionImpl : torch::nn::Module {
+    CausalSelfAttentionImpl(int64_t width, int64_t heads, double dropout);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::nn::Linear qkv{nullptr}, proj{nullptr};
+    torch::nn::Dropout drop{nullptr};
+    int64_t heads;
+};
+TORCH_MODULE(CausalSelfAttention);
+
+struct GptBlockImpl : torch::nn::Module {
+    GptBlockImpl(int64_t width, int64_t heads, double dropout);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
+    CausalSelfAttention attn{nullptr};
+    torch::nn::Sequential mlp;
+};
+TORCH_MODULE(GptBlock);
+
+struct GptImpl : torch::nn::Module {
+    explicit GptImpl(const GptOptions& o);
+    /// ids [B, T] -> logits [B, T, vocab]
+    torch::Tensor forward(const torch::Tensor& ids);
+    /// Mean cross-entropy of predicting `targets` [B, T].
+    torch::Tensor loss(const torch::Tensor& logits, const torch::Tensor& targets) const;
+
+    torch::nn::Embedding tok{nullptr}, pos{nullptr};
+    torch::nn::ModuleList blocks;
+    torch::nn::LayerNorm ln_f{nullptr};
+    torch::nn::Dropout drop{nullptr};
+    int64_t context;
+};
+TORCH_MODULE(Gpt);
+
+}  // namespace wb::models

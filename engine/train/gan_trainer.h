@@ -1,0 +1,45 @@
+// GAN training (non-saturating loss) for the MLP GAN on 2-D points and DCGAN on images.
+// Quality on mixture2d: modes covered and the share of high-quality samples.
+#pragma once
+
+#include <optional>
+
+#include "engine/data/batch_sampler.h"
+#include "engine/data/idx.h"
+#include "engine/train/trainer.h"
+
+namespace wb::engine {
+
+class GanTrainer final : public Trainer {
+public:
+    GanTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen);
+    StepOutput step() override;
+    std::vector<Metric> evaluate(at::Generator& gen) override;
+    Sample sample(at::Generator& gen) override;
+    void save(torch::serialize::OutputArchive& archive) override;
+    void load(torch::serialize::InputArchive& archive) override;
+    double lr() const override { return m_config.optim.lr; }
+    std::string describe() const override;
+
+private:
+    torch::Tensor real_batch();
+    torch::Tensor noise(int64_t n, at::Generator& gen) const;
+    torch::Tensor generate(const torch::Tensor& z);
+
+    api::RunConfig m_config;
+    torch::Device m_device;
+    at::Generator m_gen;
+    bool m_images = false;
+    int64_t m_latent = 0;
+    std::shared_ptr<torch::nn::Module> m_g, m_d;
+    std::function<torch::Tensor(const torch::Tensor&)> m_g_forward, m_d_forward;
+    std::unique_ptr<torch::optim::Optimizer> m_opt_g, m_opt_d;
+    // mixture2d
+    torch::Tensor m_centers;
+    // images
+    std::optional<data::ImageData> m_data;
+    std::optional<data::EpochSampler> m_sampler;
+    torch::Tensor m_fixed_noise;
+};
+
+}  // namespace wb::engine

@@ -1,0 +1,36 @@
+// VAE training on Fashion-MNIST: reconstruction + KL, validated on the held-out test images.
+// Samples decode a fixed set of prior draws so successive grids are comparable.
+#pragma once
+
+#include <optional>
+
+#include "engine/data/batch_sampler.h"
+#include "engine/data/idx.h"
+#include "engine/models/vae.h"
+#include "engine/train/trainer.h"
+
+namespace wb::engine {
+
+class VaeTrainer final : public Trainer {
+public:
+    VaeTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen);
+    StepOutput step() override;
+    std::vector<Metric> evaluate(at::Generator& gen) override;
+    Sample sample(at::Generator& gen) override;
+    void save(torch::serialize::OutputArchive& archive) override;
+    void load(torch::serialize::InputArchive& archive) override;
+    double lr() const override { return m_config.optim.lr; }
+    std::string describe() const override;
+
+private:
+    api::RunConfig m_config;
+    torch::Device m_device;
+    at::Generator m_gen;
+    models::Vae m_vae{nullptr};
+    std::unique_ptr<torch::optim::Optimizer> m_opt;
+    data::ImageData m_data;
+    std::optional<data::EpochSampler> m_sampler;
+    torch::Tensor m_fixed_z;
+};
+
+}  // namespace wb::engine

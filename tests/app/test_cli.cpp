@@ -1,0 +1,216 @@
+// workbench-cli as a user runs it: exit codes, JSON output, the run history it leaves, and
+// recovery after SIGKILL and Ctrl-C.
+#include <QtTest>
+
+#include <csignal>
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include "storage/run_store.h"
+
+using nlohmann::json;
+
+namespace {
+
+struct Result {
+    int code = -1;
+    QString out, err;
+};
+
+Result cli(const QStringList& args, int timeout_ms = 240000) {
+    QProcess p;
+    p.start(WB_CLI_PATH, args);
+    Result r;
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+std::string integrity(const QString& db) {
+    sqlite3* h = nullptr;
+    sqlite3_open_v2(db.toUtf8().constData(), &h, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, nullptr);
+    std::string result = sqlite3_step(st) == SQLITE_ROW
+                             ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0))
+                             : "no answer";
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return result;
+}
+
+// Waits until the run in `db` has recorded at least `steps` steps.
+bool wait_for_steps(const QString& db, int64_t steps, int timeout_ms) {
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < timeout_ms) {
+        QTest::qWait(200);
+        try {
+            wb::storage::RunStore store(db.toStdString());
+            auto runs = store.list_runs();
+            if (!runs.empty() && runs[0].steps_done >= steps) return true;
+        } catch (const std::exception&) {
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+class TestCli final : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString db() const { return m_dir.filePath("runs.sqlite"); }
+
+private slots:
+    void presetsListsTheBuiltIns() {
+        auto r = cli({"presets", "--json"});
+        QCOMPARE(r.code, 0);
+        auto a = json::parse(r.out.toStdString());
+        QStringList names;
+        for (const auto& p : a) names << QString::fromStdString(p["name"].get<std::string>());
+        for (const char* n : {"gan-mixture2d", "dcgan-fashion", "vae-fashion", "gpt-char"})
+            QVERIFY2(names.contains(n), n);
+    }
+
+    void schemaJsonHasEveryField() {
+        auto r = cli({"schema", "--json"});
+        QCOMPARE(r.code, 0);
+        auto j = json::parse(r.out.toStdString());
+        QVERIFY(j["fields"].size() > 20);
+    }
+
+    void invalidConfigListsEveryProblemAndExits2() {
+        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--set", "train.steps=0",
+                      "--set", "optim.lr=-1", "--set", "model.kind=vae"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("train.steps: 0 is out of range"), qPrintable(r.err));
+        QVERIFY(r.err.contains("optim.lr: -1 is out of range"));
+        QVERIFY(r.err.contains("data.name: 'mixture2d' does not fit model.kind 'vae'"));
+        auto bad_key = cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--set", "train.stepz=5"});
+        QCOMPARE(bad_key.code, 2);
+        QVERIFY(bad_key.err.contains("train.stepz: unknown key"));
+    }
+
+    void missingDataExits3AndNamesThePath() {
+        auto r = cli({"run", "--preset", "dcgan-fashion", "--db", db(), "--set",
+                      "data.path=/nonexistent/images"});
+        QCOMPARE(r.code, 3);
+        QVERIFY2(r.err.contains("/nonexistent/images"), qPrintable(r.err));
+        auto runs = json::parse(cli({"runs", "--json", "--db", db()}).out.toStdString());
+        QCOMPARE(runs[0]["status"].get<std::string>(), std::string("failed"));
+    }
+
+    void shortRunPrintsJsonAndIsRecorded() {
+        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--name", "quick", "--json",
+                      "--set", "train.steps=60", "--set", "eval.every_steps=30"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        auto j = json::parse(r.out.toStdString());
+        QCOMPARE(j["status"].get<std::string>(), std::string("completed"));
+        QCOMPARE(j["steps"].get<int64_t>(), int64_t{60});
+        QVERIFY(j["wall_s"].get<double>() > 0);
+        QVERIFY(j["metrics"].contains("quality/modes_covered"));
+        QVERIFY(j["metrics"].contains("loss/g"));
+        const auto id = QString::number(j["id"].get<int64_t>());
+
+        auto csv = cli({"metrics", id, "--db", db(), "--name", "loss/g"});
+        QCOMPARE(csv.code, 0);
+        const auto lines = csv.out.trimmed().split('\n');
+        QCOMPARE(lines[0], QString("step,wall_s,name,value"));
+        QCOMPARE(lines.size(), 61);
+        QVERIFY(lines[1].startsWith("1,"));
+
+        auto show = json::parse(cli({"show", id, "--db", db(), "--json"}).out.toStdString());
+        QCOMPARE(show["name"].get<std::string>(), std::string("quick"));
+        QCOMPARE(show["config"]["train"]["steps"].get<int64_t>(), int64_t{60});
+        QVERIFY(show["environment"].contains("libtorch"));
+
+        const QString out = m_dir.filePath("export");
+        QCOMPARE(cli({"export", id, "--db", db(), "--out", out}).code, 0);
+        for (const char* f : {"config.json", "run.json", "metrics.csv", "log.txt"})
+            QVERIFY2(QFile::exists(out + "/" + f), f);
+        QVERIFY(!QDir(out + "/samples").entryList(QDir::Files).isEmpty());
+    }
+
+    void sigkillLeavesAnIntactDatabaseAndTheRunResumes() {
+        const QString kdb = m_dir.filePath("kill.sqlite");
+        QProcess p;
+        p.start(WB_CLI_PATH, {"run", "--preset", "gan-mixture2d", "--db", kdb, "--set",
+                              "train.steps=1000000", "--set", "checkpoint.every_steps=50",
+                              "--set", "train.threads=1"});
+        QVERIFY(p.waitForStarted());
+        QVERIFY(wait_for_steps(kdb, 120, 120000));
+        QTest::qWait(1500);
+        ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+        p.waitForFinished();
+
+        QCOMPARE(integrity(kdb), std::string("ok"));
+        wb::storage::RunStore store(kdb.toStdString());
+        auto run = store.list_runs().at(0);
+        QCOMPARE(run.status, std::string("interrupted"));
+        // Metrics up to about a second before the kill are there (the recorder commits ~5x/s).
+        const auto loss = store.metrics(run.id, "loss/g");
+        QVERIFY(loss.size() >= 120);
+        QVERIFY(run.wall_s > 0);
+        const auto ck = store.latest_checkpoint(run.id);
+        QVERIFY(ck.has_value());
+
+        // Checkpoint files may be a little ahead of their rows (rows commit in batches), so
+        // leave room: the resume continues from the newest readable file on disk.
+        const int64_t target = ck->step + 1000;
+        auto r = cli({"resume", QString::number(run.id), "--db", kdb, "--json", "--set",
+                      QString("train.steps=%1").arg(target)});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        auto j = json::parse(r.out.toStdString());
+        QCOMPARE(j["status"].get<std::string>(), std::string("completed"));
+        QCOMPARE(j["steps"].get<int64_t>(), target);
+        QVERIFY(r.err.contains("resuming run"));
+    }
+
+    void ctrlCStopsCleanlyWithACheckpoint() {
+        const QString sdb = m_dir.filePath("stop.sqlite");
+        QProcess p;
+        p.start(WB_CLI_PATH, {"run", "--preset", "gan-mixture2d", "--db", sdb, "--set",
+                              "train.steps=1000000", "--set", "checkpoint.every_steps=0"});
+        QVERIFY(p.waitForStarted());
+        QVERIFY(wait_for_steps(sdb, 20, 120000));
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 130);
+        wb::storage::RunStore store(sdb.toStdString());
+        auto run = store.list_runs().at(0);
+        QCOMPARE(run.status, std::string("stopped"));
+        const auto ck = store.latest_checkpoint(run.id);
+        QVERIFY(ck.has_value());
+        QCOMPARE(ck->step, run.steps_done);
+        QVERIFY(QFile::exists(QString::fromStdString(ck->path)));
+    }
+
+    void corruptDatabaseIsReportedNotOverwritten() {
+        const QString bad = m_dir.filePath("bad.sqlite");
+        {
+            QFile f(bad);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray(4096, 'x'));
+        }
+        auto r = cli({"runs", "--db", bad});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(bad), qPrintable(r.err));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray(4096, 'x'));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

@@ -1,0 +1,109 @@
+// Every model family trains on its real default data for a few steps on the CPU, reports its
+// loss terms and sample kind, and checkpoints; plus the model shapes and loss definitions.
+#include "engine/api/presets.h"
+#include "engine/models/gan_models.h"
+#include "engine/models/gpt.h"
+#include "engine/models/vae.h"
+#include "engine_test_util.h"
+
+// Qt last: its `slots` macro would break LibTorch headers included after it.
+#include <QtTest>
+
+using namespace wb;
+
+namespace {
+
+api::RunConfig tiny(const char* preset) {
+    api::RunConfig c = api::find_preset(preset)->config;
+    c.train.steps = 3;
+    c.train.batch_size = 8;
+    c.train.threads = 2;
+    c.eval.every_steps = 0;
+    c.eval.samples = 128;
+    c.sample.every_steps = 0;
+    c.checkpoint.every_steps = 0;
+    return c;
+}
+
+}  // namespace
+
+class TestModels final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void dcganShapes() {
+        models::DcGenerator g(models::DcganOptions(16, 8));
+        models::DcDiscriminator d(models::DcganOptions(16, 8));
+        auto x = g->forward(torch::randn({3, 16}));
+        QCOMPARE(x.sizes().vec(), (std::vector<int64_t>{3, 1, 32, 32}));
+        QVERIFY(x.abs().max().item<float>() <= 1.0f);
+        QCOMPARE(d->forward(x).sizes().vec(), (std::vector<int64_t>{3}));
+    }
+
+    void vaeLossTermsAreTheElbo() {
+        models::Vae vae(models::VaeOptions(4, 8));
+        auto x = torch::rand({2, 1, 32, 32}) * 2 - 1;
+        auto out = vae->forward(x, torch::zeros({2, 4}));
+        QCOMPARE(out.logits.sizes().vec(), (std::vector<int64_t>{2, 1, 32, 32}));
+        // With mu = 0 and logvar = 0 the KL term is exactly zero.
+        models::VaeOutput zero{out.logits, torch::zeros({2, 4}), torch::zeros({2, 4})};
+        QCOMPARE(vae->loss(x, zero).kl.item<double>(), 0.0);
+        models::VaeOutput shifted{out.logits, torch::ones({2, 4}), torch::zeros({2, 4})};
+        QCOMPARE(vae->loss(x, shifted).kl.item<double>(), 2.0);  // 0.5 * 4 dims * 1^2
+        auto recon = vae->loss(x, out).recon.item<double>();
+        QVERIFY(recon > 0 && recon < 1024 * 10);
+    }
+
+    void gptIsCausal() {
+        torch::manual_seed(0);
+        models::Gpt gpt(models::GptOptions(11, 16, 16, 2, 2));
+        gpt->eval();
+        auto ids = torch::randint(0, 11, {1, 10});
+        auto changed = ids.clone();
+        changed[0][9] = (ids[0][9].item<int64_t>() + 1) % 11;
+        auto a = gpt->forward(ids), b = gpt->forward(changed);
+        QCOMPARE(a.sizes().vec(), (std::vector<int64_t>{1, 10, 11}));
+        // Changing the last token must not change any earlier position's prediction.
+        QVERIFY(torch::allclose(a.narrow(1, 0, 9), b.narrow(1, 0, 9)));
+        QVERIFY(!torch::allclose(a.narrow(1, 9, 1), b.narrow(1, 9, 1)));
+        // An untrained model predicts close to uniformly: loss near log(vocab).
+        const double loss = gpt->loss(a, ids).item<double>();
+        QVERIFY(std::abs(loss - std::log(11.0)) < 0.3);
+    }
+
+    void eachPresetTrainsOnItsRealData_data() {
+        QTest::addColumn<QString>("preset");
+        QTest::addColumn<QStringList>("metrics");
+        QTest::addColumn<QString>("sample");
+        QTest::newRow("dcgan") << "dcgan-fashion" << QStringList{"loss/g", "loss/d"} << api::kSamplePng;
+        QTest::newRow("vae") << "vae-fashion" << QStringList{"loss/recon", "loss/kl", "loss/val"}
+                             << api::kSamplePng;
+        QTest::newRow("gpt") << "gpt-char"
+                             << QStringList{"loss/train", "loss/val", "throughput/tokens_per_s"}
+                             << api::kSampleText;
+    }
+
+    void eachPresetTrainsOnItsRealData() {
+        QFETCH(QString, preset);
+        QFETCH(QStringList, metrics);
+        QFETCH(QString, sample);
+        QTemporaryDir dir;
+        auto c = tiny(preset.toUtf8().constData());
+        if (c.model.kind == "gpt") c.model.width = 32, c.model.layers = 1, c.model.context = 32;
+        const auto r = test::run_to_end(c, dir.filePath("ck").toStdString());
+        QVERIFY2(r.final_status == api::RunStatus::Completed, r.message.c_str());
+        for (const auto& m : metrics) {
+            const auto s = r.series(m.toStdString());
+            QVERIFY2(!s.empty(), qPrintable(m));
+            QVERIFY2(std::isfinite(s.back()), qPrintable(m));
+        }
+        QCOMPARE(r.count(api::EventKind::Sample, sample.toStdString()), 1);  // the final sample
+        for (const auto& e : r.events)
+            if (e.kind == api::EventKind::Sample && e.name == api::kSamplePng)
+                QVERIFY(e.payload.compare(1, 3, "PNG") == 0);
+        QCOMPARE(r.count(api::EventKind::Checkpoint), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModels)
+#include "test_models.moc"

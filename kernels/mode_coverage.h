@@ -17,6 +17,14 @@ struct ModeCoverage {
 ModeCoverage mode_coverage_cpu(const float* xy, int64_t n, const float* centers, int64_t m,
                                float radius);
 
+#if defined(WB_HAVE_CUDA_KERNELS)
+/// True when the CUDA runtime sees a device.
+bool cuda_kernels_usable();
+/// The same computation on the GPU; both pointers are device memory.
+ModeCoverage mode_coverage_cuda(const float* xy_device, int64_t n, const float* centers_device,
+                                int64_t m, float radius);
+#endif
+
 /// Modes with at least `min_share` of all points near them (the literature's "covered" mode:
 /// 20 of 2500 samples, i.e. 0.8%, following Srivastava et al.'s VEEGAN evaluation).
 int64_t covered_modes(const ModeCoverage& c, double min_share = 0.008);

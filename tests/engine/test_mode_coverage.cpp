@@ -1,7 +1,13 @@
 // The mode-coverage kernel against hand-computed cases.
 #include <QtTest>
 
+#include <random>
+
 #include "kernels/mode_coverage.h"
+
+#if defined(WB_HAVE_CUDA_KERNELS)
+#include <cuda_runtime.h>
+#endif
 
 using namespace wb::kernels;
 
@@ -31,6 +37,30 @@ private slots:
         auto c = mode_coverage_cpu(pts.data(), 2500, centers.data(), 8, 0.15f);
         QCOMPARE(covered_modes(c), int64_t{1});
         QCOMPARE(c.hq_total, int64_t{2500});
+    }
+
+    void cudaKernelMatchesTheCpuReference() {
+#if defined(WB_HAVE_CUDA_KERNELS)
+        if (!cuda_kernels_usable()) QSKIP("no CUDA device on this machine");
+        std::mt19937 rng(3);
+        std::normal_distribution<float> noise(0, 1.5f);
+        std::vector<float> pts(2 * 100000), centers;
+        for (auto& p : pts) p = noise(rng);
+        for (int k = 0; k < 8; ++k) centers.insert(centers.end(), {float(std::cos(k)), float(std::sin(k))});
+        float *dp = nullptr, *dc = nullptr;
+        QCOMPARE(cudaMalloc(&dp, pts.size() * 4), cudaSuccess);
+        QCOMPARE(cudaMalloc(&dc, centers.size() * 4), cudaSuccess);
+        cudaMemcpy(dp, pts.data(), pts.size() * 4, cudaMemcpyHostToDevice);
+        cudaMemcpy(dc, centers.data(), centers.size() * 4, cudaMemcpyHostToDevice);
+        auto gpu = mode_coverage_cuda(dp, 100000, dc, 8, 0.3f);
+        cudaFree(dp);
+        cudaFree(dc);
+        auto cpu = mode_coverage_cpu(pts.data(), 100000, centers.data(), 8, 0.3f);
+        QCOMPARE(gpu.hq_per_mode, cpu.hq_per_mode);
+        QVERIFY(cpu.hq_total > 1000);
+#else
+        QSKIP("built without nvcc");
+#endif
     }
 };
 

@@ -21,11 +21,13 @@ Preset make(const char* name, const char* description, const char* overlay) {
 std::vector<Preset> build() {
     return {
         make("gan-mixture2d",
-             "MLP GAN on 8 Gaussians on a ring: trains in about a minute on a laptop CPU and "
-             "shows whether the generator covers every mode.",
+             "MLP GAN on 8 Gaussians on a ring, with PacGAN packing (4): covers all 8 modes in "
+             "under a minute on a 2-core CPU. Set gan.pack=1 to watch a plain GAN collapse onto "
+             "a few modes. One CPU thread: this model is too small to gain from splitting ops.",
              R"({"model": {"kind": "gan_mlp", "latent_dim": 8, "width": 128, "layers": 3},
                  "data": {"name": "mixture2d"},
-                 "train": {"steps": 3000, "batch_size": 256},
+                 "gan": {"pack": 4},
+                 "train": {"steps": 5000, "batch_size": 256, "threads": 1},
                  "optim": {"name": "adam", "lr": 0.001, "beta1": 0.5, "beta2": 0.999},
                  "checkpoint": {"every_steps": 1000},
                  "eval": {"every_steps": 250}, "sample": {"every_steps": 250}})"),

@@ -182,6 +182,11 @@ std::vector<ConfigError> RunConfig::validate() const {
         errors.push_back({"model.heads", "model.width " + std::to_string(model.width) +
                                              " must be divisible by model.heads " +
                                              std::to_string(model.heads)});
+    const bool is_gan = model.kind == "gan_mlp" || model.kind == "dcgan";
+    if (is_gan && gan.pack > 0 && train.batch_size % gan.pack != 0)
+        errors.push_back({"gan.pack", "train.batch_size " + std::to_string(train.batch_size) +
+                                          " must be divisible by gan.pack " +
+                                          std::to_string(gan.pack)});
     if (data.name == "mixture2d" && !data.path.empty())
         errors.push_back({"data.path", "mixture2d is generated and reads no files; leave it empty"});
     return errors;

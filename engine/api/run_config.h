@@ -45,6 +45,10 @@ struct OptimConfig {
     double weight_decay = 0.0;
 };
 
+struct GanConfig {
+    int64_t pack = 1;  ///< PacGAN: samples the discriminator judges together
+};
+
 struct CheckpointConfig {
     int64_t every_steps = 500;  ///< 0: only when the run stops or ends
 };
@@ -69,6 +73,7 @@ struct RunConfig {
     TrainConfig train;
     OptimConfig optim;
     std::string device = "auto";  ///< auto | cpu | cuda
+    GanConfig gan;
     CheckpointConfig checkpoint;
     EvalConfig eval;
     SampleConfig sample;

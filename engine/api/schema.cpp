@@ -152,6 +152,13 @@ std::vector<FieldSpec> build() {
                             "Regularises; too much underfits."),
                        0.0, 1.0));
 
+    s.push_back(ranged(make(WB_BIND(gan.pack, int64_t), T::Int, "GAN", "Packing (PacGAN)",
+                            "GANs only: the discriminator judges this many samples at once, "
+                            "concatenated (Lin et al., PacGAN, 2018). A generator that keeps "
+                            "making the same few samples is then easy to catch, which fights "
+                            "mode collapse. 1 is a plain GAN. Costs a wider discriminator input; "
+                            "the batch size must divide by it."),
+                       1, 16));
     s.push_back(ranged(make(WB_BIND(checkpoint.every_steps, int64_t), T::Int, "Checkpoints",
                             "Checkpoint every",
                             "Steps between checkpoints (model, optimizer, RNG, data position). "
@@ -200,6 +207,9 @@ const std::vector<SectionSpec>& sections() {
         {"Training", "How long and how: steps, batch size, seed, threads and device."},
         {"Optimizer", "How gradients become weight updates. The optimizer and learning rate "
                       "decide how much each step buys."},
+        {"GAN", "Controls of the adversarial game between generator and discriminator. They "
+                "decide whether the generator covers all of the data or collapses onto a few "
+                "modes."},
         {"Checkpoints", "Saving state so a run can be resumed after a stop or a crash. Costs "
                         "disk writes; buys the right to stop."},
         {"Evaluation", "Measuring quality and taking samples while training. Costs time that "

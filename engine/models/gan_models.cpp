@@ -18,8 +18,8 @@ MlpGeneratorImpl::MlpGeneratorImpl(const MlpGanOptions& o) {
 
 torch::Tensor MlpGeneratorImpl::forward(const torch::Tensor& z) { return net->forward(z); }
 
-MlpDiscriminatorImpl::MlpDiscriminatorImpl(const MlpGanOptions& o) {
-    int64_t in = o.data_dim();
+MlpDiscriminatorImpl::MlpDiscriminatorImpl(const MlpGanOptions& o) : pack(o.pack()) {
+    int64_t in = o.data_dim() * o.pack();
     for (int64_t i = 0; i < o.layers(); ++i) {
         net->push_back(nn::Linear(in, o.width()));
         net->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)));
@@ -30,7 +30,7 @@ MlpDiscriminatorImpl::MlpDiscriminatorImpl(const MlpGanOptions& o) {
 }
 
 torch::Tensor MlpDiscriminatorImpl::forward(const torch::Tensor& x) {
-    return net->forward(x).squeeze(1);
+    return net->forward(x.reshape({x.size(0) / pack, -1})).squeeze(1);
 }
 
 DcGeneratorImpl::DcGeneratorImpl(const DcganOptions& o) : latent_dim(o.latent_dim()) {
@@ -57,13 +57,13 @@ torch::Tensor DcGeneratorImpl::forward(const torch::Tensor& z) {
     return net->forward(z.view({z.size(0), latent_dim, 1, 1}));
 }
 
-DcDiscriminatorImpl::DcDiscriminatorImpl(const DcganOptions& o) {
+DcDiscriminatorImpl::DcDiscriminatorImpl(const DcganOptions& o) : pack(o.pack()) {
     const int64_t w = o.width();
     auto down = [](int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
         return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(s).padding(p).bias(false));
     };
     auto lrelu = [] { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true)); };
-    net->push_back(down(o.channels(), w, 4, 2, 1));  // 32 -> 16
+    net->push_back(down(o.channels() * o.pack(), w, 4, 2, 1));  // 32 -> 16
     net->push_back(lrelu());
     net->push_back(down(w, w * 2, 4, 2, 1));  // 16 -> 8
     net->push_back(nn::BatchNorm2d(w * 2));
@@ -76,7 +76,7 @@ DcDiscriminatorImpl::DcDiscriminatorImpl(const DcganOptions& o) {
 }
 
 torch::Tensor DcDiscriminatorImpl::forward(const torch::Tensor& x) {
-    return net->forward(x).view({-1});
+    return net->forward(x.reshape({x.size(0) / pack, -1, x.size(2), x.size(3)})).view({-1});
 }
 
 void dcgan_init(torch::nn::Module& m) {

@@ -17,6 +17,8 @@ struct MlpGanOptions {
     TORCH_ARG(int64_t, layers);
     /// Size of a data point.
     TORCH_ARG(int64_t, data_dim) = 2;
+    /// PacGAN: the discriminator sees this many points concatenated.
+    TORCH_ARG(int64_t, pack) = 1;
 };
 
 struct MlpGeneratorImpl : torch::nn::Module {
@@ -26,10 +28,12 @@ struct MlpGeneratorImpl : torch::nn::Module {
 };
 TORCH_MODULE(MlpGenerator);
 
+/// points [N, 2] -> logit [N / pack].
 struct MlpDiscriminatorImpl : torch::nn::Module {
     explicit MlpDiscriminatorImpl(const MlpGanOptions& o);
     torch::Tensor forward(const torch::Tensor& x);
     torch::nn::Sequential net;
+    int64_t pack;
 };
 TORCH_MODULE(MlpDiscriminator);
 
@@ -41,6 +45,8 @@ struct DcganOptions {
     TORCH_ARG(int64_t, width);
     /// Image channels.
     TORCH_ARG(int64_t, channels) = 1;
+    /// PacGAN: the discriminator sees this many images stacked as channels.
+    TORCH_ARG(int64_t, pack) = 1;
 };
 
 /// z [N, latent] -> image [N, C, 32, 32] in [-1, 1].
@@ -52,11 +58,12 @@ struct DcGeneratorImpl : torch::nn::Module {
 };
 TORCH_MODULE(DcGenerator);
 
-/// image [N, C, 32, 32] -> logit [N].
+/// image [N, C, 32, 32] -> logit [N / pack].
 struct DcDiscriminatorImpl : torch::nn::Module {
     explicit DcDiscriminatorImpl(const DcganOptions& o);
     torch::Tensor forward(const torch::Tensor& x);
     torch::nn::Sequential net;
+    int64_t pack;
 };
 TORCH_MODULE(DcDiscriminator);
 

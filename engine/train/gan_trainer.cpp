@@ -18,7 +18,7 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
     : m_config(config), m_device(device), m_gen(std::move(gen)), m_latent(config.model.latent_dim) {
     const auto& mc = config.model;
     if (mc.kind == "gan_mlp") {
-        models::MlpGanOptions o(mc.latent_dim, mc.width, mc.layers);
+        auto o = models::MlpGanOptions(mc.latent_dim, mc.width, mc.layers).pack(config.gan.pack);
         auto g = models::MlpGenerator(o);
         auto d = models::MlpDiscriminator(o);
         m_g_forward = [g](const torch::Tensor& z) mutable { return g->forward(z); };
@@ -28,7 +28,7 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
         m_centers = data::mixture_centers(config.data.modes, config.data.radius);
     } else {
         m_images = true;
-        models::DcganOptions o(mc.latent_dim, mc.width);
+        auto o = models::DcganOptions(mc.latent_dim, mc.width).pack(config.gan.pack);
         auto g = models::DcGenerator(o);
         auto d = models::DcDiscriminator(o);
         models::dcgan_init(*g);

@@ -88,6 +88,15 @@ private slots:
         QCOMPARE(errors[0].path, std::string("model.heads"));
     }
 
+    void ganPackMustDivideTheBatch() {
+        RunConfig c = find_preset("gan-mixture2d")->config;
+        c.train.batch_size = 250;
+        c.gan.pack = 4;
+        const auto errors = c.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("gan.pack"));
+    }
+
     void fromJsonRejectsUnknownKeysAndWrongTypes() {
         std::vector<ConfigError> errors;
         auto j = nlohmann::json::parse(

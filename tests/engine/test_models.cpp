@@ -40,6 +40,17 @@ private slots:
         QCOMPARE(d->forward(x).sizes().vec(), (std::vector<int64_t>{3}));
     }
 
+    void packedDiscriminatorsJudgeGroups() {
+        models::DcDiscriminator d(models::DcganOptions(16, 8).pack(2));
+        QCOMPARE(d->forward(torch::randn({6, 1, 32, 32})).sizes().vec(), (std::vector<int64_t>{3}));
+        models::MlpDiscriminator m(models::MlpGanOptions(4, 16, 2).pack(4));
+        auto pts = torch::randn({8, 2});
+        QCOMPARE(m->forward(pts).sizes().vec(), (std::vector<int64_t>{2}));
+        // A pack is one sample: swapping points across packs changes the verdicts.
+        auto swapped = torch::cat({pts.narrow(0, 4, 4), pts.narrow(0, 0, 4)});
+        QVERIFY(torch::allclose(m->forward(swapped).flip(0), m->forward(pts)));
+    }
+
     void vaeLossTermsAreTheElbo() {
         models::Vae vae(models::VaeOptions(4, 8));
         auto x = torch::rand({2, 1, 32, 32}) * 2 - 1;

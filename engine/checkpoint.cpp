@@ -31,7 +31,8 @@ int64_t step_of(const fs::path& p) {
 
 void write_all(const std::string& path, const std::string& bytes) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot write checkpoint " + path + ": " + std::strerror(errno));
+    if (fd < 0)
+        throw std::runtime_error("cannot write checkpoint " + path + ": " + std::strerror(errno));
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -63,7 +64,8 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
                              int keep) {
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) throw std::runtime_error("cannot create checkpoint folder " + dir + ": " + ec.message());
+    if (ec)
+        throw std::runtime_error("cannot create checkpoint folder " + dir + ": " + ec.message());
     torch::serialize::OutputArchive archive;
     fill(archive);
     std::string bytes;
@@ -75,7 +77,8 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
     const std::string tmp = path + ".tmp";
     write_all(tmp, bytes);
     if (::rename(tmp.c_str(), path.c_str()) != 0)
-        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " +
+                                 std::strerror(errno));
     sync_dir(dir);
     auto all = list_checkpoints(dir);
     for (std::size_t i = static_cast<std::size_t>(std::max(keep, 1)); i < all.size(); ++i)
@@ -90,7 +93,8 @@ std::vector<std::string> list_checkpoints(const std::string& dir) {
         const int64_t s = step_of(it->path());
         if (s >= 0 && it->is_regular_file()) found.emplace_back(s, it->path().string());
     }
-    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::sort(found.begin(), found.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
     std::vector<std::string> paths;
     for (auto& f : found) paths.push_back(std::move(f.second));
     return paths;

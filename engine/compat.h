@@ -26,7 +26,9 @@ inline bool built_with_cuda() {
 #endif
 }
 
-inline bool cuda_usable() { return built_with_cuda() && torch::cuda::is_available(); }
+inline bool cuda_usable() {
+    return built_with_cuda() && torch::cuda::is_available();
+}
 
 struct CudaMemory {
     int64_t allocated_bytes = 0;

@@ -26,11 +26,13 @@ std::string encode_png(const uint8_t* pixels, int width, int height, int channel
         throw std::runtime_error("libpng: encoding failed");
     }
     png_set_write_fn(png, &out, append, nullptr);
-    png_set_IHDR(png, info, width, height, 8, channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png, info, width, height, 8,
+                 channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     for (int y = 0; y < height; ++y)
-        png_write_row(png, const_cast<png_bytep>(pixels + static_cast<std::size_t>(y) * width * channels));
+        png_write_row(
+            png, const_cast<png_bytep>(pixels + static_cast<std::size_t>(y) * width * channels));
     png_write_end(png, nullptr);
     png_destroy_write_struct(&png, &info);
     return out;

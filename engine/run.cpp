@@ -43,13 +43,17 @@ bool is_oom(const std::string& what) {
 class Run::Loop {
 public:
     explicit Loop(Run& run)
-        : m_run(run), m_cfg(run.m_request.config), m_id(run.m_request.run_id),
-          m_gen(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(m_cfg.train.seed))) {}
+        : m_run(run),
+          m_cfg(run.m_request.config),
+          m_id(run.m_request.run_id),
+          m_gen(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(m_cfg.train.seed))) {
+    }
 
     void execute() {
-        const int threads = m_cfg.train.threads > 0
-                                ? static_cast<int>(m_cfg.train.threads)
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        const int threads =
+            m_cfg.train.threads > 0
+                ? static_cast<int>(m_cfg.train.threads)
+                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         at::set_num_threads(threads);
         {
             std::lock_guard<std::mutex> lock(g_init_mutex);
@@ -57,8 +61,8 @@ public:
             m_trainer = make_trainer(m_cfg, m_run.m_device, m_gen);
         }
         log("info", m_trainer->describe());
-        log("info", "device " + m_run.m_device.str() + ", " + std::to_string(threads) +
-                        " CPU thread(s)");
+        log("info",
+            "device " + m_run.m_device.str() + ", " + std::to_string(threads) + " CPU thread(s)");
         if (m_run.m_request.resume) restore();
         m_t0 = Clock::now();
         status(RunStatus::Running);
@@ -90,8 +94,8 @@ public:
 
 private:
     double wall() const {
-        return m_wall_offset +
-               std::chrono::duration<double>(Clock::now() - m_t0).count() - m_paused_s;
+        return m_wall_offset + std::chrono::duration<double>(Clock::now() - m_t0).count() -
+               m_paused_s;
     }
 
     void metric(const std::string& name, double v) {
@@ -100,7 +104,8 @@ private:
     void log(const std::string& level, const std::string& text) {
         m_batch.push_back(RunEvent::log(m_id, m_step, wall(), level, text));
     }
-    void status(RunStatus s, const std::string& message = {}, FailureKind why = FailureKind::Unset) {
+    void status(RunStatus s, const std::string& message = {},
+                FailureKind why = FailureKind::Unset) {
         m_run.m_status = s;
         m_batch.push_back(RunEvent::status_change(m_id, m_step, wall(), s, message, why));
     }
@@ -127,7 +132,8 @@ private:
         metric("lr", m_trainer->lr());
         metric("time/step_ms", step_s * 1e3);
         metric("throughput/samples_per_s", static_cast<double>(out.samples) / step_s);
-        if (out.tokens > 0) metric("throughput/tokens_per_s", static_cast<double>(out.tokens) / step_s);
+        if (out.tokens > 0)
+            metric("throughput/tokens_per_s", static_cast<double>(out.tokens) / step_s);
         const auto mem = memory_use(m_run.m_device);
         metric("memory/allocated_bytes", static_cast<double>(mem.allocated_bytes));
         metric("memory/peak_bytes", static_cast<double>(mem.peak_bytes));
@@ -139,7 +145,8 @@ private:
                                      ": training diverged. Lower optim.lr (now " +
                                      std::to_string(m_cfg.optim.lr) +
                                      ") or the batch size, then resume from the last good "
-                                     "checkpoint (step " + std::to_string(std::max<int64_t>(m_last_checkpoint, 0)) +
+                                     "checkpoint (step " +
+                                     std::to_string(std::max<int64_t>(m_last_checkpoint, 0)) +
                                      ") or start a new run.");
         if (due(m_cfg.eval.every_steps)) evaluate();
         if (due(m_cfg.sample.every_steps)) sample();
@@ -168,20 +175,21 @@ private:
         const double w = wall();
         std::string path;
         try {
-            path = write_checkpoint(m_run.m_request.checkpoint_dir, m_step,
-                                    [&](torch::serialize::OutputArchive& ar) {
-                                        nlohmann::json meta = {{"format", kCheckpointFormat},
-                                                               {"step", m_step},
-                                                               {"wall_s", w},
-                                                               {"config", m_cfg.to_json()}};
-                                        ar.write("meta", c10::IValue(meta.dump()));
-                                        ar.write("rng", c10::IValue(generator_state_hex(m_gen)));
-                                        ar.write("torch_rng", c10::IValue(generator_state_hex(
-                                                                  at::detail::getDefaultCPUGenerator())));
-                                        torch::serialize::OutputArchive part;
-                                        m_trainer->save(part);
-                                        ar.write("trainer", part);
-                                    });
+            path = write_checkpoint(
+                m_run.m_request.checkpoint_dir, m_step, [&](torch::serialize::OutputArchive& ar) {
+                    nlohmann::json meta = {{"format", kCheckpointFormat},
+                                           {"step", m_step},
+                                           {"wall_s", w},
+                                           {"config", m_cfg.to_json()}};
+                    ar.write("meta", c10::IValue(meta.dump()));
+                    ar.write("rng", c10::IValue(generator_state_hex(m_gen)));
+                    ar.write(
+                        "torch_rng",
+                        c10::IValue(generator_state_hex(at::detail::getDefaultCPUGenerator())));
+                    torch::serialize::OutputArchive part;
+                    m_trainer->save(part);
+                    ar.write("trainer", part);
+                });
         } catch (const std::exception& e) {
             throw RunFailure(FailureKind::Checkpoint, e.what());
         }
@@ -192,8 +200,8 @@ private:
     void restore() {
         const auto files = list_checkpoints(m_run.m_request.checkpoint_dir);
         if (files.empty()) {
-            log("warning", "no checkpoint in " + m_run.m_request.checkpoint_dir +
-                               ": starting from step 0");
+            log("warning",
+                "no checkpoint in " + m_run.m_request.checkpoint_dir + ": starting from step 0");
             return;
         }
         std::string problems;
@@ -231,10 +239,11 @@ private:
                                    what.substr(0, what.find('\n')) + "; trying an older one");
             }
         }
-        throw RunFailure(FailureKind::Checkpoint,
-                         "no usable checkpoint to resume from (corrupt, or saved with a different "
-                         "model.* or data.* setting):" + problems +
-                             "\nResume with the run's original model settings, or start a new run.");
+        throw RunFailure(
+            FailureKind::Checkpoint,
+            "no usable checkpoint to resume from (corrupt, or saved with a different "
+            "model.* or data.* setting):" +
+                problems + "\nResume with the run's original model settings, or start a new run.");
     }
 
     Run& m_run;
@@ -257,7 +266,9 @@ Run::~Run() {
     join();
 }
 
-void Run::start() { m_thread = std::thread([this] { main(); }); }
+void Run::start() {
+    m_thread = std::thread([this] { main(); });
+}
 
 void Run::pause() {
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -304,13 +315,13 @@ void Run::main() {
         const std::string what = e.what();
         const std::string first = what.substr(0, what.find('\n'));
         if (is_oom(what))
-            loop.fail(FailureKind::OutOfMemory,
-                      "out of memory on " + m_device.str() + " at step " +
-                          std::to_string(loop.step()) +
-                          ": lower train.batch_size or model.width, or close other runs (" + first + ")");
+            loop.fail(
+                FailureKind::OutOfMemory,
+                "out of memory on " + m_device.str() + " at step " + std::to_string(loop.step()) +
+                    ": lower train.batch_size or model.width, or close other runs (" + first + ")");
         else
-            loop.fail(FailureKind::Other, "training failed at step " + std::to_string(loop.step()) +
-                                              ": " + first);
+            loop.fail(FailureKind::Other,
+                      "training failed at step " + std::to_string(loop.step()) + ": " + first);
     }
 }
 

@@ -30,16 +30,19 @@ public:
             errors.push_back(
                 {"device", compat::built_with_cuda()
                                ? "'cuda' was asked for but no CUDA device is usable; use device=cpu"
-                               : "'cuda' was asked for but this LibTorch " + compat::torch_version() +
+                               : "'cuda' was asked for but this LibTorch " +
+                                     compat::torch_version() +
                                      " was built without CUDA; use device=cpu or build against a "
                                      "CUDA LibTorch (see README)"});
         if (request.checkpoint_dir.empty())
-            errors.push_back({"", "no checkpoint folder given for run " + std::to_string(request.run_id)});
+            errors.push_back(
+                {"", "no checkpoint folder given for run " + std::to_string(request.run_id)});
         std::lock_guard<std::mutex> lock(m_mutex);
         auto it = m_runs.find(request.run_id);
         if (it != m_runs.end()) {
             if (!api::is_final(it->second->info().status))
-                errors.push_back({"", "run " + std::to_string(request.run_id) + " is already training"});
+                errors.push_back(
+                    {"", "run " + std::to_string(request.run_id) + " is already training"});
             else if (errors.empty()) {
                 it->second->join();
                 m_runs.erase(it);
@@ -55,9 +58,15 @@ public:
         return {};
     }
 
-    void pause(int64_t id) override { with(id, [](Run& r) { r.pause(); }); }
-    void resume(int64_t id) override { with(id, [](Run& r) { r.resume(); }); }
-    void stop(int64_t id) override { with(id, [](Run& r) { r.stop(); }); }
+    void pause(int64_t id) override {
+        with(id, [](Run& r) { r.pause(); });
+    }
+    void resume(int64_t id) override {
+        with(id, [](Run& r) { r.resume(); });
+    }
+    void stop(int64_t id) override {
+        with(id, [](Run& r) { r.stop(); });
+    }
 
     std::vector<api::RunInfo> runs() const override {
         std::lock_guard<std::mutex> lock(m_mutex);

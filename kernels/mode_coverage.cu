@@ -3,16 +3,16 @@
 #include <cuda_runtime.h>
 
 #include <stdexcept>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "kernels/mode_coverage.h"
 
 namespace wb::kernels {
 namespace {
 
-__global__ void assign_kernel(const float* xy, int64_t n, const float* centers, int64_t m,
-                              float r2, unsigned long long* counts) {
+__global__ void assign_kernel(const float* xy, int64_t n, const float* centers, int64_t m, float r2,
+                              unsigned long long* counts) {
     const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
     if (i >= n) return;
     const float x = xy[2 * i], y = xy[2 * i + 1];
@@ -27,7 +27,8 @@ __global__ void assign_kernel(const float* xy, int64_t n, const float* centers, 
 }
 
 void check(cudaError_t e, const char* what) {
-    if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+    if (e != cudaSuccess)
+        throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
 }
 
 }  // namespace
@@ -44,11 +45,13 @@ ModeCoverage mode_coverage_cuda(const float* xy_device, int64_t n, const float* 
     check(cudaMemset(counts, 0, sizeof(unsigned long long) * m), "cudaMemset");
     constexpr int kThreads = 256;
     const auto blocks = static_cast<unsigned>((n + kThreads - 1) / kThreads);
-    if (n > 0) assign_kernel<<<blocks, kThreads>>>(xy_device, n, centers_device, m, radius * radius, counts);
+    if (n > 0)
+        assign_kernel<<<blocks, kThreads>>>(xy_device, n, centers_device, m, radius * radius,
+                                            counts);
     std::vector<unsigned long long> host(static_cast<std::size_t>(m));
     const cudaError_t launched = cudaGetLastError();
-    const cudaError_t copied = cudaMemcpy(host.data(), counts, sizeof(unsigned long long) * m,
-                                          cudaMemcpyDeviceToHost);
+    const cudaError_t copied =
+        cudaMemcpy(host.data(), counts, sizeof(unsigned long long) * m, cudaMemcpyDeviceToHost);
     cudaFree(counts);
     check(launched, "mode coverage kernel");
     check(copied, "cudaMemcpy");

@@ -15,13 +15,14 @@ api::RunConfig apply_overrides(api::RunConfig config, const std::string& config_
     if (!config_file.empty()) {
         std::ifstream in(config_file);
         if (!in) {
-            errors->push_back({"", "cannot read config file " + config_file +
-                                       ": no such file or not readable"});
+            errors->push_back(
+                {"", "cannot read config file " + config_file + ": no such file or not readable"});
         } else {
             std::stringstream text;
             text << in.rdbuf();
             try {
-                config = api::RunConfig::from_json(nlohmann::json::parse(text.str()), errors, config);
+                config =
+                    api::RunConfig::from_json(nlohmann::json::parse(text.str()), errors, config);
             } catch (const nlohmann::json::parse_error& e) {
                 errors->push_back({"", config_file + " is not valid JSON: " + e.what()});
             }

@@ -8,9 +8,10 @@
 
 int main(int argc, char** argv) {
     using namespace wb::cli;
-    CLI::App app{"GenAI Training Workbench, headless: train generative models and query the run "
-                 "history.\nExit codes: 0 completed, 1 failure, 2 invalid config, 3 data problem, "
-                 "130 stopped by Ctrl-C."};
+    CLI::App app{
+        "GenAI Training Workbench, headless: train generative models and query the run "
+        "history.\nExit codes: 0 completed, 1 failure, 2 invalid config, 3 data problem, "
+        "130 stopped by Ctrl-C."};
     app.require_subcommand(1);
     app.fallthrough();
     std::string db = wb::storage::default_db_path();
@@ -19,7 +20,8 @@ int main(int argc, char** argv) {
 
     auto* presets = app.add_subcommand("presets", "List the built-in presets");
     presets->add_flag("--json", json, "JSON output");
-    auto* schema = app.add_subcommand("schema", "Every config key with its type, default and range");
+    auto* schema =
+        app.add_subcommand("schema", "Every config key with its type, default and range");
     schema->add_flag("--json", json, "JSON output");
 
     TrainOptions train;
@@ -32,7 +34,8 @@ int main(int argc, char** argv) {
     run->add_flag("--json", train.json, "Print a JSON summary at the end");
 
     int64_t id = 0;
-    auto* resume = app.add_subcommand("resume", "Continue a stopped or interrupted run from its last checkpoint");
+    auto* resume = app.add_subcommand(
+        "resume", "Continue a stopped or interrupted run from its last checkpoint");
     resume->add_option("run", id, "Run id")->required();
     resume->add_option("--set", train.sets, "Override a key, e.g. --set train.steps=5000");
     resume->add_flag("--json", train.json, "Print a JSON summary at the end");
@@ -49,10 +52,12 @@ int main(int argc, char** argv) {
     metrics->add_option("run", id, "Run id")->required();
     metrics->add_option("--name", metric_name, "Only this metric, e.g. loss/g");
     auto* csv_flag = metrics->add_flag("--csv", csv, "CSV step,wall_s,name,value (default)");
-    metrics->add_flag("--json", json, "JSON {name: [[step, wall_s, value], ...]}")->excludes(csv_flag);
+    metrics->add_flag("--json", json, "JSON {name: [[step, wall_s, value], ...]}")
+        ->excludes(csv_flag);
 
     std::string out_dir;
-    auto* exp = app.add_subcommand("export", "Write a run's config, metrics CSV, samples and log to a folder");
+    auto* exp = app.add_subcommand(
+        "export", "Write a run's config, metrics CSV, samples and log to a folder");
     exp->add_option("run", id, "Run id")->required();
     exp->add_option("--out", out_dir, "Target folder")->required();
 

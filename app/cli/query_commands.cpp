@@ -24,12 +24,18 @@ namespace {
 using nlohmann::json;
 
 json run_json(const storage::RunRow& r) {
-    json j = {{"id", r.id},           {"name", r.name},
-              {"status", r.status},   {"model", r.model},
-              {"steps", r.steps_done}, {"total_steps", r.total_steps},
-              {"created_at", r.created_at}, {"started_at", r.started_at},
-              {"ended_at", r.ended_at}, {"wall_s", r.wall_s},
-              {"notes", r.notes},     {"checkpoint_dir", r.checkpoint_dir}};
+    json j = {{"id", r.id},
+              {"name", r.name},
+              {"status", r.status},
+              {"model", r.model},
+              {"steps", r.steps_done},
+              {"total_steps", r.total_steps},
+              {"created_at", r.created_at},
+              {"started_at", r.started_at},
+              {"ended_at", r.ended_at},
+              {"wall_s", r.wall_s},
+              {"notes", r.notes},
+              {"checkpoint_dir", r.checkpoint_dir}};
     if (!r.error.empty()) j["error"] = r.error, j["failure"] = r.failure;
     return j;
 }
@@ -60,7 +66,8 @@ std::optional<storage::RunRow> find_run(storage::RunStore& store, int64_t id) {
     return row;
 }
 
-void write_metrics_csv(storage::RunStore& store, int64_t id, const std::string& only, std::FILE* out) {
+void write_metrics_csv(storage::RunStore& store, int64_t id, const std::string& only,
+                       std::FILE* out) {
     std::fprintf(out, "step,wall_s,name,value\n");
     for (const auto& name : store.metric_names(id)) {
         if (!only.empty() && name != only) continue;
@@ -76,7 +83,8 @@ int presets_command(bool as_json) {
     if (as_json) {
         json a = json::array();
         for (const auto& p : api::presets())
-            a.push_back({{"name", p.name}, {"description", p.description}, {"config", p.config.to_json()}});
+            a.push_back(
+                {{"name", p.name}, {"description", p.description}, {"config", p.config.to_json()}});
         std::printf("%s\n", a.dump(2).c_str());
         return kExitOk;
     }
@@ -136,7 +144,8 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     json last = json::object();
     for (const auto& [name, p] : store->last_metrics(id)) last[name] = p.value;
     j["metrics"] = last;
-    if (auto ck = store->latest_checkpoint(id)) j["checkpoint"] = {{"step", ck->step}, {"path", ck->path}};
+    if (auto ck = store->latest_checkpoint(id))
+        j["checkpoint"] = {{"step", ck->step}, {"path", ck->path}};
     if (as_json) {
         std::printf("%s\n", j.dump(2).c_str());
         return kExitOk;
@@ -155,8 +164,8 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     const std::size_t from = logs.size() > 10 ? logs.size() - 10 : 0;
     if (!logs.empty()) std::printf("log:\n");
     for (std::size_t i = from; i < logs.size(); ++i)
-        std::printf("  [%lld] %s: %s\n", static_cast<long long>(logs[i].step), logs[i].level.c_str(),
-                    logs[i].text.c_str());
+        std::printf("  [%lld] %s: %s\n", static_cast<long long>(logs[i].step),
+                    logs[i].level.c_str(), logs[i].text.c_str());
     return kExitOk;
 }
 
@@ -188,10 +197,12 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
     std::error_code ec;
     fs::create_directories(fs::path(out_dir) / "samples", ec);
     if (ec) {
-        std::fprintf(stderr, "error: cannot create %s: %s\n", out_dir.c_str(), ec.message().c_str());
+        std::fprintf(stderr, "error: cannot create %s: %s\n", out_dir.c_str(),
+                     ec.message().c_str());
         return kExitFailure;
     }
-    std::ofstream(fs::path(out_dir) / "config.json") << json::parse(row->config_json).dump(2) << "\n";
+    std::ofstream(fs::path(out_dir) / "config.json")
+        << json::parse(row->config_json).dump(2) << "\n";
     json run = run_json(*row);
     run["environment"] = json::parse(row->env_json.empty() ? "{}" : row->env_json);
     std::ofstream(fs::path(out_dir) / "run.json") << run.dump(2) << "\n";
@@ -202,16 +213,21 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
     }
     int written = 0;
     for (const auto& s : store->samples(id)) {
-        const char* ext = s.kind == api::kSamplePng ? ".png" : s.kind == api::kSampleText ? ".txt" : ".json";
+        const char* ext = s.kind == api::kSamplePng    ? ".png"
+                          : s.kind == api::kSampleText ? ".txt"
+                                                       : ".json";
         char name[64];
         std::snprintf(name, sizeof name, "step-%08lld%s", static_cast<long long>(s.step), ext);
         std::ofstream(fs::path(out_dir) / "samples" / name, std::ios::binary) << s.data;
         ++written;
     }
     std::ofstream log(fs::path(out_dir) / "log.txt");
-    for (const auto& l : store->logs(id)) log << "[" << l.step << "] " << l.level << ": " << l.text << "\n";
-    std::fprintf(stderr, "exported run %lld to %s: config.json, run.json, metrics.csv, log.txt, %d samples\n",
-                 static_cast<long long>(id), out_dir.c_str(), written);
+    for (const auto& l : store->logs(id))
+        log << "[" << l.step << "] " << l.level << ": " << l.text << "\n";
+    std::fprintf(
+        stderr,
+        "exported run %lld to %s: config.json, run.json, metrics.csv, log.txt, %d samples\n",
+        static_cast<long long>(id), out_dir.c_str(), written);
     return kExitOk;
 }
 

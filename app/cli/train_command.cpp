@@ -38,20 +38,24 @@ struct Outcome {
 };
 
 api::FailureKind failure_from(const std::string& name) {
-    for (auto k : {api::FailureKind::Config, api::FailureKind::Data, api::FailureKind::OutOfMemory,
-                   api::FailureKind::NonFinite, api::FailureKind::Checkpoint, api::FailureKind::Other})
+    for (auto k :
+         {api::FailureKind::Config, api::FailureKind::Data, api::FailureKind::OutOfMemory,
+          api::FailureKind::NonFinite, api::FailureKind::Checkpoint, api::FailureKind::Other})
         if (name == api::to_string(k)) return k;
     return api::FailureKind::Unset;
 }
 
 // Reads what matters to the terminal out of a batch before the Recorder takes it.
-void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out, ProgressLine* bar) {
+void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
+             ProgressLine* bar) {
     for (const auto& e : events) {
         if (e.run_id != id) continue;
         out->step = std::max(out->step, e.step);
         out->wall_s = std::max(out->wall_s, e.wall_s);
         switch (e.kind) {
-            case api::EventKind::Metric: out->metrics[e.name] = e.value; break;
+            case api::EventKind::Metric:
+                out->metrics[e.name] = e.value;
+                break;
             case api::EventKind::Status:
                 out->status = e.status;
                 if (e.status == api::RunStatus::Failed) {
@@ -65,7 +69,8 @@ void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
                     std::fprintf(stderr, "%s: %s\n", e.name.c_str(), e.payload.c_str());
                 }
                 break;
-            default: break;
+            default:
+                break;
         }
     }
 }
@@ -84,13 +89,16 @@ std::string headline(const Outcome& o) {
 
 int exit_code(const Outcome& o) {
     switch (o.status) {
-        case api::RunStatus::Completed: return kExitOk;
-        case api::RunStatus::Stopped: return kExitInterrupted;
+        case api::RunStatus::Completed:
+            return kExitOk;
+        case api::RunStatus::Stopped:
+            return kExitInterrupted;
         case api::RunStatus::Failed:
             if (o.failure == api::FailureKind::Data) return kExitDataProblem;
             if (o.failure == api::FailureKind::Config) return kExitBadConfig;
             return kExitFailure;
-        default: return kExitFailure;
+        default:
+            return kExitFailure;
     }
 }
 
@@ -117,7 +125,8 @@ int run_command(const TrainOptions& opt) {
             return kExitFailure;
         }
         if (existing->status == "running" || existing->status == "paused") {
-            std::fprintf(stderr, "error: run %lld is still %s in another process; stop it there first\n",
+            std::fprintf(stderr,
+                         "error: run %lld is still %s in another process; stop it there first\n",
                          static_cast<long long>(opt.resume_id), existing->status.c_str());
             return kExitFailure;
         }
@@ -125,8 +134,9 @@ int run_command(const TrainOptions& opt) {
         config = apply_overrides(config, {}, opt.sets, &errors);
     } else {
         if (opt.preset.empty() == opt.config_file.empty()) {
-            std::fprintf(stderr, "error: give exactly one of --preset NAME or --config FILE "
-                                 "(see `workbench-cli presets`)\n");
+            std::fprintf(stderr,
+                         "error: give exactly one of --preset NAME or --config FILE "
+                         "(see `workbench-cli presets`)\n");
             return kExitBadConfig;
         }
         if (!opt.preset.empty()) {

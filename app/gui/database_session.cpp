@@ -16,8 +16,12 @@ ui::RunController::EventSink DatabaseSession::sink() const {
     return [recorder](const std::vector<api::RunEvent>& events) { recorder->record(events); };
 }
 
-void DatabaseSession::flush() { m_recorder->flush(); }
+void DatabaseSession::flush() {
+    m_recorder->flush();
+}
 
-std::string DatabaseSession::lastWriteError() const { return m_recorder->last_error(); }
+std::string DatabaseSession::lastWriteError() const {
+    return m_recorder->last_error();
+}
 
 }  // namespace wb::app

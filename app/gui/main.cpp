@@ -26,11 +26,14 @@ namespace {
 
 using wb::app::DatabaseSession;
 
+constexpr const char* kVersion = "0.1.0";
+
 QString openFailureText(const QString& path, const QString& cause) {
-    return QObject::tr("The run database could not be opened:\n%1\n\n%2\n\nIf another program "
-                       "holds it, close that program. If the file is damaged, move it aside "
-                       "(for example rename it to %3.broken) and a fresh one is created next "
-                       "time; or open another database now.")
+    return QObject::tr(
+               "The run database could not be opened:\n%1\n\n%2\n\nIf another program "
+               "holds it, close that program. If the file is damaged, move it aside "
+               "(for example rename it to %3.broken) and a fresh one is created next "
+               "time; or open another database now.")
         .arg(path, cause, QFileInfo(path).fileName());
 }
 
@@ -43,8 +46,9 @@ std::unique_ptr<DatabaseSession> openInteractively(QString path) {
         } catch (const wb::storage::StorageError& e) {
             QMessageBox box(QMessageBox::Critical, QObject::tr("Run database problem"),
                             openFailureText(path, QString::fromUtf8(e.what())));
-            QPushButton* other = box.addButton(QObject::tr("Open another…"), QMessageBox::AcceptRole);
-            box.addButton(QMessageBox::Quit);
+            QPushButton* other =
+                box.addButton(QObject::tr("Open another…"), QMessageBox::AcceptRole);
+            box.addButton(QObject::tr("Quit"), QMessageBox::RejectRole);
             box.exec();
             if (box.clickedButton() != other) return nullptr;
             path = QFileDialog::getSaveFileName(
@@ -59,29 +63,44 @@ std::unique_ptr<DatabaseSession> openInteractively(QString path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("genai-workbench"));
-    QApplication::setApplicationName(QStringLiteral("workbench"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
-
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QObject::tr("GenAI Training Workbench: configure, train, watch and compare generative "
                     "models."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption dbOption(QStringLiteral("db"),
-                                      QObject::tr("Run database (default: %1).")
-                                          .arg(QString::fromStdString(wb::storage::default_db_path())),
-                                      QObject::tr("PATH"));
-    const QCommandLineOption presetOption(QStringLiteral("preset"),
-                                          QObject::tr("Open with this preset."), QObject::tr("NAME"));
-    const QCommandLineOption configOption(QStringLiteral("config"),
-                                          QObject::tr("Open with this JSON config."),
-                                          QObject::tr("FILE"));
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
+    const QCommandLineOption dbOption(
+        QStringLiteral("db"),
+        QObject::tr("Run database (default: the last one opened, else %1).")
+            .arg(QString::fromStdString(wb::storage::default_db_path())),
+        QObject::tr("PATH"));
+    const QCommandLineOption presetOption(
+        QStringLiteral("preset"), QObject::tr("Open with this preset."), QObject::tr("NAME"));
+    const QCommandLineOption configOption(
+        QStringLiteral("config"), QObject::tr("Open with this JSON config."), QObject::tr("FILE"));
     const QCommandLineOption startOption(QStringLiteral("start"),
                                          QObject::tr("Start the run at once."));
     parser.addOptions({dbOption, presetOption, configOption, startOption});
+    // --help and --version are answered before QApplication exists, so that they work
+    // without a display; everything else is parsed after it has taken its own (-platform, ...).
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+    parser.parse(arguments);
+    if (parser.isSet(helpOption)) {
+        // Without a QCoreApplication the parser cannot know the program's name.
+        std::printf("%s", qPrintable(parser.helpText().replace(QStringLiteral("<executable_name>"),
+                                                               QStringLiteral("workbench"))));
+        return 0;
+    }
+    if (parser.isSet(versionOption)) {
+        std::printf("workbench %s\n", kVersion);
+        return 0;
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("genai-workbench"));
+    QApplication::setApplicationName(QStringLiteral("workbench"));
+    QApplication::setApplicationVersion(QString::fromLatin1(kVersion));
     parser.process(app);
 
     const QString preset = parser.value(presetOption);
@@ -120,17 +139,17 @@ int main(int argc, char** argv) {
     bool canStart = true;
     if (!configFile.isEmpty()) canStart = window.loadConfigFile(configFile);
 
-    QObject::connect(&window, &wb::ui::MainWindow::databaseOpenRequested, &window,
-                     [&](const QString& path) {
-                         try {
-                             auto next = std::make_unique<DatabaseSession>(path.toStdString());
-                             if (!controller.setStore(next->store(), next->sink())) return;
-                             window.setStore(&next->store());
-                             session = std::move(next);  // the old one commits and closes
-                         } catch (const wb::storage::StorageError& e) {
-                             window.showStorageError(openFailureText(path, QString::fromUtf8(e.what())));
-                         }
-                     });
+    QObject::connect(
+        &window, &wb::ui::MainWindow::databaseOpenRequested, &window, [&](const QString& path) {
+            try {
+                auto next = std::make_unique<DatabaseSession>(path.toStdString());
+                if (!controller.setStore(next->store(), next->sink())) return;
+                window.setStore(&next->store());
+                session = std::move(next);  // the old one commits and closes
+            } catch (const wb::storage::StorageError& e) {
+                window.showStorageError(openFailureText(path, QString::fromUtf8(e.what())));
+            }
+        });
 
     // The Recorder drops a batch it cannot commit (full disk, file removed); say so once per
     // new failure instead of letting the history silently miss points.

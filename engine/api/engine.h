@@ -12,7 +12,7 @@
 namespace wb::api {
 
 struct StartRequest {
-    int64_t run_id = 0;          ///< assigned by the caller (the storage row id)
+    int64_t run_id = 0;  ///< assigned by the caller (the storage row id)
     RunConfig config;
     std::string checkpoint_dir;  ///< where this run's checkpoints live
     bool resume = false;         ///< continue from the newest checkpoint in checkpoint_dir

@@ -29,7 +29,8 @@ void set_path(json& root, const std::string& path, json value) {
     (*node)[path.substr(start)] = std::move(value);
 }
 
-void flatten(const json& j, const std::string& prefix, std::vector<std::pair<std::string, json>>* out) {
+void flatten(const json& j, const std::string& prefix,
+             std::vector<std::pair<std::string, json>>* out) {
     for (auto it = j.begin(); it != j.end(); ++it) {
         std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
         if (it->is_object())
@@ -62,7 +63,8 @@ bool coerce(const FieldSpec& f, const json& v, json* out, std::string* why) {
             if (v.is_string()) return *out = v, true;
             *why = "expects a string";
             return false;
-        case FieldType::Unset: break;
+        case FieldType::Unset:
+            break;
     }
     *why = "has no type";
     return false;
@@ -93,7 +95,8 @@ RunConfig RunConfig::from_json(const json& j, std::vector<ConfigError>* errors,
                                const RunConfig& base) {
     RunConfig c = base;
     if (!j.is_object()) {
-        errors->push_back({"", "the config must be a JSON object, got " + std::string(j.type_name())});
+        errors->push_back(
+            {"", "the config must be a JSON object, got " + std::string(j.type_name())});
         return c;
     }
     std::vector<std::pair<std::string, json>> leaves;
@@ -129,22 +132,29 @@ bool RunConfig::set(const std::string& path, const std::string& text,
     json value;
     switch (f->type) {
         case FieldType::Bool:
-            if (text == "true" || text == "on" || text == "1" || text == "yes") value = true;
-            else if (text == "false" || text == "off" || text == "0" || text == "no") value = false;
+            if (text == "true" || text == "on" || text == "1" || text == "yes")
+                value = true;
+            else if (text == "false" || text == "off" || text == "0" || text == "no")
+                value = false;
             break;
         case FieldType::Int:
         case FieldType::Float: {
             char* end = nullptr;
             double d = std::strtod(text.c_str(), &end);
             if (!text.empty() && end && *end == '\0' && std::isfinite(d)) {
-                if (f->type == FieldType::Float) value = d;
-                else if (std::floor(d) == d && std::fabs(d) < 9e15) value = static_cast<int64_t>(d);
+                if (f->type == FieldType::Float)
+                    value = d;
+                else if (std::floor(d) == d && std::fabs(d) < 9e15)
+                    value = static_cast<int64_t>(d);
             }
             break;
         }
         case FieldType::Choice:
-        case FieldType::Text: value = text; break;
-        case FieldType::Unset: break;
+        case FieldType::Text:
+            value = text;
+            break;
+        case FieldType::Unset:
+            break;
     }
     if (value.is_null()) {
         errors->push_back({path, "'" + text + "' is not a valid " + to_string(f->type)});
@@ -162,7 +172,8 @@ std::vector<ConfigError> RunConfig::validate() const {
             double d = v.get<double>();
             if (!std::isfinite(d) || d < f.min || d > f.max)
                 errors.push_back({f.path, number_text(d) + " is out of range [" +
-                                              number_text(f.min) + ", " + number_text(f.max) + "]"});
+                                              number_text(f.min) + ", " + number_text(f.max) +
+                                              "]"});
         } else if (f.type == FieldType::Choice) {
             const auto s = v.get<std::string>();
             bool ok = false;
@@ -188,11 +199,14 @@ std::vector<ConfigError> RunConfig::validate() const {
                                           " must be divisible by gan.pack " +
                                           std::to_string(gan.pack)});
     if (data.name == "mixture2d" && !data.path.empty())
-        errors.push_back({"data.path", "mixture2d is generated and reads no files; leave it empty"});
+        errors.push_back(
+            {"data.path", "mixture2d is generated and reads no files; leave it empty"});
     return errors;
 }
 
-bool RunConfig::operator==(const RunConfig& other) const { return to_json() == other.to_json(); }
+bool RunConfig::operator==(const RunConfig& other) const {
+    return to_json() == other.to_json();
+}
 
 std::string format_errors(const std::vector<ConfigError>& errors) {
     std::string s;

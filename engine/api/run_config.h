@@ -1,5 +1,6 @@
 // RunConfig: the one plain description of a training run, shared by the UI, the CLI and the engine.
-// Field metadata (ranges, labels, teaching texts) lives in schema.h; JSON and validation go through it.
+// Field metadata (ranges, labels, teaching texts) lives in schema.h; JSON and validation go through
+// it.
 #pragma once
 
 #include <cstdint>

@@ -7,14 +7,22 @@ namespace wb::api {
 
 const char* to_string(RunStatus s) {
     switch (s) {
-        case RunStatus::Queued: return "queued";
-        case RunStatus::Running: return "running";
-        case RunStatus::Paused: return "paused";
-        case RunStatus::Completed: return "completed";
-        case RunStatus::Stopped: return "stopped";
-        case RunStatus::Failed: return "failed";
-        case RunStatus::Interrupted: return "interrupted";
-        case RunStatus::Unset: break;
+        case RunStatus::Queued:
+            return "queued";
+        case RunStatus::Running:
+            return "running";
+        case RunStatus::Paused:
+            return "paused";
+        case RunStatus::Completed:
+            return "completed";
+        case RunStatus::Stopped:
+            return "stopped";
+        case RunStatus::Failed:
+            return "failed";
+        case RunStatus::Interrupted:
+            return "interrupted";
+        case RunStatus::Unset:
+            break;
     }
     return "unset";
 }
@@ -33,13 +41,20 @@ bool is_final(RunStatus s) {
 
 const char* to_string(FailureKind k) {
     switch (k) {
-        case FailureKind::Config: return "config";
-        case FailureKind::Data: return "data";
-        case FailureKind::OutOfMemory: return "out_of_memory";
-        case FailureKind::NonFinite: return "non_finite";
-        case FailureKind::Checkpoint: return "checkpoint";
-        case FailureKind::Other: return "other";
-        case FailureKind::Unset: break;
+        case FailureKind::Config:
+            return "config";
+        case FailureKind::Data:
+            return "data";
+        case FailureKind::OutOfMemory:
+            return "out_of_memory";
+        case FailureKind::NonFinite:
+            return "non_finite";
+        case FailureKind::Checkpoint:
+            return "checkpoint";
+        case FailureKind::Other:
+            return "other";
+        case FailureKind::Unset:
+            break;
     }
     return "";
 }

@@ -27,7 +27,15 @@ RunStatus status_from_string(const std::string& s);
 bool is_final(RunStatus s);
 
 /// Why a run failed, so that callers can react (the CLI maps Data to exit code 3).
-enum class FailureKind : uint8_t { Unset = 0, Config, Data, OutOfMemory, NonFinite, Checkpoint, Other };
+enum class FailureKind : uint8_t {
+    Unset = 0,
+    Config,
+    Data,
+    OutOfMemory,
+    NonFinite,
+    Checkpoint,
+    Other
+};
 const char* to_string(FailureKind k);
 
 /// Stable sample kinds.
@@ -44,8 +52,8 @@ struct RunEvent {
     /// Metric: its name ("loss/g"). Sample: its kind (kSamplePng...). Log: the level
     /// ("info", "warning", "error"). Status: the failure kind when Failed.
     std::string name;
-    double value = 0;       ///< Metric value
-    std::string payload;    ///< Sample bytes, log text, status message, checkpoint path
+    double value = 0;     ///< Metric value
+    std::string payload;  ///< Sample bytes, log text, status message, checkpoint path
     RunStatus status = RunStatus::Unset;
 
     static RunEvent metric(int64_t run, int64_t step, double wall_s, std::string name, double v);

@@ -10,9 +10,11 @@ using nlohmann::json;
 
 // Binds a FieldSpec to the member `expr` of RunConfig (e.g. train.steps): the key path is the
 // member path, so a field cannot be spelled two ways.
-#define WB_BIND(expr, T)                                              \
-    #expr, [](const RunConfig& c) { return json(c.expr); },           \
-        [](RunConfig& c, const json& v) { c.expr = v.get<T>(); }
+#define WB_BIND(expr, T)                                                \
+#expr,                                                              \
+        [](const RunConfig& c) { return json(c.expr); },                \
+                                                      [](RunConfig & c, \
+                                                         const json& v) { c.expr = v.get<T>(); }
 
 FieldSpec make(const char* path, std::function<json(const RunConfig&)> get,
                std::function<void(RunConfig&, const json&)> set, FieldType type,
@@ -86,11 +88,11 @@ std::vector<FieldSpec> build() {
                      "Empty: the built-in default (Debian's dataset-fashion-mnist for images, "
                      "the fortunes corpus for text). Otherwise a folder or file of IDX files "
                      "(plain or .gz) or a text file or folder of text files."));
-    s.push_back(ranged(make(WB_BIND(data.val_fraction, double), T::Float, "Data",
-                            "Validation share",
-                            "Share of the text held out to measure loss/val. Too small gives a "
-                            "noisy estimate; too large leaves less to learn from."),
-                       0.01, 0.5));
+    s.push_back(
+        ranged(make(WB_BIND(data.val_fraction, double), T::Float, "Data", "Validation share",
+                    "Share of the text held out to measure loss/val. Too small gives a "
+                    "noisy estimate; too large leaves less to learn from."),
+               0.01, 0.5));
     s.push_back(ranged(make(WB_BIND(data.modes, int64_t), T::Int, "Data", "Mixture modes",
                             "mixture2d: number of Gaussians on the ring. More modes make mode "
                             "collapse easier to see."),
@@ -125,8 +127,7 @@ std::vector<FieldSpec> build() {
                             "usable."),
                        {"auto", "cpu", "cuda"}));
 
-    s.push_back(choice(make(WB_BIND(optim.name, std::string), T::Choice, "Optimizer",
-                            "Optimizer",
+    s.push_back(choice(make(WB_BIND(optim.name, std::string), T::Choice, "Optimizer", "Optimizer",
                             "sgd: plain momentum SGD, cheap but sensitive to the learning rate. "
                             "adam: adaptive per-weight steps, the usual choice for GANs and "
                             "Transformers; keeps two extra tensors per weight. adamw: Adam with "
@@ -146,11 +147,11 @@ std::vector<FieldSpec> build() {
     s.push_back(ranged(make(WB_BIND(optim.momentum, double), T::Float, "Optimizer", "Momentum",
                             "SGD only: how much of the previous step carries over."),
                        0.0, 0.9999));
-    s.push_back(ranged(make(WB_BIND(optim.weight_decay, double), T::Float, "Optimizer",
-                            "Weight decay",
-                            "Pulls weights towards zero each step (decoupled for adamw). "
-                            "Regularises; too much underfits."),
-                       0.0, 1.0));
+    s.push_back(
+        ranged(make(WB_BIND(optim.weight_decay, double), T::Float, "Optimizer", "Weight decay",
+                    "Pulls weights towards zero each step (decoupled for adamw). "
+                    "Regularises; too much underfits."),
+               0.0, 1.0));
 
     s.push_back(ranged(make(WB_BIND(gan.pack, int64_t), T::Int, "GAN", "Packing (PacGAN)",
                             "GANs only: the discriminator judges this many samples at once, "
@@ -159,27 +160,27 @@ std::vector<FieldSpec> build() {
                             "mode collapse. 1 is a plain GAN. Costs a wider discriminator input; "
                             "the batch size must divide by it."),
                        1, 16));
-    s.push_back(ranged(make(WB_BIND(checkpoint.every_steps, int64_t), T::Int, "Checkpoints",
-                            "Checkpoint every",
-                            "Steps between checkpoints (model, optimizer, RNG, data position). "
-                            "0 saves only when the run stops or ends. Each save costs a file "
-                            "write the size of the model and optimizer state."),
-                       0, kMaxSteps));
-    s.push_back(ranged(make(WB_BIND(eval.every_steps, int64_t), T::Int, "Evaluation",
-                            "Evaluate every",
-                            "Steps between quality measurements (modes covered, validation "
-                            "loss). 0 evaluates only at the end. Evaluation pauses training."),
-                       0, kMaxSteps));
-    s.push_back(ranged(make(WB_BIND(eval.samples, int64_t), T::Int, "Evaluation",
-                            "Evaluation samples",
-                            "Generated points (mixture2d) or held-out examples (VAE, LM) per "
-                            "evaluation: more is less noisy and slower."),
-                       64, 1'000'000));
-    s.push_back(ranged(make(WB_BIND(sample.every_steps, int64_t), T::Int, "Evaluation",
-                            "Samples every",
-                            "Steps between sample previews (image grid, point scatter or "
-                            "generated text). 0 only at the end."),
-                       0, kMaxSteps));
+    s.push_back(ranged(
+        make(WB_BIND(checkpoint.every_steps, int64_t), T::Int, "Checkpoints", "Checkpoint every",
+             "Steps between checkpoints (model, optimizer, RNG, data position). "
+             "0 saves only when the run stops or ends. Each save costs a file "
+             "write the size of the model and optimizer state."),
+        0, kMaxSteps));
+    s.push_back(
+        ranged(make(WB_BIND(eval.every_steps, int64_t), T::Int, "Evaluation", "Evaluate every",
+                    "Steps between quality measurements (modes covered, validation "
+                    "loss). 0 evaluates only at the end. Evaluation pauses training."),
+               0, kMaxSteps));
+    s.push_back(
+        ranged(make(WB_BIND(eval.samples, int64_t), T::Int, "Evaluation", "Evaluation samples",
+                    "Generated points (mixture2d) or held-out examples (VAE, LM) per "
+                    "evaluation: more is less noisy and slower."),
+               64, 1'000'000));
+    s.push_back(
+        ranged(make(WB_BIND(sample.every_steps, int64_t), T::Int, "Evaluation", "Samples every",
+                    "Steps between sample previews (image grid, point scatter or "
+                    "generated text). 0 only at the end."),
+               0, kMaxSteps));
     return s;
 }
 
@@ -200,32 +201,44 @@ const FieldSpec* find_field(const std::string& path) {
 
 const std::vector<SectionSpec>& sections() {
     static const std::vector<SectionSpec> kSections = {
-        {"Model", "What is trained: the architecture and its size. Bigger models learn more "
-                  "and cost more time and memory per step."},
-        {"Data", "What it learns from. Everything here works without a download: the mixture "
-                 "is generated, the image and text sets come from Debian packages."},
+        {"Model",
+         "What is trained: the architecture and its size. Bigger models learn more "
+         "and cost more time and memory per step."},
+        {"Data",
+         "What it learns from. Everything here works without a download: the mixture "
+         "is generated, the image and text sets come from Debian packages."},
         {"Training", "How long and how: steps, batch size, seed, threads and device."},
-        {"Optimizer", "How gradients become weight updates. The optimizer and learning rate "
-                      "decide how much each step buys."},
-        {"GAN", "Controls of the adversarial game between generator and discriminator. They "
-                "decide whether the generator covers all of the data or collapses onto a few "
-                "modes."},
-        {"Checkpoints", "Saving state so a run can be resumed after a stop or a crash. Costs "
-                        "disk writes; buys the right to stop."},
-        {"Evaluation", "Measuring quality and taking samples while training. Costs time that "
-                       "is not spent training; buys the curves that tell you what worked."},
+        {"Optimizer",
+         "How gradients become weight updates. The optimizer and learning rate "
+         "decide how much each step buys."},
+        {"GAN",
+         "Controls of the adversarial game between generator and discriminator. They "
+         "decide whether the generator covers all of the data or collapses onto a few "
+         "modes."},
+        {"Checkpoints",
+         "Saving state so a run can be resumed after a stop or a crash. Costs "
+         "disk writes; buys the right to stop."},
+        {"Evaluation",
+         "Measuring quality and taking samples while training. Costs time that "
+         "is not spent training; buys the curves that tell you what worked."},
     };
     return kSections;
 }
 
 const char* to_string(FieldType t) {
     switch (t) {
-        case FieldType::Bool: return "bool";
-        case FieldType::Int: return "int";
-        case FieldType::Float: return "float";
-        case FieldType::Choice: return "choice";
-        case FieldType::Text: return "text";
-        case FieldType::Unset: break;
+        case FieldType::Bool:
+            return "bool";
+        case FieldType::Int:
+            return "int";
+        case FieldType::Float:
+            return "float";
+        case FieldType::Choice:
+            return "choice";
+        case FieldType::Text:
+            return "text";
+        case FieldType::Unset:
+            break;
     }
     return "unset";
 }
@@ -233,8 +246,9 @@ const char* to_string(FieldType t) {
 nlohmann::json schema_json() {
     json fields = json::array();
     for (const auto& f : schema()) {
-        json j = {{"path", f.path},       {"type", to_string(f.type)}, {"section", f.section},
-                  {"label", f.label},     {"help", f.help},            {"default", f.default_value()}};
+        json j = {{"path", f.path},       {"type", to_string(f.type)},
+                  {"section", f.section}, {"label", f.label},
+                  {"help", f.help},       {"default", f.default_value()}};
         if (f.type == FieldType::Int || f.type == FieldType::Float) {
             j["min"] = f.min;
             j["max"] = f.max;

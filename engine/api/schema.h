@@ -15,7 +15,7 @@ namespace wb::api {
 enum class FieldType { Unset = 0, Bool, Int, Float, Choice, Text };
 
 struct FieldSpec {
-    std::string path;     ///< "train.steps"
+    std::string path;  ///< "train.steps"
     FieldType type = FieldType::Unset;
     std::string section;  ///< UI group: "Model", "Data", "Training", ...
     std::string label;    ///< one line

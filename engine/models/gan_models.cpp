@@ -16,7 +16,9 @@ MlpGeneratorImpl::MlpGeneratorImpl(const MlpGanOptions& o) {
     register_module("net", net);
 }
 
-torch::Tensor MlpGeneratorImpl::forward(const torch::Tensor& z) { return net->forward(z); }
+torch::Tensor MlpGeneratorImpl::forward(const torch::Tensor& z) {
+    return net->forward(z);
+}
 
 MlpDiscriminatorImpl::MlpDiscriminatorImpl(const MlpGanOptions& o) : pack(o.pack()) {
     int64_t in = o.data_dim() * o.pack();
@@ -62,7 +64,9 @@ DcDiscriminatorImpl::DcDiscriminatorImpl(const DcganOptions& o) : pack(o.pack())
     auto down = [](int64_t in, int64_t out, int64_t k, int64_t s, int64_t p) {
         return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(s).padding(p).bias(false));
     };
-    auto lrelu = [] { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true)); };
+    auto lrelu = [] {
+        return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true));
+    };
     net->push_back(down(o.channels() * o.pack(), w, 4, 2, 1));  // 32 -> 16
     net->push_back(lrelu());
     net->push_back(down(w, w * 2, 4, 2, 1));  // 16 -> 8

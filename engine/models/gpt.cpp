@@ -22,8 +22,8 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
     auto k = parts[1].view({B, T, heads, hd}).transpose(1, 2);
     auto v = parts[2].view({B, T, heads, hd}).transpose(1, 2);
     auto att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(hd)));
-    auto mask = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device()))
-                    .triu(1);
+    auto mask =
+        torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
     att = torch::softmax(att.masked_fill(mask, -std::numeric_limits<float>::infinity()), -1);
     auto y = torch::matmul(att, v).transpose(1, 2).contiguous().view({B, T, C});
     return drop->forward(proj->forward(y));
@@ -65,7 +65,8 @@ GptImpl::GptImpl(const GptOptions& o) : context(o.context()) {
 
 torch::Tensor GptImpl::forward(const torch::Tensor& ids) {
     const int64_t T = ids.size(1);
-    auto positions = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(ids.device()));
+    auto positions =
+        torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(ids.device()));
     auto x = drop->forward(tok->forward(ids) + pos->forward(positions));
     for (auto& b : *blocks) x = b->as<GptBlock>()->forward(x);
     // Tied head: the output projection reuses the token embedding (as in GPT-2 and nanoGPT).

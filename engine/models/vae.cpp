@@ -43,7 +43,9 @@ std::pair<torch::Tensor, torch::Tensor> VaeImpl::encode(const torch::Tensor& x) 
     return {to_mu->forward(h), to_logvar->forward(h)};
 }
 
-torch::Tensor VaeImpl::decode(const torch::Tensor& z) { return decoder->forward(from_z->forward(z)); }
+torch::Tensor VaeImpl::decode(const torch::Tensor& z) {
+    return decoder->forward(from_z->forward(z));
+}
 
 VaeOutput VaeImpl::forward(const torch::Tensor& x, const torch::Tensor& eps) {
     auto [mu, logvar] = encode(x);

@@ -56,8 +56,8 @@ torch::Tensor GanTrainer::noise(int64_t n, at::Generator& gen) const {
 torch::Tensor GanTrainer::real_batch() {
     const int64_t b = m_config.train.batch_size;
     if (!m_images)
-        return data::sample_mixture(b, m_config.data.modes, m_config.data.radius,
-                                    m_config.data.std, m_gen)
+        return data::sample_mixture(b, m_config.data.modes, m_config.data.radius, m_config.data.std,
+                                    m_gen)
             .to(m_device);
     return m_data->train.images.index_select(0, m_sampler->next(b)).to(m_device);
 }
@@ -105,9 +105,9 @@ std::vector<Metric> GanTrainer::evaluate(at::Generator& gen) {
     const int64_t n = m_config.eval.samples;
     auto pts = generate(noise(n, gen)).to(torch::kFloat32).contiguous();
     auto centers = m_centers.contiguous();
-    auto cov = kernels::mode_coverage_cpu(pts.data_ptr<float>(), n, centers.data_ptr<float>(),
-                                          centers.size(0),
-                                          static_cast<float>(3.0 * m_config.data.std));
+    auto cov =
+        kernels::mode_coverage_cpu(pts.data_ptr<float>(), n, centers.data_ptr<float>(),
+                                   centers.size(0), static_cast<float>(3.0 * m_config.data.std));
     return {{"quality/modes_covered", static_cast<double>(kernels::covered_modes(cov))},
             {"quality/hq_fraction", static_cast<double>(cov.hq_total) / static_cast<double>(n)}};
 }
@@ -116,8 +116,8 @@ Sample GanTrainer::sample(at::Generator& gen) {
     if (m_images) return {api::kSamplePng, png_grid(generate(m_fixed_noise), 8)};
     const int64_t n = 1000;
     auto fake = generate(noise(n, gen));
-    auto real = data::sample_mixture(n, m_config.data.modes, m_config.data.radius,
-                                     m_config.data.std, gen);
+    auto real =
+        data::sample_mixture(n, m_config.data.modes, m_config.data.radius, m_config.data.std, gen);
     auto to_list = [](const torch::Tensor& t) {
         auto c = t.to(torch::kFloat32).contiguous();
         nlohmann::json a = nlohmann::json::array();
@@ -154,8 +154,8 @@ void GanTrainer::load(torch::serialize::InputArchive& archive) {
 
 std::string GanTrainer::describe() const {
     return m_config.model.kind + ": generator " + std::to_string(parameter_count(*m_g)) +
-           " parameters, discriminator " + std::to_string(parameter_count(*m_d)) +
-           " parameters" + (m_data ? ", data " + m_data->source : ", data mixture2d (generated)");
+           " parameters, discriminator " + std::to_string(parameter_count(*m_d)) + " parameters" +
+           (m_data ? ", data " + m_data->source : ", data mixture2d (generated)");
 }
 
 }  // namespace wb::engine

@@ -12,12 +12,14 @@ constexpr double kTemperature = 0.8;
 }  // namespace
 
 LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
-    : m_config(config), m_device(device), m_gen(std::move(gen)),
+    : m_config(config),
+      m_device(device),
+      m_gen(std::move(gen)),
       m_corpus(data::load_text(config.data.path, config.data.val_fraction)) {
     const auto& mc = config.model;
     const auto vocab = static_cast<int64_t>(m_corpus.vocab.size());
-    m_gpt = models::Gpt(models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads)
-                            .dropout(mc.dropout));
+    m_gpt = models::Gpt(
+        models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
     m_gpt->to(m_device);
     m_opt = make_optimizer(m_gpt->parameters(), config.optim);
 }

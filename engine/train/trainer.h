@@ -24,7 +24,7 @@ struct StepOutput {
 };
 
 struct Sample {
-    std::string kind;   ///< api::kSamplePng, kSampleText or kSamplePoints
+    std::string kind;  ///< api::kSamplePng, kSampleText or kSamplePoints
     std::string bytes;
 };
 

@@ -10,7 +10,9 @@
 namespace wb::engine {
 
 VaeTrainer::VaeTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
-    : m_config(config), m_device(device), m_gen(std::move(gen)),
+    : m_config(config),
+      m_device(device),
+      m_gen(std::move(gen)),
       m_data(data::load_fashion_mnist(config.data.path)) {
     m_vae = models::Vae(models::VaeOptions(config.model.latent_dim, config.model.width));
     m_vae->to(m_device);
@@ -77,8 +79,7 @@ void VaeTrainer::load(torch::serialize::InputArchive& archive) {
 }
 
 std::string VaeTrainer::describe() const {
-    return "vae: " + std::to_string(parameter_count(*m_vae)) + " parameters, data " +
-           m_data.source;
+    return "vae: " + std::to_string(parameter_count(*m_vae)) + " parameters, data " + m_data.source;
 }
 
 }  // namespace wb::engine

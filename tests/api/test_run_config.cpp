@@ -108,7 +108,7 @@ private slots:
         QVERIFY(errors[0].message.find("unknown key") != std::string::npos);
         QCOMPARE(errors[1].path, std::string("train.steps"));
         QVERIFY(errors[1].message.find("whole number") != std::string::npos);
-        QCOMPARE(c.train.seed, int64_t{7});      // the good fields still apply
+        QCOMPARE(c.train.seed, int64_t{7});  // the good fields still apply
         QCOMPARE(c.train.steps, RunConfig{}.train.steps);
         QCOMPARE(c.optim.lr, 0.5);
     }
@@ -137,8 +137,9 @@ private slots:
     }
 
     void statusNamesRoundTrip() {
-        for (auto s : {RunStatus::Queued, RunStatus::Running, RunStatus::Paused, RunStatus::Completed,
-                       RunStatus::Stopped, RunStatus::Failed, RunStatus::Interrupted})
+        for (auto s :
+             {RunStatus::Queued, RunStatus::Running, RunStatus::Paused, RunStatus::Completed,
+              RunStatus::Stopped, RunStatus::Failed, RunStatus::Interrupted})
             QCOMPARE(status_from_string(to_string(s)), s);
         QCOMPARE(status_from_string("bogus"), RunStatus::Unset);
         QVERIFY(is_final(RunStatus::Interrupted) && !is_final(RunStatus::Paused));

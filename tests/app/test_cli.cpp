@@ -4,8 +4,8 @@
 
 #include <csignal>
 
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include "storage/run_store.h"
 
@@ -97,7 +97,8 @@ private slots:
         QVERIFY2(r.err.contains("train.steps: 0 is out of range"), qPrintable(r.err));
         QVERIFY(r.err.contains("optim.lr: -1 is out of range"));
         QVERIFY(r.err.contains("data.name: 'mixture2d' does not fit model.kind 'vae'"));
-        auto bad_key = cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--set", "train.stepz=5"});
+        auto bad_key =
+            cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--set", "train.stepz=5"});
         QCOMPARE(bad_key.code, 2);
         QVERIFY(bad_key.err.contains("train.stepz: unknown key"));
     }
@@ -145,9 +146,9 @@ private slots:
     void sigkillLeavesAnIntactDatabaseAndTheRunResumes() {
         const QString kdb = m_dir.filePath("kill.sqlite");
         QProcess p;
-        p.start(WB_CLI_PATH, {"run", "--preset", "gan-mixture2d", "--db", kdb, "--set",
-                              "train.steps=1000000", "--set", "checkpoint.every_steps=50",
-                              "--set", "train.threads=1"});
+        p.start(WB_CLI_PATH,
+                {"run", "--preset", "gan-mixture2d", "--db", kdb, "--set", "train.steps=1000000",
+                 "--set", "checkpoint.every_steps=50", "--set", "train.threads=1"});
         QVERIFY(p.waitForStarted());
         QVERIFY(wait_for_steps(kdb, 120, 120000));
         QTest::qWait(1500);

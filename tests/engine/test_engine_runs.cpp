@@ -150,7 +150,8 @@ private slots:
         QCOMPARE(r.final_status, api::RunStatus::Failed);
         QCOMPARE(r.failure, std::string("checkpoint"));
         QVERIFY(r.message.find("ckpt-10.pt") != std::string::npos);
-        QVERIFY(std::filesystem::exists(ck + "/ckpt-10.pt"));  // never deleted behind the user's back
+        QVERIFY(
+            std::filesystem::exists(ck + "/ckpt-10.pt"));  // never deleted behind the user's back
     }
 
     void divergenceStopsWithANonFiniteFailure() {

@@ -46,7 +46,8 @@ private slots:
         std::normal_distribution<float> noise(0, 1.5f);
         std::vector<float> pts(2 * 100000), centers;
         for (auto& p : pts) p = noise(rng);
-        for (int k = 0; k < 8; ++k) centers.insert(centers.end(), {float(std::cos(k)), float(std::sin(k))});
+        for (int k = 0; k < 8; ++k)
+            centers.insert(centers.end(), {float(std::cos(k)), float(std::sin(k))});
         float *dp = nullptr, *dc = nullptr;
         QCOMPARE(cudaMalloc(&dp, pts.size() * 4), cudaSuccess);
         QCOMPARE(cudaMalloc(&dc, centers.size() * 4), cudaSuccess);

@@ -17,7 +17,7 @@ api::RunConfig tiny(const char* preset) {
     api::RunConfig c = api::find_preset(preset)->config;
     c.train.steps = 3;
     c.train.batch_size = 8;
-    c.train.threads = 2;
+    c.train.threads = 1;
     c.eval.every_steps = 0;
     c.eval.samples = 128;
     c.sample.every_steps = 0;
@@ -86,7 +86,8 @@ private slots:
         QTest::addColumn<QString>("preset");
         QTest::addColumn<QStringList>("metrics");
         QTest::addColumn<QString>("sample");
-        QTest::newRow("dcgan") << "dcgan-fashion" << QStringList{"loss/g", "loss/d"} << api::kSamplePng;
+        QTest::newRow("dcgan") << "dcgan-fashion" << QStringList{"loss/g", "loss/d"}
+                               << api::kSamplePng;
         QTest::newRow("vae") << "vae-fashion" << QStringList{"loss/recon", "loss/kl", "loss/val"}
                              << api::kSamplePng;
         QTest::newRow("gpt") << "gpt-char"

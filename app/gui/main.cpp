@@ -1,11 +1,14 @@
 // workbench: the desktop app. It only wires the layers: the LibTorch engine, the run database
 // (store + recorder), the RunController and the MainWindow.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <memory>
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMessageBox>
@@ -17,7 +20,6 @@
 #include "engine/api/presets.h"
 #include "engine/torch_engine.h"
 #include "storage/db_path.h"
-#include "storage/run_store.h"
 #include "storage/storage_error.h"
 #include "ui/main_window.h"
 #include "ui/run_controller.h"
@@ -28,13 +30,19 @@ using wb::app::DatabaseSession;
 
 constexpr const char* kVersion = "0.1.0";
 
+// Set by SIGINT/SIGTERM; a handler may only touch a lock-free atomic, so a timer acts on it.
+std::atomic<bool> g_quitRequested{false};
+
+void requestQuit(int) {
+    g_quitRequested = true;
+}
+
+// The storage layer's message already names the cause and the fix; this adds the way out.
 QString openFailureText(const QString& path, const QString& cause) {
     return QObject::tr(
-               "The run database could not be opened:\n%1\n\n%2\n\nIf another program "
-               "holds it, close that program. If the file is damaged, move it aside "
-               "(for example rename it to %3.broken) and a fresh one is created next "
-               "time; or open another database now.")
-        .arg(path, cause, QFileInfo(path).fileName());
+               "The run database could not be opened:\n%1\n\n%2\n\nYou can open another "
+               "database now, or quit and fix the file first.")
+        .arg(QDir::toNativeSeparators(path), cause);
 }
 
 // Opens `path`, and while that fails lets the user pick another file instead of crashing.
@@ -165,11 +173,24 @@ int main(int argc, char** argv) {
     });
     writeCheck.start(2000);
 
+    // Ctrl+C in the terminal (or a script's kill) stops the runs cleanly: each writes a
+    // checkpoint and its last events are stored, as when the window is closed.
+    std::signal(SIGINT, requestQuit);
+    std::signal(SIGTERM, requestQuit);
+    QTimer quitCheck;
+    QObject::connect(&quitCheck, &QTimer::timeout, &window, [&controller] {
+        if (!g_quitRequested) return;
+        controller.stopAll();
+        QApplication::exit(0);
+    });
+    quitCheck.start(200);
+
     window.show();
     if (parser.isSet(startOption) && canStart)
         QTimer::singleShot(0, &window, [&window] { window.startRun(); });
     const int rc = QApplication::exec();
-    // Closing asked the runs to stop; wait for their threads and store their last events.
+    // Closing (or a signal) asked the runs to stop; wait for their threads, store their last
+    // events.
     controller.shutdown();
     session->flush();
     return rc;

@@ -1,0 +1,159 @@
+// The setup form is generated from the schema: one editor per field with the schema's range and
+// choices, edits reach the RunConfig, and validation marks the offending field.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QtTest>
+
+#include "engine/api/presets.h"
+#include "engine/api/schema.h"
+#include "ui/config_form.h"
+#include "ui/float_spin_box.h"
+#include "ui/run_setup_panel.h"
+
+using namespace wb;
+
+class TestConfigForm final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void oneEditorPerFieldWithSchemaRanges();
+    void editsReachTheConfig();
+    void setConfigShowsValuesWithoutClamping();
+    void invalidCombinationMarksFieldAndBlocksStart();
+    void presetsLoadIntoTheForm();
+    void logScaleStepsAlongOneTwoFive();
+};
+
+void TestConfigForm::oneEditorPerFieldWithSchemaRanges() {
+    ui::ConfigForm form;
+    QCOMPARE(form.fieldCount(), static_cast<int>(api::schema().size()));
+    for (const auto& f : api::schema()) {
+        const QString path = QString::fromStdString(f.path);
+        QWidget* w = form.editor(path);
+        QVERIFY2(w, qPrintable(path));
+        QCOMPARE(w->toolTip(), QString::fromStdString(f.help));
+        switch (f.type) {
+            case api::FieldType::Bool:
+                QVERIFY(qobject_cast<QCheckBox*>(w));
+                break;
+            case api::FieldType::Choice: {
+                auto* combo = qobject_cast<QComboBox*>(w);
+                QVERIFY2(combo, qPrintable(path));
+                QCOMPARE(combo->count(), static_cast<int>(f.choices.size()));
+                for (int i = 0; i < combo->count(); ++i)
+                    QCOMPARE(combo->itemText(i), QString::fromStdString(f.choices[i]));
+                break;
+            }
+            case api::FieldType::Int: {
+                auto* spin = qobject_cast<QSpinBox*>(w);
+                QVERIFY2(spin, qPrintable(path));
+                QCOMPARE(spin->minimum(), static_cast<int>(f.min));
+                QCOMPARE(spin->maximum(), static_cast<int>(f.max));
+                break;
+            }
+            case api::FieldType::Float: {
+                auto* spin = qobject_cast<ui::FloatSpinBox*>(w);
+                QVERIFY2(spin, qPrintable(path));
+                QCOMPARE(spin->minimum(), f.min);
+                QCOMPARE(spin->maximum(), f.max);
+                QCOMPARE(spin->logStepping(), f.log_scale);
+                break;
+            }
+            case api::FieldType::Text:
+                QVERIFY(qobject_cast<QLineEdit*>(w));
+                break;
+            case api::FieldType::Unset:
+                QFAIL("schema field without a type");
+                break;
+        }
+    }
+}
+
+void TestConfigForm::editsReachTheConfig() {
+    ui::ConfigForm form;
+    int edits = 0;
+    connect(&form, &ui::ConfigForm::configEdited, this, [&edits] { ++edits; });
+    qobject_cast<QComboBox*>(form.editor("optim.name"))->setCurrentText("sgd");
+    qobject_cast<QSpinBox*>(form.editor("train.batch_size"))->setValue(64);
+    qobject_cast<ui::FloatSpinBox*>(form.editor("optim.lr"))->setValue(3e-4);
+    QCOMPARE(form.config().optim.name, std::string("sgd"));
+    QCOMPARE(form.config().train.batch_size, int64_t{64});
+    QCOMPARE(form.config().optim.lr, 3e-4);
+    QCOMPARE(edits, 3);
+}
+
+void TestConfigForm::setConfigShowsValuesWithoutClamping() {
+    ui::ConfigForm form;
+    api::RunConfig c;
+    c.optim.lr = 100;  // above the schema's maximum
+    form.setConfig(c);
+    QCOMPARE(form.config().optim.lr, 100.0);
+    QVERIFY(!form.config().validate().empty());
+}
+
+void TestConfigForm::invalidCombinationMarksFieldAndBlocksStart() {
+    ui::RunSetupPanel panel;
+    QVERIFY(panel.selectPreset("gpt-char"));
+    QVERIFY(panel.isValid());
+    bool lastValidity = true;
+    connect(&panel, &ui::RunSetupPanel::validityChanged, this, [&](bool v) { lastValidity = v; });
+
+    qobject_cast<QSpinBox*>(panel.form()->editor("model.heads"))->setValue(3);  // 128 % 3 != 0
+    QVERIFY(!panel.isValid());
+    QVERIFY(!lastValidity);
+    QLabel* error = panel.form()->errorLabel("model.heads");
+    QVERIFY(!error->isHidden());
+    QVERIFY2(error->text().contains("divisible"), qPrintable(error->text()));
+    QVERIFY(panel.form()->editor("model.heads")->property("invalid").toBool());
+    auto* summary = panel.findChild<QLabel*>("validationSummary");
+    QVERIFY(summary && !summary->isHidden());
+    QVERIFY(summary->text().contains("divisible"));
+
+    qobject_cast<QSpinBox*>(panel.form()->editor("model.heads"))->setValue(4);
+    QVERIFY(panel.isValid());
+    QVERIFY(lastValidity);
+    QVERIFY(error->isHidden());
+    QVERIFY(!panel.form()->editor("model.heads")->property("invalid").toBool());
+
+    qobject_cast<QComboBox*>(panel.form()->editor("data.name"))->setCurrentText("mixture2d");
+    QVERIFY(!panel.isValid());
+    QVERIFY(panel.form()->errorLabel("data.name")->text().contains("does not fit"));
+}
+
+void TestConfigForm::presetsLoadIntoTheForm() {
+    ui::RunSetupPanel panel;
+    for (const auto& p : api::presets()) {
+        QVERIFY(panel.selectPreset(QString::fromStdString(p.name)));
+        QVERIFY(panel.config() == p.config);
+        QCOMPARE(qobject_cast<QComboBox*>(panel.form()->editor("model.kind"))->currentText(),
+                 QString::fromStdString(p.config.model.kind));
+    }
+    QVERIFY(!panel.selectPreset("no-such-preset"));
+}
+
+void TestConfigForm::logScaleStepsAlongOneTwoFive() {
+    ui::FloatSpinBox spin;
+    spin.setRange(1e-7, 10);
+    spin.setLogStepping(true);
+    spin.setValue(1e-3);
+    spin.stepBy(1);
+    QCOMPARE(spin.value(), 2e-3);
+    spin.stepBy(1);
+    QCOMPARE(spin.value(), 5e-3);
+    spin.stepBy(-3);
+    QCOMPARE(spin.value(), 5e-4);
+    QCOMPARE(spin.textFromValue(5e-4), spin.locale().toString(5e-4, 'g', 6));
+    QString text = "1e-";
+    int pos = 3;
+    QCOMPARE(spin.validate(text, pos), QValidator::Intermediate);
+    text = "1e-4";
+    QCOMPARE(spin.validate(text, pos), QValidator::Acceptable);
+    text = "abc";
+    QCOMPARE(spin.validate(text, pos), QValidator::Invalid);
+}
+
+QTEST_MAIN(TestConfigForm)
+#include "test_config_form.moc"

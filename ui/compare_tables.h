@@ -1,0 +1,61 @@
+// CompareTables: the compare view's summary (final loss, best quality, median throughput, peak
+// memory, wall time, % delta to a chosen baseline) and its diff of differing config keys; CSV.
+#pragma once
+
+#include <vector>
+
+#include <QColor>
+#include <QList>
+#include <QStringList>
+#include <QWidget>
+
+#include "ui/run_summary.h"
+#include "ui/run_trace.h"
+
+class QComboBox;
+class QStandardItemModel;
+class QTabWidget;
+
+namespace wb::ui {
+
+class CompareTables final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CompareTables)
+
+public:
+    explicit CompareTables(QWidget* parent = nullptr);
+
+    /// `colors[i]` marks run i as in the plots.
+    void setRuns(const std::vector<RunTrace>& traces, const std::vector<QColor>& colors);
+    void setBaseline(int index);
+    int baseline() const { return m_baseline; }
+
+    QStandardItemModel* summaryModel() const { return m_summaryModel; }
+    QStandardItemModel* diffModel() const { return m_diffModel; }
+    /// Raw numbers and deltas in separate columns, for CSV.
+    QList<QStringList> summaryRows() const;
+    QList<QStringList> diffRows() const;
+
+private:
+    struct Run {
+        int64_t id = 0;
+        QString name;
+        QString label;  ///< "#id name"
+        QString status;
+        QColor color;
+        RunSummary summary;
+    };
+
+    void rebuildSummary();
+    void exportCsv();
+
+    std::vector<Run> m_runs;
+    QList<QStringList> m_diff;  ///< header row first
+    int m_baseline = 0;
+    QComboBox* m_baselineBox = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QStandardItemModel* m_summaryModel = nullptr;
+    QStandardItemModel* m_diffModel = nullptr;
+};
+
+}  // namespace wb::ui

@@ -1,0 +1,62 @@
+// ConfigForm: the RunConfig editor generated from api::schema(): one group per section, one editor
+// per field with the schema's range or choices, tooltips from its help, inline validation marks.
+#pragma once
+
+#include <vector>
+
+#include <QWidget>
+
+#include "engine/api/run_config.h"
+#include "engine/api/schema.h"
+
+class QLabel;
+
+namespace wb::ui {
+
+class ConfigForm final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ConfigForm)
+
+public:
+    explicit ConfigForm(QWidget* parent = nullptr);
+
+    const api::RunConfig& config() const { return m_config; }
+    /// Shows `config` as is: out-of-range values stay in the config (and are reported by
+    /// validation) instead of being clamped silently by the editors.
+    void setConfig(const api::RunConfig& config);
+    /// Marks the fields `errors` name; returns the errors that name no field.
+    std::vector<api::ConfigError> showErrors(const std::vector<api::ConfigError>& errors);
+
+    /// nullptr when `path` names no field.
+    QWidget* editor(const QString& path) const;
+    /// The inline message under a field's editor (hidden while the field is valid).
+    QLabel* errorLabel(const QString& path) const;
+    int fieldCount() const { return static_cast<int>(m_fields.size()); }
+
+signals:
+    void configEdited();
+    /// The user moved to a field: its label, section and teaching text, for the help box.
+    void helpRequested(const QString& title, const QString& text);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    struct Field {
+        const api::FieldSpec* spec = nullptr;
+        QWidget* editor = nullptr;
+        QLabel* error = nullptr;
+    };
+
+    QWidget* createEditor(const api::FieldSpec& spec);
+    QWidget* createPathCell(const api::FieldSpec& spec, QWidget* lineEdit);
+    void write(const api::FieldSpec& spec, const nlohmann::json& value);
+    void display(const Field& field);
+    void requestHelp(const Field& field);
+    const Field* find(const QString& path) const;
+
+    api::RunConfig m_config;
+    std::vector<Field> m_fields;
+};
+
+}  // namespace wb::ui

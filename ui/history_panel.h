@@ -1,0 +1,70 @@
+// HistoryPanel: the table of every run in the database, sortable and filterable, refreshed on a
+// timer; rename in place, edit notes, delete with confirmation, pick runs to show or compare.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <QList>
+#include <QTimer>
+#include <QWidget>
+
+class QLineEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+
+namespace wb::storage {
+class RunStore;
+}
+
+namespace wb::ui {
+
+class HistoryModel;
+
+class HistoryPanel final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HistoryPanel)
+
+public:
+    static constexpr int kRefreshIntervalMs = 1000;
+
+    explicit HistoryPanel(QWidget* parent = nullptr);
+
+    void setStore(storage::RunStore* store);
+    void refreshNow();
+    /// Makes run `id` the current row (and scrolls to it) when it is in the table.
+    void selectRun(int64_t id);
+    /// In the order the table shows them.
+    std::vector<int64_t> selectedRuns() const;
+
+    HistoryModel* model() const { return m_model; }
+    QTableView* view() const { return m_view; }
+    QLineEdit* filter() const { return m_filter; }
+    QByteArray saveState() const;
+    void restoreState(const QByteArray& state);
+
+signals:
+    void currentRunChanged(qint64 id);
+    void selectionChanged(const QList<qint64>& ids);
+    /// The user asked to compare the selected runs (two or more).
+    void compareRequested(const QList<qint64>& ids);
+    void storageFailed(const QString& message);
+
+private:
+    void editNotes();
+    void deleteSelected();
+    void updateButtons();
+
+    storage::RunStore* m_store = nullptr;
+    HistoryModel* m_model = nullptr;
+    QSortFilterProxyModel* m_proxy = nullptr;
+    QTableView* m_view = nullptr;
+    QLineEdit* m_filter = nullptr;
+    QPushButton* m_notes = nullptr;
+    QPushButton* m_delete = nullptr;
+    QPushButton* m_compare = nullptr;
+    QTimer m_refreshTimer;
+};
+
+}  // namespace wb::ui

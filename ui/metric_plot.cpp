@@ -1,0 +1,292 @@
+#include "ui/metric_plot.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QContextMenuEvent>
+#include <QFileDialog>
+#include <QMenu>
+#include <QMessageBox>
+
+namespace wb::ui {
+
+MetricPlot::MetricPlot(const QString& title, QWidget* parent) : QCustomPlot(parent) {
+    setMinimumSize(240, 170);
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    setNoAntialiasingOnDrag(true);
+    // Segment-wise lines skip the join computation of wide polylines, the main cost of a replot.
+    setPlottingHint(QCP::phFastPolylines, true);
+    setToolTip(tr("Drag to pan, wheel to zoom, double-click to fit and follow new points."));
+    plotLayout()->insertRow(0);
+    m_title =
+        new QCPTextElement(this, title, QFont(font().family(), font().pointSize(), QFont::Bold));
+    plotLayout()->addElement(0, 0, m_title);
+    // The legend gets a row of its own under the title: inside the axis rect it hides curves.
+    axisRect()->insetLayout()->take(legend);
+    plotLayout()->insertRow(1);
+    plotLayout()->addElement(1, 0, legend);
+    plotLayout()->setRowStretchFactor(1, 0.001);
+    plotLayout()->setRowSpacing(0);
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    legend->setFont(QFont(font().family(), font().pointSize() - 1));
+    legend->setBorderPen(Qt::NoPen);
+    legend->setBrush(Qt::NoBrush);
+    legend->setMargins(QMargins(4, 0, 4, 0));
+    // An empty legend's size hint caps the width of the whole layout column at its margins,
+    // which squeezes the axis rect of a plot without series. An explicit cap replaces the hint;
+    // it must stay below QWIDGETSIZE_MAX once QCustomPlot adds the margins, or it counts as unset.
+    constexpr int kLegendMaxWidth = 100000;
+    legend->setMaximumSize(kLegendMaxWidth, QWIDGETSIZE_MAX);
+    legend->setVisible(false);
+    for (QCPAxis* axis : {xAxis, yAxis}) {
+        axis->grid()->setPen(QPen(QColor(0, 0, 0, 25)));
+        axis->setBasePen(QPen(QColor(0, 0, 0, 90)));
+        axis->setTickPen(QPen(QColor(0, 0, 0, 90)));
+        axis->setSubTickPen(QPen(QColor(0, 0, 0, 60)));
+    }
+    m_empty = new QCPItemText(this);
+    m_empty->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_empty->position->setCoords(0.5, 0.5);
+    m_empty->setColor(QColor(0, 0, 0, 110));
+    m_empty->setText(tr("no data yet"));
+}
+
+QColor MetricPlot::seriesColor(int index) {
+    // Tableau 10: distinguishable, and readable when drawn faint.
+    static const QColor kColors[] = {
+        QColor(0x4e79a7), QColor(0xf28e2b), QColor(0xe15759), QColor(0x76b7b2), QColor(0x59a14f),
+        QColor(0xedc948), QColor(0xb07aa1), QColor(0xff9da7), QColor(0x9c755f), QColor(0xbab0ac)};
+    return kColors[index % 10];
+}
+
+void MetricPlot::setTitle(const QString& title) {
+    m_title->setText(title);
+    m_dirty = true;
+}
+
+void MetricPlot::setAxisLabels(const QString& x, const QString& y) {
+    xAxis->setLabel(x);
+    yAxis->setLabel(y);
+    m_dirty = true;
+}
+
+void MetricPlot::setEmptyText(const QString& text) {
+    m_empty->setText(text);
+    m_dirty = true;
+}
+
+void MetricPlot::clearSeries() {
+    clearGraphs();
+    m_series.clear();
+    m_follow = true;
+    updateDecorations();
+    m_dirty = true;
+}
+
+void MetricPlot::append(const QString& name, const QVector<double>& keys,
+                        const QVector<double>& values, const QColor& seriesColour) {
+    if (keys.isEmpty()) return;
+    auto it = m_series.find(name);
+    if (it == m_series.end()) {
+        const QColor color =
+            seriesColour.isValid() ? seriesColour : seriesColor(static_cast<int>(m_series.size()));
+        Series s;
+        s.raw = addGraph();
+        s.smooth = addGraph();
+        s.raw->setName(name);
+        s.smooth->setName(name);
+        s.raw->setPen(QPen(color, 1));
+        s.smooth->setPen(QPen(color, 2));
+        for (QCPGraph* g : {s.raw, s.smooth}) g->setAdaptiveSampling(true);
+        it = m_series.emplace(name, s).first;
+        restyle(it->second);
+        updateDecorations();
+    }
+    Series& s = it->second;
+    for (int i = 0; i < keys.size(); ++i) {
+        const double k = keys[i];
+        const double v = values[i];
+        if (!std::isfinite(v) || !std::isfinite(k)) continue;
+        if (!s.hasExtent) {
+            s.keyMin = s.keyMax = k;
+            s.valueMin = s.valueMax = v;
+            s.hasExtent = true;
+        }
+        s.keyMin = std::min(s.keyMin, k);
+        s.keyMax = std::max(s.keyMax, k);
+        s.valueMin = std::min(s.valueMin, v);
+        s.valueMax = std::max(s.valueMax, v);
+        if (v > 0 && (s.positiveMin == 0 || v < s.positiveMin)) s.positiveMin = v;
+    }
+    // Not marked sorted: a resumed run can restart below its last step.
+    s.raw->addData(keys, values);
+    appendSmoothed(s, keys, values);
+    m_dirty = true;
+}
+
+// Debiased EMA as TensorBoard draws it: the first points are not dragged towards zero.
+void MetricPlot::appendSmoothed(Series& s, const QVector<double>& keys,
+                                const QVector<double>& values) {
+    if (m_smoothing <= 0) return;
+    QVector<double> outKeys, outValues;
+    outKeys.reserve(keys.size());
+    outValues.reserve(keys.size());
+    for (int i = 0; i < keys.size(); ++i) {
+        if (!std::isfinite(values[i])) continue;
+        s.ema = s.ema * m_smoothing + (1 - m_smoothing) * values[i];
+        ++s.count;
+        outKeys.append(keys[i]);
+        outValues.append(s.ema / (1 - std::pow(m_smoothing, s.count)));
+    }
+    s.smooth->addData(outKeys, outValues);
+}
+
+void MetricPlot::setSmoothing(double weight) {
+    weight = std::clamp(weight, 0.0, 0.999);
+    if (weight == m_smoothing) return;
+    m_smoothing = weight;
+    for (auto& [name, s] : m_series) {
+        s.smooth->data()->clear();
+        s.ema = 0;
+        s.count = 0;
+        QVector<double> keys, values;
+        keys.reserve(s.raw->dataCount());
+        values.reserve(s.raw->dataCount());
+        for (auto p = s.raw->data()->constBegin(); p != s.raw->data()->constEnd(); ++p) {
+            keys.append(p->key);
+            values.append(p->value);
+        }
+        appendSmoothed(s, keys, values);
+        restyle(s);
+    }
+    updateDecorations();
+    m_dirty = true;
+}
+
+void MetricPlot::restyle(Series& s) {
+    const bool smoothing = m_smoothing > 0;
+    QPen raw = s.raw->pen();
+    QColor c = raw.color();
+    c.setAlpha(smoothing ? 60 : 255);
+    raw.setColor(c);
+    raw.setWidthF(smoothing ? 1 : 1.5);
+    s.raw->setPen(raw);
+    s.smooth->setVisible(smoothing);
+}
+
+void MetricPlot::updateDecorations() {
+    legend->clearItems();
+    for (auto& [name, s] : m_series) (m_smoothing > 0 ? s.smooth : s.raw)->addToLegend();
+    legend->setVisible(m_legendShown && m_series.size() > 1);
+    m_empty->setVisible(m_series.empty());
+}
+
+void MetricPlot::setLegendShown(bool shown) {
+    m_legendShown = shown;
+    updateDecorations();
+    m_dirty = true;
+}
+
+void MetricPlot::setLogScale(bool on) {
+    if (on == m_logScale) return;
+    m_logScale = on;
+    yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (on)
+        yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    else
+        yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    follow();
+}
+
+void MetricPlot::follow() {
+    m_follow = true;
+    m_dirty = true;
+    refresh();
+}
+
+void MetricPlot::refresh() {
+    if (!m_dirty) return;
+    m_dirty = false;
+    if (m_follow) fitToData();
+    replot();
+}
+
+void MetricPlot::fitToData() {
+    bool any = false;
+    double k0 = 0, k1 = 0, v0 = 0, v1 = 0, p0 = 0;
+    for (const auto& [name, s] : m_series) {
+        if (!s.hasExtent) continue;
+        k0 = any ? std::min(k0, s.keyMin) : s.keyMin;
+        k1 = any ? std::max(k1, s.keyMax) : s.keyMax;
+        v0 = any ? std::min(v0, s.valueMin) : s.valueMin;
+        v1 = any ? std::max(v1, s.valueMax) : s.valueMax;
+        if (s.positiveMin > 0) p0 = p0 > 0 ? std::min(p0, s.positiveMin) : s.positiveMin;
+        any = true;
+    }
+    if (!any) return;
+    xAxis->setRange(k0, k1 > k0 ? k1 : k0 + 1);
+    // Breathing room so that the newest point and the extremes are not on the frame.
+    if (m_logScale) {
+        if (p0 > 0 && v1 > 0) yAxis->setRange(p0 / 1.2, std::max(v1, p0) * 1.2);
+    } else if (v1 > v0) {
+        yAxis->setRange(v0 - 0.06 * (v1 - v0), v1 + 0.06 * (v1 - v0));
+    } else {
+        const double pad = std::max(std::abs(v0) * 0.1, 1e-9);
+        yAxis->setRange(v0 - pad, v0 + pad);
+    }
+}
+
+QStringList MetricPlot::seriesNames() const {
+    QStringList names;
+    for (const auto& [name, s] : m_series) names.append(name);
+    return names;
+}
+
+QCPGraph* MetricPlot::rawGraph(const QString& name) const {
+    const auto it = m_series.find(name);
+    return it == m_series.end() ? nullptr : it->second.raw;
+}
+
+QCPGraph* MetricPlot::smoothGraph(const QString& name) const {
+    const auto it = m_series.find(name);
+    return it == m_series.end() ? nullptr : it->second.smooth;
+}
+
+void MetricPlot::mousePressEvent(QMouseEvent* event) {
+    m_follow = false;
+    QCustomPlot::mousePressEvent(event);
+}
+
+void MetricPlot::wheelEvent(QWheelEvent* event) {
+    m_follow = false;
+    QCustomPlot::wheelEvent(event);
+}
+
+void MetricPlot::mouseDoubleClickEvent(QMouseEvent* event) {
+    QCustomPlot::mouseDoubleClickEvent(event);
+    follow();
+}
+
+void MetricPlot::contextMenuEvent(QContextMenuEvent* event) {
+    QMenu menu(this);
+    const QString title = m_title->text().isEmpty() ? QStringLiteral("plot") : m_title->text();
+    const QString base = QString(title).replace(QLatin1Char('/'), QLatin1Char('_'));
+    auto save = [this, base](bool pdf) {
+        const QString path = QFileDialog::getSaveFileName(
+            this, pdf ? tr("Save plot as PDF") : tr("Save plot as PNG"),
+            base + (pdf ? QStringLiteral(".pdf") : QStringLiteral(".png")),
+            pdf ? tr("PDF (*.pdf)") : tr("PNG images (*.png)"));
+        if (path.isEmpty()) return;
+        // Twice the screen size for PNG, so that the export is sharp on a slide.
+        const bool ok = pdf ? savePdf(path) : savePng(path, width(), height(), 2.0);
+        if (!ok)
+            QMessageBox::warning(this, tr("Plot not saved"), tr("Could not write %1.").arg(path));
+    };
+    menu.addAction(tr("Save plot as PNG…"), this, [save] { save(false); });
+    menu.addAction(tr("Save plot as PDF…"), this, [save] { save(true); });
+    menu.addSeparator();
+    menu.addAction(tr("Fit to data"), this, &MetricPlot::follow);
+    menu.exec(event->globalPos());
+}
+
+}  // namespace wb::ui

@@ -1,0 +1,88 @@
+// MetricPlot: one live chart of one or more metric series. Points are appended (never rebuilt),
+// each series is drawn raw and faint with an EMA-smoothed line on top, and replots are throttled.
+#pragma once
+
+#include <map>
+
+#include <QVector>
+
+#include "qcustomplot.h"
+
+namespace wb::ui {
+
+class MetricPlot final : public QCustomPlot {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MetricPlot)
+
+public:
+    explicit MetricPlot(const QString& title, QWidget* parent = nullptr);
+
+    void setTitle(const QString& title);
+    void setAxisLabels(const QString& x, const QString& y);
+    /// The text shown while the plot has no series.
+    void setEmptyText(const QString& text);
+
+    void clearSeries();
+    /// Appends points (keys ascending) to the series `name`, creating it on first use in
+    /// `color`, or in the next palette colour when `color` is invalid.
+    void append(const QString& name, const QVector<double>& keys, const QVector<double>& values,
+                const QColor& color = QColor());
+    /// EMA weight in [0, 1): 0 draws the raw curve only.
+    void setSmoothing(double weight);
+    void setLogScale(bool on);
+    /// Off where a shared legend already names the series (the compare view); by default the
+    /// legend shows whenever there is more than one series.
+    void setLegendShown(bool shown);
+    bool logScale() const { return m_logScale; }
+    /// Fits the axes to the data again and keeps following new points (also on double-click).
+    void follow();
+
+    /// Replots when points arrived since the last call; called by the view's frame timer so a
+    /// burst of batches costs one replot per frame.
+    void refresh();
+    bool needsRefresh() const { return m_dirty; }
+
+    QStringList seriesNames() const;
+    /// nullptr when there is no such series.
+    QCPGraph* rawGraph(const QString& name) const;
+    QCPGraph* smoothGraph(const QString& name) const;
+    /// The colour of the next series, for series shared across plots.
+    static QColor seriesColor(int index);
+
+protected:
+    void mousePressEvent(QMouseEvent* event) override;
+    void wheelEvent(QWheelEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
+    /// Offers to save the plot as PNG or PDF.
+    void contextMenuEvent(QContextMenuEvent* event) override;
+
+private:
+    struct Series {
+        QCPGraph* raw = nullptr;
+        QCPGraph* smooth = nullptr;
+        double ema = 0;  ///< biased running average; divided by (1 - w^n) when drawn
+        int count = 0;   ///< finite points folded into ema
+        // Extents kept as points arrive, so that following the data costs nothing per frame
+        // (QCustomPlot's rescale walks every point). The EMA stays within the raw extent.
+        double keyMin = 0, keyMax = 0, valueMin = 0, valueMax = 0;
+        double positiveMin = 0;  ///< smallest value > 0, the floor of a log axis; 0: none yet
+        bool hasExtent = false;
+    };
+
+    void appendSmoothed(Series& s, const QVector<double>& keys, const QVector<double>& values);
+    void restyle(Series& s);
+    void fitToData();
+    void updateDecorations();
+
+    std::map<QString, Series> m_series;
+    QCPTextElement* m_title = nullptr;
+    QCPItemText* m_empty = nullptr;
+    double m_smoothing = 0.6;
+    bool m_logScale = false;
+    bool m_legendShown = true;
+    bool m_dirty = true;
+    /// Cleared when the user drags or zooms, so new points do not undo the zoom.
+    bool m_follow = true;
+};
+
+}  // namespace wb::ui

@@ -1,0 +1,81 @@
+// RunController: starts and steers runs on an api::Engine, creates their history rows, and drains
+// the engine's events on a UI timer, handing each batch to storage and then to the widgets.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include <QObject>
+#include <QTimer>
+
+#include "engine/api/engine.h"
+
+namespace wb::storage {
+class RunStore;
+}
+
+namespace wb::ui {
+
+class RunController final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RunController)
+
+public:
+    /// Receives every drained batch before the widgets see it (the app passes the Recorder's
+    /// record), so what is shown has been handed to storage.
+    using EventSink = std::function<void(const std::vector<api::RunEvent>&)>;
+
+    /// ~33 ms: fast enough for smooth curves, slow enough that a batch holds many points.
+    static constexpr int kDrainIntervalMs = 33;
+
+    RunController(api::Engine& engine, storage::RunStore& store, EventSink sink,
+                  QObject* parent = nullptr);
+    ~RunController() override;
+
+    /// Creates the run's row and starts it. Returns the run id, or 0 when it could not start
+    /// (startFailed tells why).
+    int64_t start(const api::RunConfig& config, const QString& name);
+    void pause(int64_t id);
+    void resume(int64_t id);
+    void stop(int64_t id);
+    /// Asks every live run to stop (each writes a checkpoint); does not wait.
+    void stopAll();
+    /// Stops every live run, waits for their threads and hands their last events to the sink.
+    void shutdown();
+
+    /// Unset for runs this controller did not start.
+    api::RunStatus status(int64_t id) const;
+    std::vector<int64_t> activeRuns() const;
+    bool hasActiveRuns() const { return !activeRuns().empty(); }
+
+    storage::RunStore& store() const { return *m_store; }
+    /// Switches to another database; only while no run is active (their events belong to the
+    /// old one). Returns false otherwise.
+    bool setStore(storage::RunStore& store, EventSink sink);
+
+    /// Drains the engine now; the timer calls it.
+    void drainNow();
+
+signals:
+    void runStarted(qint64 id);
+    /// One signal per drained batch, never one per point: receivers append in bulk.
+    void eventsArrived(const std::vector<wb::api::RunEvent>& events);
+    void runStatusChanged(qint64 id, wb::api::RunStatus status, const QString& message);
+    /// The engine or storage refused a start; the message names the cause and the fix.
+    void startFailed(const QString& message);
+    /// A run ended with a Failed status; the message is the engine's.
+    void runFailed(qint64 id, const QString& message);
+    /// The sink threw (the database went away); the message is for the user.
+    void storageFailed(const QString& message);
+
+private:
+    api::Engine& m_engine;
+    storage::RunStore* m_store = nullptr;
+    EventSink m_sink;
+    std::map<int64_t, api::RunStatus> m_status;
+    QTimer m_drainTimer;
+};
+
+}  // namespace wb::ui

@@ -1,0 +1,73 @@
+#include "ui/run_summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ui/metric_roles.h"
+
+namespace wb::ui {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+QVector<double> finite(const QVector<double>& values) {
+    QVector<double> out;
+    out.reserve(values.size());
+    for (double v : values)
+        if (std::isfinite(v)) out.append(v);
+    return out;
+}
+
+const QVector<double>* series(const RunTrace& t, const QString& name) {
+    const auto it = t.metrics.find(name);
+    return it == t.metrics.end() ? nullptr : &it->second.values;
+}
+
+}  // namespace
+
+RunSummary RunSummary::of(const RunTrace& t) {
+    QStringList names;
+    for (const auto& [name, s] : t.metrics) names << name;
+    RunSummary r;
+    r.lossMetric = headlineLoss(names);
+    r.qualityMetric = headlineQuality(names);
+    r.throughputMetric = headlineThroughput(names);
+    r.memoryMetric = headlineMemory(names);
+    r.finalLoss = r.bestQuality = r.medianThroughput = r.peakMemoryMiB = kNaN;
+    r.wall_s = t.wall_s;
+
+    if (const auto* v = series(t, r.lossMetric)) {
+        // The last finite value: a run that ended in NaN still shows where it got to.
+        for (auto it = v->rbegin(); it != v->rend(); ++it)
+            if (std::isfinite(*it)) {
+                r.finalLoss = *it;
+                break;
+            }
+    }
+    if (const auto* v = series(t, r.qualityMetric); v && !finite(*v).isEmpty()) {
+        const QVector<double> q = finite(*v);
+        r.bestQuality = higherIsBetter(r.qualityMetric) ? *std::max_element(q.begin(), q.end())
+                                                        : *std::min_element(q.begin(), q.end());
+    }
+    if (const auto* v = series(t, r.throughputMetric); v && !finite(*v).isEmpty()) {
+        QVector<double> q = finite(*v);
+        const auto mid = q.begin() + q.size() / 2;
+        std::nth_element(q.begin(), mid, q.end());
+        r.medianThroughput = *mid;
+    }
+    if (const auto* v = series(t, r.memoryMetric); v && !finite(*v).isEmpty()) {
+        const QVector<double> q = finite(*v);
+        const double peak = *std::max_element(q.begin(), q.end());
+        r.peakMemoryMiB =
+            r.memoryMetric.endsWith(QLatin1String("_bytes")) ? peak / (1024.0 * 1024.0) : peak;
+    }
+    return r;
+}
+
+double percentDelta(double value, double baseline) {
+    if (!std::isfinite(value) || !std::isfinite(baseline) || baseline == 0) return kNaN;
+    return (value - baseline) / std::abs(baseline) * 100.0;
+}
+
+}  // namespace wb::ui

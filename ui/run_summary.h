@@ -1,0 +1,26 @@
+// RunSummary: the few numbers that compare runs at a glance (final loss, best quality, median
+// throughput, peak memory, wall time), computed from a RunTrace, with deltas to a baseline.
+#pragma once
+
+#include <QString>
+
+#include "ui/run_trace.h"
+
+namespace wb::ui {
+
+struct RunSummary {
+    /// Which metric each number comes from; empty when the run has none (value is NaN).
+    QString lossMetric, qualityMetric, throughputMetric, memoryMetric;
+    double finalLoss = 0;
+    double bestQuality = 0;
+    double medianThroughput = 0;
+    double peakMemoryMiB = 0;
+    double wall_s = 0;
+
+    static RunSummary of(const RunTrace& trace);
+};
+
+/// (value - baseline) / |baseline| in percent; NaN when either is missing or the baseline is 0.
+double percentDelta(double value, double baseline);
+
+}  // namespace wb::ui

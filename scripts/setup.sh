@@ -53,7 +53,7 @@ fi
 if [ $need_src -eq 1 ]; then
   tmp="$(mktemp -d)"
   (cd "$tmp" && apt-get source -qq --download-only qcustomplot >/dev/null &&
-    dpkg-source -x --skip-patches ./*.dsc src >/dev/null)
+    dpkg-source -x --skip-patches ./*.dsc src >/dev/null 2>&1)
   mkdir -p "$here/third_party/qcustomplot"
   cp "$tmp"/src/qcustomplot.h "$tmp"/src/qcustomplot.cpp "$here/third_party/qcustomplot/"
   rm -rf "$tmp"

@@ -35,10 +35,10 @@ int64_t RunController::start(const api::RunConfig& config, const QString& name) 
     }
     int64_t id = 0;
     try {
-        // The row's id names the checkpoint folder, so the folder is passed to the engine only;
-        // it is always api::run_files_dir(db, id) and can be derived from the row.
+        // The row's id names the checkpoint folder, so it is set once the id exists.
         id = m_store->create_run(name.toStdString(), config.model.kind, config.to_json().dump(),
                                  m_engine.environment_json(), config.train.steps, {});
+        m_store->set_checkpoint_dir(id, api::run_files_dir(m_store->path(), id));
     } catch (const std::exception& e) {
         emit startFailed(tr("Could not record the new run:\n%1").arg(QString::fromUtf8(e.what())));
         return 0;

@@ -1,5 +1,6 @@
 // The setup form is generated from the schema: one editor per field with the schema's range and
 // choices, edits reach the RunConfig, and validation marks the offending field.
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
@@ -25,6 +26,7 @@ private slots:
     void invalidCombinationMarksFieldAndBlocksStart();
     void presetsLoadIntoTheForm();
     void logScaleStepsAlongOneTwoFive();
+    void focusedFieldExplainsItself();
 };
 
 void TestConfigForm::oneEditorPerFieldWithSchemaRanges() {
@@ -153,6 +155,25 @@ void TestConfigForm::logScaleStepsAlongOneTwoFive() {
     QCOMPARE(spin.validate(text, pos), QValidator::Acceptable);
     text = "abc";
     QCOMPARE(spin.validate(text, pos), QValidator::Invalid);
+}
+
+void TestConfigForm::focusedFieldExplainsItself() {
+    ui::RunSetupPanel panel;
+    panel.show();
+    QApplication::setActiveWindow(&panel);
+    QVERIFY(QTest::qWaitForWindowActive(&panel));
+    const api::FieldSpec* lr = api::find_field("optim.lr");
+    panel.form()->editor("optim.lr")->setFocus();
+    const auto shows = [&panel](const std::string& text) {
+        for (auto* label : panel.findChildren<QLabel*>())
+            if (label->isVisible() && label->text().contains(QString::fromStdString(text)))
+                return true;
+        return false;
+    };
+    QTRY_VERIFY(shows(lr->help));
+    QVERIFY(shows(lr->label));
+    for (const auto& section : api::sections())  // the section's text comes along
+        if (section.name == lr->section) QVERIFY(shows(section.help));
 }
 
 QTEST_MAIN(TestConfigForm)

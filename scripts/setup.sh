@@ -52,8 +52,12 @@ fi
 
 if [ $need_src -eq 1 ]; then
   tmp="$(mktemp -d)"
-  (cd "$tmp" && apt-get source -qq --download-only qcustomplot >/dev/null &&
-    dpkg-source -x --skip-patches ./*.dsc src >/dev/null 2>&1)
+  if ! (cd "$tmp" && apt-get source -qq --download-only qcustomplot >"$tmp/log" 2>&1 &&
+    dpkg-source -x --skip-patches ./*.dsc src >>"$tmp/log" 2>&1); then
+    cat "$tmp/log" >&2
+    echo "setup: could not fetch QCustomPlot's source package (see above)" >&2
+    exit 1
+  fi
   mkdir -p "$here/third_party/qcustomplot"
   cp "$tmp"/src/qcustomplot.h "$tmp"/src/qcustomplot.cpp "$here/third_party/qcustomplot/"
   rm -rf "$tmp"

@@ -59,62 +59,49 @@ const char* to_string(FailureKind k) {
     return "";
 }
 
-RunEvent RunEvent::metric(int64_t run, int64_t step, double wall_s, std::string name, double v) {
+namespace {
+
+// Every event kind uses the same header fields plus a name and a payload.
+RunEvent make_event(EventKind kind, int64_t run, int64_t step, double wall_s, std::string name,
+                    std::string payload) {
     RunEvent e;
-    e.kind = EventKind::Metric;
+    e.kind = kind;
     e.run_id = run;
     e.step = step;
     e.wall_s = wall_s;
     e.name = std::move(name);
+    e.payload = std::move(payload);
+    return e;
+}
+
+}  // namespace
+
+RunEvent RunEvent::metric(int64_t run, int64_t step, double wall_s, std::string name, double v) {
+    RunEvent e = make_event(EventKind::Metric, run, step, wall_s, std::move(name), {});
     e.value = v;
     return e;
 }
 
 RunEvent RunEvent::sample(int64_t run, int64_t step, double wall_s, std::string kind,
                           std::string bytes) {
-    RunEvent e;
-    e.kind = EventKind::Sample;
-    e.run_id = run;
-    e.step = step;
-    e.wall_s = wall_s;
-    e.name = std::move(kind);
-    e.payload = std::move(bytes);
-    return e;
+    return make_event(EventKind::Sample, run, step, wall_s, std::move(kind), std::move(bytes));
 }
 
 RunEvent RunEvent::status_change(int64_t run, int64_t step, double wall_s, RunStatus s,
                                  std::string message, FailureKind why) {
-    RunEvent e;
-    e.kind = EventKind::Status;
-    e.run_id = run;
-    e.step = step;
-    e.wall_s = wall_s;
+    RunEvent e =
+        make_event(EventKind::Status, run, step, wall_s, to_string(why), std::move(message));
     e.status = s;
-    e.name = to_string(why);
-    e.payload = std::move(message);
     return e;
 }
 
 RunEvent RunEvent::log(int64_t run, int64_t step, double wall_s, std::string level,
                        std::string text) {
-    RunEvent e;
-    e.kind = EventKind::Log;
-    e.run_id = run;
-    e.step = step;
-    e.wall_s = wall_s;
-    e.name = std::move(level);
-    e.payload = std::move(text);
-    return e;
+    return make_event(EventKind::Log, run, step, wall_s, std::move(level), std::move(text));
 }
 
 RunEvent RunEvent::checkpoint(int64_t run, int64_t step, double wall_s, std::string path) {
-    RunEvent e;
-    e.kind = EventKind::Checkpoint;
-    e.run_id = run;
-    e.step = step;
-    e.wall_s = wall_s;
-    e.payload = std::move(path);
-    return e;
+    return make_event(EventKind::Checkpoint, run, step, wall_s, {}, std::move(path));
 }
 
 }  // namespace wb::api

@@ -15,7 +15,7 @@ namespace wb::engine {
 namespace F = torch::nn::functional;
 
 GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
-    : m_config(config), m_device(device), m_gen(std::move(gen)), m_latent(config.model.latent_dim) {
+    : TrainerBase(config, device, std::move(gen)), m_latent(config.model.latent_dim) {
     const auto& mc = config.model;
     if (mc.kind == "gan_mlp") {
         auto o = models::MlpGanOptions(mc.latent_dim, mc.width, mc.layers).pack(config.gan.pack);

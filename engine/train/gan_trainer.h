@@ -10,7 +10,7 @@
 
 namespace wb::engine {
 
-class GanTrainer final : public Trainer {
+class GanTrainer final : public TrainerBase {
 public:
     GanTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen);
     StepOutput step() override;
@@ -18,7 +18,6 @@ public:
     Sample sample(at::Generator& gen) override;
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
-    double lr() const override { return m_config.optim.lr; }
     std::string describe() const override;
 
 private:
@@ -26,9 +25,6 @@ private:
     torch::Tensor noise(int64_t n, at::Generator& gen) const;
     torch::Tensor generate(const torch::Tensor& z);
 
-    api::RunConfig m_config;
-    torch::Device m_device;
-    at::Generator m_gen;
     bool m_images = false;
     int64_t m_latent = 0;
     std::shared_ptr<torch::nn::Module> m_g, m_d;

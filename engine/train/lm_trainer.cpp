@@ -12,9 +12,7 @@ constexpr double kTemperature = 0.8;
 }  // namespace
 
 LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
-    : m_config(config),
-      m_device(device),
-      m_gen(std::move(gen)),
+    : TrainerBase(config, device, std::move(gen)),
       m_corpus(data::load_text(config.data.path, config.data.val_fraction)) {
     const auto& mc = config.model;
     const auto vocab = static_cast<int64_t>(m_corpus.vocab.size());

@@ -8,7 +8,7 @@
 
 namespace wb::engine {
 
-class LmTrainer final : public Trainer {
+class LmTrainer final : public TrainerBase {
 public:
     LmTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen);
     StepOutput step() override;
@@ -16,13 +16,9 @@ public:
     Sample sample(at::Generator& gen) override;
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
-    double lr() const override { return m_config.optim.lr; }
     std::string describe() const override;
 
 private:
-    api::RunConfig m_config;
-    torch::Device m_device;
-    at::Generator m_gen;
     data::TextCorpus m_corpus;
     models::Gpt m_gpt{nullptr};
     std::unique_ptr<torch::optim::Optimizer> m_opt;

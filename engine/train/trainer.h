@@ -46,6 +46,20 @@ public:
     virtual std::string describe() const = 0;
 };
 
+/// What every trainer keeps: its config, its device and the run's generator.
+class TrainerBase : public Trainer {
+public:
+    double lr() const override { return m_config.optim.lr; }
+
+protected:
+    TrainerBase(const api::RunConfig& config, torch::Device device, at::Generator gen)
+        : m_config(config), m_device(device), m_gen(std::move(gen)) {}
+
+    api::RunConfig m_config;
+    torch::Device m_device;
+    at::Generator m_gen;
+};
+
 /// Builds the trainer for `config.model.kind`, loading its data (throws data::DataError).
 /// `gen` is the run's generator for noise and data order, on the CPU.
 std::unique_ptr<Trainer> make_trainer(const api::RunConfig& config, torch::Device device,

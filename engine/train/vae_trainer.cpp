@@ -10,9 +10,7 @@
 namespace wb::engine {
 
 VaeTrainer::VaeTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
-    : m_config(config),
-      m_device(device),
-      m_gen(std::move(gen)),
+    : TrainerBase(config, device, std::move(gen)),
       m_data(data::load_fashion_mnist(config.data.path)) {
     m_vae = models::Vae(models::VaeOptions(config.model.latent_dim, config.model.width));
     m_vae->to(m_device);

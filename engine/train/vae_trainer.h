@@ -11,7 +11,7 @@
 
 namespace wb::engine {
 
-class VaeTrainer final : public Trainer {
+class VaeTrainer final : public TrainerBase {
 public:
     VaeTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen);
     StepOutput step() override;
@@ -19,13 +19,9 @@ public:
     Sample sample(at::Generator& gen) override;
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
-    double lr() const override { return m_config.optim.lr; }
     std::string describe() const override;
 
 private:
-    api::RunConfig m_config;
-    torch::Device m_device;
-    at::Generator m_gen;
     models::Vae m_vae{nullptr};
     std::unique_ptr<torch::optim::Optimizer> m_opt;
     data::ImageData m_data;

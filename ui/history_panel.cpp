@@ -47,7 +47,12 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
     m_compare->setToolTip(
         tr("Overlay the curves, settings and results of the selected runs "
            "(select two or more with Ctrl or Shift)."));
+    m_continue = new QPushButton(tr("Continue…"), this);
+    m_continue->setToolTip(
+        tr("Resume the selected stopped, interrupted, failed or completed run from its last "
+           "checkpoint, optionally for more steps."));
     bar->addWidget(m_filter, 1);
+    bar->addWidget(m_continue);
     bar->addWidget(m_compare);
     bar->addWidget(m_notes);
     bar->addWidget(m_delete);
@@ -88,6 +93,10 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
     connect(m_model, &HistoryModel::storageFailed, this, &HistoryPanel::storageFailed);
     connect(m_notes, &QPushButton::clicked, this, &HistoryPanel::editNotes);
     connect(m_delete, &QPushButton::clicked, this, &HistoryPanel::deleteSelected);
+    connect(m_continue, &QPushButton::clicked, this, [this] {
+        const auto ids = selectedRuns();
+        if (ids.size() == 1) emit continueRequested(ids.front());
+    });
     connect(m_compare, &QPushButton::clicked, this, [this] {
         QList<qint64> ids;
         for (int64_t id : selectedRuns()) ids.append(id);
@@ -168,6 +177,13 @@ void HistoryPanel::updateButtons() {
     m_notes->setEnabled(n == 1);
     m_delete->setEnabled(n >= 1);
     m_compare->setEnabled(n >= 2);
+    bool finished = false;
+    if (n == 1) {
+        const storage::RunRow* run = m_model->run(m_model->rowOf(selectedRuns().front()));
+        finished = run && (run->status == "stopped" || run->status == "interrupted" ||
+                           run->status == "failed" || run->status == "completed");
+    }
+    m_continue->setEnabled(finished);
 }
 
 void HistoryPanel::editNotes() {

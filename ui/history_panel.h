@@ -49,6 +49,8 @@ signals:
     void selectionChanged(const QList<qint64>& ids);
     /// The user asked to compare the selected runs (two or more).
     void compareRequested(const QList<qint64>& ids);
+    /// The user asked to continue the selected finished run from its last checkpoint.
+    void continueRequested(qint64 id);
     void storageFailed(const QString& message);
 
 private:
@@ -64,6 +66,7 @@ private:
     QPushButton* m_notes = nullptr;
     QPushButton* m_delete = nullptr;
     QPushButton* m_compare = nullptr;
+    QPushButton* m_continue = nullptr;
     QTimer m_refreshTimer;
 };
 

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -109,6 +110,7 @@ MainWindow::MainWindow(RunController& controller, storage::RunStore* store, QWid
         m_compare->setRuns(std::vector<int64_t>(ids.begin(), ids.end()));
         m_tabs->setCurrentWidget(m_compare);
     });
+    connect(m_history, &HistoryPanel::continueRequested, this, &MainWindow::continueRun);
     wireController();
 
     m_controls->setStartAllowed(m_setup->isValid());
@@ -117,6 +119,21 @@ MainWindow::MainWindow(RunController& controller, storage::RunStore* store, QWid
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::continueRun(qint64 id) {
+    const auto row = m_store ? m_store->get_run(id) : std::nullopt;
+    if (!row) return;
+    // A run that reached its target trains on; by default for as long again.
+    const auto suggested =
+        row->steps_done < row->total_steps ? row->total_steps : row->total_steps * 2;
+    bool ok = false;
+    const int steps = QInputDialog::getInt(
+        this, tr("Continue run #%1").arg(id),
+        tr("Resume from the last checkpoint (step %1) and train up to step:").arg(row->steps_done),
+        static_cast<int>(suggested), static_cast<int>(row->steps_done + 1), 10'000'000, 100, &ok);
+    if (ok && m_controller.continueRun(id, steps))
+        statusBar()->showMessage(tr("Continuing run #%1 up to step %2").arg(id).arg(steps), 5000);
+}
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));

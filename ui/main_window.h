@@ -60,6 +60,7 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    void continueRun(qint64 id);
     void buildMenus();
     void wireController();
     void chooseDatabase();

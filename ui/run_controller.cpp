@@ -63,6 +63,52 @@ int64_t RunController::start(const api::RunConfig& config, const QString& name) 
     return id;
 }
 
+bool RunController::continueRun(int64_t id, int64_t total_steps) {
+    if (!api::is_final(status(id)) && status(id) != api::RunStatus::Unset) {
+        emit startFailed(tr("Run #%1 is still training.").arg(id));
+        return false;
+    }
+    api::StartRequest request;
+    request.run_id = id;
+    request.resume = true;
+    try {
+        const auto row = m_store->get_run(id);
+        if (!row) {
+            emit startFailed(tr("Run #%1 is no longer in the database.").arg(id));
+            return false;
+        }
+        std::vector<api::ConfigError> errors;
+        request.config =
+            api::RunConfig::from_json(nlohmann::json::parse(row->config_json), &errors);
+        request.config.train.steps = total_steps;
+        auto problems = request.config.validate();
+        errors.insert(errors.end(), problems.begin(), problems.end());
+        if (!errors.empty()) {
+            emit startFailed(tr("Run #%1 cannot continue:\n%2")
+                                 .arg(id)
+                                 .arg(QString::fromStdString(api::format_errors(errors))));
+            return false;
+        }
+        request.checkpoint_dir = row->checkpoint_dir.empty()
+                                     ? api::run_files_dir(m_store->path(), id)
+                                     : row->checkpoint_dir;
+        m_store->update_config(id, request.config.to_json().dump(), total_steps);
+    } catch (const std::exception& e) {
+        emit startFailed(
+            tr("Could not read run #%1:\n%2").arg(id).arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+    if (const auto errors = m_engine.start(request); !errors.empty()) {
+        emit startFailed(tr("The engine refused to continue run #%1:\n%2")
+                             .arg(id)
+                             .arg(QString::fromStdString(api::format_errors(errors)).trimmed()));
+        return false;
+    }
+    m_status[id] = api::RunStatus::Queued;
+    emit runStarted(id);
+    return true;
+}
+
 void RunController::pause(int64_t id) {
     if (!api::is_final(status(id))) m_engine.pause(id);
 }

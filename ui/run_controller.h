@@ -37,6 +37,9 @@ public:
     /// Creates the run's row and starts it. Returns the run id, or 0 when it could not start
     /// (startFailed tells why).
     int64_t start(const api::RunConfig& config, const QString& name);
+    /// Resumes a stopped, interrupted, failed or completed run from its newest checkpoint,
+    /// training up to `total_steps`. False when it could not (startFailed tells why).
+    bool continueRun(int64_t id, int64_t total_steps);
     void pause(int64_t id);
     void resume(int64_t id);
     void stop(int64_t id);

@@ -25,6 +25,7 @@ private slots:
     void eventsArriveInBatchesAfterTheSink();
     void controlAndStatus();
     void failedStatusIsReported();
+    void continueResumesFromTheCheckpointFolder();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -164,6 +165,26 @@ void TestRunController::failedStatusIsReported() {
     QCOMPARE(failedId, id);
     QVERIFY(message.contains("NaN"));
     QVERIFY(!m_controller->hasActiveRuns());
+}
+
+void TestRunController::continueResumesFromTheCheckpointFolder() {
+    api::RunConfig config = api::find_preset("gan-mixture2d")->config;
+    config.train.steps = 100;
+    const int64_t id = m_controller->start(config, "to continue");
+    QVERIFY(id > 0);
+    QVERIFY(!m_controller->continueRun(id, 500));  // still training: refused
+    m_store->set_status(id, "stopped");
+    m_engine->push(api::RunEvent::status_change(id, 50, 1.0, api::RunStatus::Stopped));
+    m_controller->drainNow();
+    QVERIFY(m_controller->continueRun(id, 500));
+    const auto requests = m_engine->requests();
+    QCOMPARE(requests.size(), std::size_t{2});
+    QVERIFY(requests[1].resume);
+    QCOMPARE(requests[1].run_id, id);
+    QCOMPARE(requests[1].config.train.steps, int64_t{500});
+    QCOMPARE(requests[1].checkpoint_dir, api::run_files_dir(m_store->path(), id));
+    QCOMPARE(m_store->get_run(id)->total_steps, int64_t{500});
+    QVERIFY(!m_controller->continueRun(999, 500));  // no such run
 }
 
 QTEST_MAIN(TestRunController)

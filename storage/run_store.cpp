@@ -101,12 +101,16 @@ void RunStore::update_config(int64_t id, const std::string& config_json, int64_t
     require_changed(id);
 }
 
-void RunStore::set_checkpoint_dir(int64_t id, const std::string& dir) {
+void RunStore::set_text(int64_t id, const char* sql, const std::string& value) {
     std::lock_guard lock(m_mutex);
-    auto q = m_db->query("UPDATE runs SET checkpoint_dir = ?2 WHERE id = ?1");
-    q.bind_int(1, id).bind_text(2, dir);
+    auto q = m_db->query(sql);
+    q.bind_int(1, id).bind_text(2, value);
     q.run();
     require_changed(id);
+}
+
+void RunStore::set_checkpoint_dir(int64_t id, const std::string& dir) {
+    set_text(id, "UPDATE runs SET checkpoint_dir = ?2 WHERE id = ?1", dir);
 }
 
 void RunStore::set_status(int64_t id, const std::string& status, const std::string& error) {
@@ -127,19 +131,11 @@ void RunStore::set_status(int64_t id, const std::string& status, const std::stri
 }
 
 void RunStore::rename(int64_t id, const std::string& name) {
-    std::lock_guard lock(m_mutex);
-    auto q = m_db->query("UPDATE runs SET name = ?2 WHERE id = ?1");
-    q.bind_int(1, id).bind_text(2, name);
-    q.run();
-    require_changed(id);
+    set_text(id, "UPDATE runs SET name = ?2 WHERE id = ?1", name);
 }
 
 void RunStore::set_notes(int64_t id, const std::string& notes) {
-    std::lock_guard lock(m_mutex);
-    auto q = m_db->query("UPDATE runs SET notes = ?2 WHERE id = ?1");
-    q.bind_int(1, id).bind_text(2, notes);
-    q.run();
-    require_changed(id);
+    set_text(id, "UPDATE runs SET notes = ?2 WHERE id = ?1", notes);
 }
 
 bool RunStore::delete_run(int64_t id) {

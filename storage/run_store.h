@@ -77,6 +77,8 @@ public:
 
 private:
     void require_changed(int64_t id) const;
+    /// Runs `sql` (an UPDATE of one text column, ?1 = id, ?2 = value); throws for unknown ids.
+    void set_text(int64_t id, const char* sql, const std::string& value);
 
     std::unique_ptr<Connection> m_db;
     mutable std::mutex m_mutex;

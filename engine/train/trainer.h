@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "engine/api/run_config.h"
+#include "engine/prune/layout.h"
 
 namespace wb::engine {
 
@@ -44,6 +45,11 @@ public:
     virtual double lr() const = 0;
     /// One line for the run log: parameter counts and data source.
     virtual std::string describe() const = 0;
+    /// Prunable weights and channel groups of every network it trains (engine/prune).
+    virtual prune::Layout prune_layout() = 0;
+    /// A fresh copy, with the live weights, of the network a user deploys (a GAN's generator),
+    /// its layout under the same names and a fixed-batch forward pass for timing.
+    virtual prune::Deployable deployable() = 0;
 };
 
 /// What every trainer keeps: its config, its device and the run's generator.

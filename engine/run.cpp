@@ -197,6 +197,16 @@ private:
         if (m_pruner->update(m_step)) prune_report();
     }
 
+    // A run trained without pruning and resumed with it: apply what the schedule would have
+    // reached by now, so a pruning step in the past is not silently skipped.
+    void catch_up_pruning(int64_t step) {
+        const double s = m_pruner->scheduled(step);
+        log("warning", "the checkpoint has no pruning masks (it was trained without pruning)" +
+                           std::string(s > 0 ? ": pruning to the scheduled sparsity now"
+                                             : ": the schedule starts from the dense model"));
+        if (s > 0) m_pruner->prune_to(s);
+    }
+
     void prune_report() {
         prune::Measurement m;
         {
@@ -219,7 +229,7 @@ private:
         metric("prune/size_sparse_bytes", static_cast<double>(m.size_sparse_bytes));
         char line[256];
         std::snprintf(line, sizeof line,
-                      "pruning at step %lld: sparsity %.1f%%, %lld non-zero parameters, "
+                      "prune measurement at step %lld: sparsity %.1f%%, %lld non-zero parameters, "
                       "inference %.3f ms (unpruned shape %.3f ms), size %lld bytes dense, "
                       "%lld compacted, %lld sparse",
                       static_cast<long long>(m_step), sparsity * 100,
@@ -287,9 +297,7 @@ private:
                     if (ar.try_read("prune", masks))
                         m_pruner->load(masks);
                     else
-                        log("warning",
-                            "the checkpoint has no pruning masks (it was trained without "
-                            "pruning): the schedule starts from the dense model");
+                        catch_up_pruning(meta.at("step").get<int64_t>());
                 }
                 ar.read("rng", rng);
                 ar.read("torch_rng", torch_rng);

@@ -97,6 +97,17 @@ void Pruner::rebuild_masks() {
             if (s.masked) masked_entry(s.name, s.tensor).mask.mul_(slice_mask(s, m_keep[g]));
 }
 
+double Pruner::scheduled(int64_t step) const {
+    const auto& c = m_config;
+    if (c.schedule == "oneshot") return step >= c.at_step ? c.target : 0.0;
+    if (step < c.start_step) return 0.0;
+    // The last pruning step at or before `step`.
+    const int64_t last =
+        std::min(c.end_step, c.start_step + (step - c.start_step) / c.every_steps * c.every_steps);
+    return cubic_sparsity(step >= c.end_step ? c.end_step : last, c.initial, c.target, c.start_step,
+                          c.end_step);
+}
+
 bool Pruner::update(int64_t step) {
     const auto& c = m_config;
     if (c.schedule == "oneshot") {

@@ -17,6 +17,8 @@ public:
     /// std::invalid_argument naming the unknown or unsuitable layers and the valid names.
     Pruner(const api::PruneConfig& config, Layout layout);
 
+    /// The sparsity the schedule has reached after `step` completed steps (0 before it starts).
+    double scheduled(int64_t step) const;
     /// Re-ranks and re-masks when the schedule prunes at `step`; true when it did.
     bool update(int64_t step);
     /// Prunes to `sparsity` now (re-ranking the current weights) and enforces the masks.

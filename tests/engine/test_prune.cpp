@@ -124,6 +124,11 @@ private slots:
             QVERIFY(std::fabs(pruner.sparsity() * total - pruner.current_target() * total) <= 3);
         }
         QCOMPARE(pruned_at, (std::vector<int64_t>{100, 250, 400, 500}));
+        // What the schedule has reached between prunings (used when resuming).
+        QCOMPARE(pruner.scheduled(99), 0.0);
+        QCOMPARE(pruner.scheduled(300), prune::cubic_sparsity(250, 0.1, 0.8, 100, 500));
+        QCOMPARE(pruner.scheduled(499), prune::cubic_sparsity(400, 0.1, 0.8, 100, 500));
+        QCOMPARE(pruner.scheduled(600), 0.8);
     }
 
     void prunedWeightsStayZeroUnderAdamAndWeightDecay() {
@@ -381,6 +386,31 @@ private slots:
         QCOMPARE(again.final_status, api::RunStatus::Completed);
         QCOMPARE(again.by_step("prune/sparsity").at(30), sparsity);
         QCOMPARE(again.by_step("prune/params").at(30), r.by_step("prune/params").at(20));
+    }
+
+    void resumingAnUnprunedRunWithPruningCatchesUp() {
+        QTemporaryDir dir;
+        api::RunConfig c;
+        c.train.steps = 10;
+        c.train.batch_size = 32;
+        c.train.threads = 1;
+        c.model.width = 32;
+        c.eval.every_steps = 0;
+        c.eval.samples = 64;
+        c.sample.every_steps = 0;
+        c.checkpoint.every_steps = 10;
+        QCOMPARE(test::run_to_end(c, dir.path().toStdString()).final_status,
+                 api::RunStatus::Completed);
+        // Resumed at step 10 with a oneshot pruning at step 5, which lies in the past.
+        c.train.steps = 12;
+        c.prune.method = "magnitude";
+        c.prune.target = 0.7;
+        c.prune.at_step = 5;
+        auto r = test::run_to_end(c, dir.path().toStdString(), true);
+        QCOMPARE(r.final_status, api::RunStatus::Completed);
+        QVERIFY2(std::fabs(r.by_step("prune/sparsity").at(12) - 0.7) < 0.01,
+                 (std::to_string(r.by_step("prune/sparsity").at(12)) + r.message).c_str());
+        QCOMPARE(r.by_step("prune/target").at(12), 0.7);
     }
 };
 

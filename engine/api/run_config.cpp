@@ -83,6 +83,44 @@ bool data_fits_model(const std::string& model, const std::string& data) {
     return true;  // unknown model kinds are reported by the choice check
 }
 
+void validate_prune(const RunConfig& c, std::vector<ConfigError>* errors) {
+    const PruneConfig& p = c.prune;
+    if (p.method == "none") return;
+    const std::string steps = std::to_string(c.train.steps);
+    if (p.method == "2:4") {
+        if (p.target != 0.5)
+            errors->push_back({"prune.target",
+                               "2:4 always removes exactly half of the weights; "
+                               "set prune.target=0.5"});
+        if (p.scope != "layer")
+            errors->push_back({"prune.scope",
+                               "2:4 picks 2 of every 4 neighbouring weights, so "
+                               "there is no global ranking; set prune.scope=layer"});
+        if (p.schedule != "oneshot")
+            errors->push_back({"prune.schedule",
+                               "2:4 has one fixed sparsity and cannot be "
+                               "reached gradually; set prune.schedule=oneshot"});
+    }
+    if (p.schedule == "oneshot" && p.at_step > c.train.steps)
+        errors->push_back({"prune.at_step", std::to_string(p.at_step) +
+                                                " is after the last step (train.steps " + steps +
+                                                "), so nothing would be pruned; lower it"});
+    if (p.schedule == "gradual") {
+        if (p.start_step >= p.end_step)
+            errors->push_back({"prune.end_step", "must be after prune.start_step (" +
+                                                     std::to_string(p.start_step) + ")"});
+        if (p.end_step > c.train.steps)
+            errors->push_back(
+                {"prune.end_step", std::to_string(p.end_step) +
+                                       " is after the last step (train.steps " + steps +
+                                       "), so the target would never be reached; lower it"});
+        if (p.initial > p.target)
+            errors->push_back({"prune.initial",
+                               "must not exceed prune.target: gradual pruning "
+                               "only ever removes weights"});
+    }
+}
+
 }  // namespace
 
 json RunConfig::to_json() const {
@@ -210,6 +248,7 @@ std::vector<ConfigError> RunConfig::validate() const {
                           std::to_string(optim.warmup_steps) +
                               " warm-up steps leave no step at the full learning rate in " +
                               std::to_string(train.steps) + " steps; lower it below train.steps"});
+    validate_prune(*this, &errors);
     if (data.name == "mixture2d" && !data.path.empty())
         errors.push_back(
             {"data.path", "mixture2d is generated and reads no files; leave it empty"});

@@ -64,6 +64,20 @@ struct GanConfig {
     int64_t pack = 1;  ///< PacGAN: samples the discriminator judges together
 };
 
+struct PruneConfig {
+    std::string method = "none";       ///< none | magnitude | channel | 2:4
+    std::string scope = "layer";       ///< layer | global
+    std::string criterion = "l1";      ///< l1 | l2 (channel)
+    std::string schedule = "oneshot";  ///< oneshot | gradual
+    int64_t at_step = 500;             ///< oneshot: prune after this many steps
+    double initial = 0.0;              ///< gradual: sparsity at start_step
+    double target = 0.5;               ///< final share of weights (magnitude) or units (channel)
+    int64_t start_step = 0;            ///< gradual
+    int64_t end_step = 1000;           ///< gradual
+    int64_t every_steps = 100;         ///< gradual: steps between mask updates
+    std::string layers;                ///< comma-separated layer names; empty: the default set
+};
+
 struct CheckpointConfig {
     int64_t every_steps = 500;  ///< 0: only when the run stops or ends
 };
@@ -91,6 +105,7 @@ struct RunConfig {
     std::string precision = "fp32";  ///< fp32 | bf16 | fp16 (autocast; fp16 with loss scaling)
     AmpConfig amp;
     GanConfig gan;
+    PruneConfig prune;
     CheckpointConfig checkpoint;
     EvalConfig eval;
     SampleConfig sample;

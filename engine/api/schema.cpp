@@ -231,6 +231,70 @@ std::vector<FieldSpec> build() {
                             "mode collapse. 1 is a plain GAN. Costs a wider discriminator input; "
                             "the batch size must divide by it."),
                        1, 16));
+    s.push_back(choice(
+        make(WB_BIND(prune.method, std::string), T::Choice, "Pruning", "Pruning method",
+             "none: train the dense model. magnitude: zero the individual weights with the "
+             "smallest |w| (unstructured); the model gets smaller on disk when stored sparse, but "
+             "dense kernels do the same work, so it is not faster. channel: remove whole "
+             "convolution channels, neurons or attention heads with the smallest norm, and the "
+             "inputs of the next layer that read them; the compacted model really is smaller and "
+             "faster, and costs more quality per removed weight. 2:4: in every group of 4 "
+             "consecutive weights along the input keep the 2 largest (50%), the pattern Ampere and "
+             "later GPUs run on sparse tensor cores; on a CPU it only saves size."),
+        {"none", "magnitude", "channel", "2:4"}));
+    s.push_back(choice(
+        make(WB_BIND(prune.scope, std::string), T::Choice, "Pruning", "Scope",
+             "layer: every pruned layer loses the same share. global: one ranking across all "
+             "pruned layers (channel: by mean norm per element), so layers with many small "
+             "weights lose more and sensitive layers keep theirs; usually better quality for the "
+             "same sparsity, but a layer can be thinned far more than the target."),
+        {"layer", "global"}));
+    s.push_back(choice(
+        make(WB_BIND(prune.criterion, std::string), T::Choice, "Pruning", "Channel criterion",
+             "channel only: rank units by the L1 norm (sum of |w|) or the L2 norm "
+             "(square root of the sum of squares) of their weights. L2 favours "
+             "units with a few large weights."),
+        {"l1", "l2"}));
+    s.push_back(choice(
+        make(WB_BIND(prune.schedule, std::string), T::Choice, "Pruning", "Schedule",
+             "oneshot: prune to the target at one step, then train on (fine-tune) to the end with "
+             "the mask fixed. gradual: raise the sparsity from initial to target along Zhu & "
+             "Gupta's cubic curve (2017), fast at first and slowly near the end, so the "
+             "network can recover between prunings; costs more steps to finish."),
+        {"oneshot", "gradual"}));
+    s.push_back(ranged(
+        make(WB_BIND(prune.at_step, int64_t), T::Int, "Pruning", "Prune at step",
+             "oneshot: steps trained before pruning. 0 prunes the freshly initialised network; "
+             "later pruning ranks weights the model has learned to use, and leaves fewer steps "
+             "to recover."),
+        0, kMaxSteps));
+    s.push_back(ranged(make(WB_BIND(prune.initial, double), T::Float, "Pruning", "Initial sparsity",
+                            "gradual: sparsity applied at the start step (usually 0)."),
+                       0.0, 0.99));
+    s.push_back(ranged(
+        make(WB_BIND(prune.target, double), T::Float, "Pruning", "Target sparsity",
+             "Share of the weights (magnitude) or of the channels, neurons and heads (channel) "
+             "removed from each pruned layer (or from all of them, global scope). Higher saves "
+             "more size and time and costs more quality. 2:4 is always 0.5."),
+        0.0, 0.99));
+    s.push_back(ranged(make(WB_BIND(prune.start_step, int64_t), T::Int, "Pruning",
+                            "Gradual start step", "gradual: step of the first pruning."),
+                       0, kMaxSteps));
+    s.push_back(ranged(make(WB_BIND(prune.end_step, int64_t), T::Int, "Pruning", "Gradual end step",
+                            "gradual: step at which the target is reached; the steps after it "
+                            "fine-tune with the final mask."),
+                       1, kMaxSteps));
+    s.push_back(ranged(
+        make(WB_BIND(prune.every_steps, int64_t), T::Int, "Pruning", "Prune every",
+             "gradual: steps between mask updates. Each update re-ranks the weights and measures "
+             "inference time and size, which costs a little time."),
+        1, kMaxSteps));
+    s.push_back(make(
+        WB_BIND(prune.layers, std::string), T::Text, "Pruning", "Pruned layers",
+        "Empty: the usual set (every linear and convolution layer except the first and last "
+        "of each network; the GPT's attention and MLP layers, never embeddings or LayerNorms). "
+        "Otherwise a comma-separated list of layer names as the run log lists them, e.g. "
+        "g.net.3,d.net.2. Pruning the first or last layer usually costs most quality."));
     s.push_back(ranged(
         make(WB_BIND(checkpoint.every_steps, int64_t), T::Int, "Checkpoints", "Checkpoint every",
              "Steps between checkpoints (model, optimizer, RNG, data position). "
@@ -289,6 +353,11 @@ const std::vector<SectionSpec>& sections() {
          "Controls of the adversarial game between generator and discriminator. They "
          "decide whether the generator covers all of the data or collapses onto a few "
          "modes."},
+        {"Pruning",
+         "Removing weights to make the model smaller and, for channel pruning, faster. The run "
+         "measures what it bought (prune/sparsity, prune/params, prune/infer_ms against "
+         "prune/infer_ms_dense, prune/size_*_bytes) and what it cost (the loss and quality "
+         "curves). GAN runs time and size the generator, the part you deploy."},
         {"Checkpoints",
          "Saving state so a run can be resumed after a stop or a crash. Costs "
          "disk writes; buys the right to stop."},

@@ -7,6 +7,7 @@
 #include "engine/data/mixture2d.h"
 #include "engine/image_grid.h"
 #include "engine/models/gan_models.h"
+#include "engine/prune/layouts.h"
 #include "engine/train/optimizers.h"
 #include "kernels/mode_coverage.h"
 
@@ -25,6 +26,8 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
         m_d_forward = [d](const torch::Tensor& x) mutable { return d->forward(x); };
         m_g = g.ptr();
         m_d = d.ptr();
+        m_g_net = g->net;
+        m_d_net = d->net;
         m_centers = data::mixture_centers(config.data.modes, config.data.radius);
     } else {
         m_images = true;
@@ -37,6 +40,8 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
         m_d_forward = [d](const torch::Tensor& x) mutable { return d->forward(x); };
         m_g = g.ptr();
         m_d = d.ptr();
+        m_g_net = g->net;
+        m_d_net = d->net;
         m_data = data::load_fashion_mnist(config.data.path);
         m_sampler.emplace(m_data->train.images.size(0), static_cast<uint64_t>(config.train.seed));
         // A fixed noise batch makes successive sample grids show the same "people" evolving.
@@ -159,6 +164,44 @@ std::string GanTrainer::describe() const {
     return m_config.model.kind + ": generator " + std::to_string(parameter_count(*m_g)) +
            " parameters, discriminator " + std::to_string(parameter_count(*m_d)) + " parameters" +
            (m_data ? ", data " + m_data->source : ", data mixture2d (generated)");
+}
+
+}  // namespace wb::engine
+
+namespace wb::engine {
+
+prune::Layout GanTrainer::prune_layout() {
+    auto layout = prune::sequential_layout(m_g_net, "g.net");
+    prune::append(layout, prune::sequential_layout(m_d_net, "d.net"));
+    return layout;
+}
+
+prune::Deployable GanTrainer::deployable() {
+    const auto& mc = m_config.model;
+    prune::Deployable d;
+    torch::nn::Sequential net{nullptr};
+    std::function<torch::Tensor(const torch::Tensor&)> forward;
+    if (m_images) {
+        auto g = models::DcGenerator(models::DcganOptions(mc.latent_dim, mc.width));
+        d.module = g.ptr();
+        net = g->net;
+        forward = [g](const torch::Tensor& z) mutable { return g->forward(z); };
+    } else {
+        auto g = models::MlpGenerator(models::MlpGanOptions(mc.latent_dim, mc.width, mc.layers));
+        d.module = g.ptr();
+        net = g->net;
+        forward = [g](const torch::Tensor& z) mutable { return g->forward(z); };
+    }
+    prune::copy_state(*m_g, *d.module);
+    d.module->to(m_device);
+    d.layout = prune::sequential_layout(net, "g.net");
+    d.device = m_device;
+    auto z = m_images ? m_fixed_noise : [this] {
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(m_config.train.seed + 7919);
+        return noise(1024, gen);
+    }();
+    d.infer = [forward, z] { forward(z); };
+    return d;
 }
 
 }  // namespace wb::engine

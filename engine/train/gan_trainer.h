@@ -19,6 +19,8 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    prune::Layout prune_layout() override;
+    prune::Deployable deployable() override;
 
 private:
     torch::Tensor real_batch();
@@ -28,6 +30,7 @@ private:
     bool m_images = false;
     int64_t m_latent = 0;
     std::shared_ptr<torch::nn::Module> m_g, m_d;
+    torch::nn::Sequential m_g_net{nullptr}, m_d_net{nullptr};
     std::function<torch::Tensor(const torch::Tensor&)> m_g_forward, m_d_forward;
     OptimizerStep* m_opt_g = nullptr;
     OptimizerStep* m_opt_d = nullptr;

@@ -2,6 +2,7 @@
 #include "engine/train/lm_trainer.h"
 
 #include "engine/api/run_event.h"
+#include "engine/prune/layouts.h"
 #include "engine/train/optimizers.h"
 
 namespace wb::engine {
@@ -9,6 +10,7 @@ namespace wb::engine {
 namespace {
 constexpr int64_t kSampleChars = 300;
 constexpr double kTemperature = 0.8;
+constexpr int64_t kInferBatch = 16;  // windows per timed forward pass (prune/infer_ms)
 }  // namespace
 
 LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
@@ -96,6 +98,28 @@ std::string LmTrainer::describe() const {
            std::to_string(m_corpus.train_ids.numel()) + " training and " +
            std::to_string(m_corpus.val_ids.numel()) + " validation characters from " +
            m_corpus.source;
+}
+
+}  // namespace wb::engine
+
+namespace wb::engine {
+
+prune::Layout LmTrainer::prune_layout() {
+    return prune::gpt_layout(*m_gpt);
+}
+
+prune::Deployable LmTrainer::deployable() {
+    const auto& mc = m_config.model;
+    const auto vocab = static_cast<int64_t>(m_corpus.vocab.size());
+    auto gpt = models::Gpt(
+        models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
+    prune::copy_state(*m_gpt, *gpt);
+    gpt->to(m_device);
+    prune::Deployable d{gpt.ptr(), prune::gpt_layout(*gpt), {}, m_device};
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(m_config.train.seed + 7919);
+    auto ids = data::text_batch(m_corpus.val_ids, kInferBatch, mc.context, gen).first.to(m_device);
+    d.infer = [gpt, ids]() mutable { gpt->forward(ids); };
+    return d;
 }
 
 }  // namespace wb::engine

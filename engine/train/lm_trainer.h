@@ -17,6 +17,8 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    prune::Layout prune_layout() override;
+    prune::Deployable deployable() override;
 
 private:
     data::TextCorpus m_corpus;

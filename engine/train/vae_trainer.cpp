@@ -5,6 +5,7 @@
 
 #include "engine/api/run_event.h"
 #include "engine/image_grid.h"
+#include "engine/prune/layouts.h"
 #include "engine/train/optimizers.h"
 
 namespace wb::engine {
@@ -79,6 +80,26 @@ void VaeTrainer::load(torch::serialize::InputArchive& archive) {
 
 std::string VaeTrainer::describe() const {
     return "vae: " + std::to_string(parameter_count(*m_vae)) + " parameters, data " + m_data.source;
+}
+
+}  // namespace wb::engine
+
+namespace wb::engine {
+
+prune::Layout VaeTrainer::prune_layout() {
+    return prune::vae_layout(*m_vae);
+}
+
+prune::Deployable VaeTrainer::deployable() {
+    auto vae = models::Vae(models::VaeOptions(m_config.model.latent_dim, m_config.model.width));
+    prune::copy_state(*m_vae, *vae);
+    vae->to(m_device);
+    prune::Deployable d{vae.ptr(), prune::vae_layout(*vae), {}, m_device};
+    auto x = m_data.test.images.narrow(0, 0, std::min<int64_t>(64, m_data.test.images.size(0)))
+                 .to(m_device);
+    auto eps = torch::zeros({x.size(0), m_config.model.latent_dim}, x.options());
+    d.infer = [vae, x, eps]() mutable { vae->forward(x, eps); };
+    return d;
 }
 
 }  // namespace wb::engine

@@ -20,6 +20,8 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    prune::Layout prune_layout() override;
+    prune::Deployable deployable() override;
 
 private:
     models::Vae m_vae{nullptr};

@@ -97,6 +97,42 @@ private slots:
         QCOMPARE(errors[0].path, std::string("gan.pack"));
     }
 
+    void pruneRejectsImpossibleCombinations() {
+        RunConfig c = find_preset("gpt-char")->config;
+        c.train.steps = 400;
+        c.prune.method = "2:4";
+        c.prune.target = 0.8;
+        c.prune.scope = "global";
+        c.prune.schedule = "gradual";
+        c.prune.start_step = 300;
+        c.prune.end_step = 200;
+        c.prune.initial = 0.9;
+        const auto errors = c.validate();
+        auto has = [&](const std::string& path, const std::string& text) {
+            for (const auto& e : errors)
+                if (e.path == path && e.message.find(text) != std::string::npos) return true;
+            return false;
+        };
+        QVERIFY(has("prune.target", "set prune.target=0.5"));
+        QVERIFY(has("prune.scope", "set prune.scope=layer"));
+        QVERIFY(has("prune.schedule", "set prune.schedule=oneshot"));
+        QVERIFY(has("prune.end_step", "must be after prune.start_step (300)"));
+        QVERIFY(has("prune.initial", "must not exceed prune.target"));
+        QCOMPARE(errors.size(), std::size_t{5});
+
+        RunConfig late = find_preset("gpt-char")->config;
+        late.prune.method = "magnitude";
+        late.prune.at_step = late.train.steps + 1;
+        QCOMPARE(late.validate().size(), std::size_t{1});
+        QCOMPARE(late.validate()[0].path, std::string("prune.at_step"));
+        late.prune.schedule = "gradual";
+        late.prune.end_step = late.train.steps + 10;
+        QCOMPARE(late.validate().size(), std::size_t{1});
+        QCOMPARE(late.validate()[0].path, std::string("prune.end_step"));
+        late.prune.method = "none";  // the prune section is not checked when pruning is off
+        QVERIFY(late.validate().empty());
+    }
+
     void fromJsonRejectsUnknownKeysAndWrongTypes() {
         std::vector<ConfigError> errors;
         auto j = nlohmann::json::parse(

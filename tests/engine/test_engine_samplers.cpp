@@ -1,6 +1,7 @@
 // Samplers and augmentation inside real runs: every kind on every model family resumes from a
 // checkpoint into exactly the run it would have been, reports its metrics, and augmentation is
 // reproducible under the seed.
+#include <filesystem>
 #include <fstream>
 
 #include "engine/api/presets.h"
@@ -22,22 +23,24 @@ void quiet(api::RunConfig* c, int64_t steps) {
     c->checkpoint.every_steps = 0;
 }
 
-api::RunConfig tiny(const std::string& model, const std::string& text_path, int64_t steps) {
+api::RunConfig tiny(const std::string& model, const std::string& path, int64_t steps) {
     api::RunConfig c;
     if (model == "vae") {
         c = api::find_preset("vae-fashion")->config;
         c.model.width = 4;
         c.model.latent_dim = 4;
         c.train.batch_size = 16;
+        c.data.path = path;
     } else if (model == "dcgan") {
         c = api::find_preset("dcgan-fashion")->config;
         c.model.width = 4;
         c.model.latent_dim = 8;
         c.train.batch_size = 16;
         c.gan.pack = 2;
+        c.data.path = path;
     } else {
         c = api::find_preset("gpt-char")->config;
-        c.data.path = text_path;
+        c.data.path = path;
         c.model.width = 16;
         c.model.layers = 1;
         c.model.heads = 2;
@@ -46,6 +49,37 @@ api::RunConfig tiny(const std::string& model, const std::string& text_path, int6
     }
     quiet(&c, steps);
     return c;
+}
+
+// A small Fashion-MNIST-shaped folder (plain IDX files): loading the real 60,000 images would
+// dominate the test's time. Images are squares of growing size, so the proxy can rank them.
+std::string write_images(const QTemporaryDir& dir) {
+    const std::string folder = dir.filePath("images").toStdString();
+    std::filesystem::create_directories(folder);
+    auto be32 = [](std::ofstream& out, uint32_t v) {
+        const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+        out.write(b, 4);
+    };
+    auto write = [&](const std::string& stem, uint32_t n) {
+        std::ofstream images(folder + "/" + stem + "-images-idx3-ubyte", std::ios::binary);
+        be32(images, 0x803);
+        be32(images, n);
+        be32(images, 28);
+        be32(images, 28);
+        std::ofstream labels(folder + "/" + stem + "-labels-idx1-ubyte", std::ios::binary);
+        be32(labels, 0x801);
+        be32(labels, n);
+        for (uint32_t i = 0; i < n; ++i) {
+            const uint32_t side = 2 + i % 20;
+            for (uint32_t r = 0; r < 28; ++r)
+                for (uint32_t c = 0; c < 28; ++c)
+                    images.put(static_cast<char>(r < side && c < side ? 40 + 9 * (i % 24) : 0));
+            labels.put(static_cast<char>(i % 10));
+        }
+    };
+    write("train", 400);
+    write("t10k", 64);
+    return folder;
 }
 
 // A small corpus with easy (repetitive) and hard (varied) stretches.
@@ -112,9 +146,9 @@ private slots:
         QFETCH(QString, kind);
         QFETCH(QString, difficulty);
         QTemporaryDir dir;
-        const std::string corpus = write_corpus(dir);
+        const std::string data = model == "gpt" ? write_corpus(dir) : write_images(dir);
         auto config = [&](int64_t steps) {
-            auto c = tiny(model.toStdString(), corpus, steps);
+            auto c = tiny(model.toStdString(), data, steps);
             c.sampler.kind = kind.toStdString();
             c.sampler.difficulty = difficulty.toStdString();
             c.sampler.beta = 0.5;
@@ -192,7 +226,7 @@ private slots:
 
     void augmentationIsReproducibleAndChangesTraining() {
         QTemporaryDir dir;
-        auto c = tiny("vae", "", 6);
+        auto c = tiny("vae", write_images(dir), 6);
         c.augment.flip = true;
         c.augment.translate = 2;
         c.augment.cutout = 8;

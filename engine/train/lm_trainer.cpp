@@ -22,7 +22,7 @@ LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Gen
     m_gpt = models::Gpt(
         models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
     m_gpt->to(m_device);
-    m_opt = make_optimizer(m_gpt->parameters(), config.optim);
+    m_opt = &add_optimizer("", m_gpt->parameters());
     const int64_t windows = data::text_window_count(m_corpus.train_ids, mc.context);
     m_sampler = make_sampler(config, windows, [this] {
         return data::text_window_difficulty(m_corpus.train_ids, m_config.model.context);
@@ -54,11 +54,13 @@ StepOutput LmTrainer::step() {
     const data::TextNoise noise{m_config.augment.text_substitute, m_config.augment.text_delete,
                                 static_cast<int64_t>(m_corpus.vocab.size())};
     auto [x, y] = data::noisy_text_windows(m_corpus.train_ids, batch.indices, t, noise, m_gen);
-    auto per_window = per_window_loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
-    auto objective = weighted_mean(per_window, batch.weights);
-    m_opt->zero_grad();
-    objective.backward();
-    m_opt->step();
+    torch::Tensor per_window, objective;
+    {
+        auto amp = autocast();
+        per_window = per_window_loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
+        objective = weighted_mean(per_window, batch.weights);
+    }
+    m_opt->run(objective);
     m_sampler->report(batch.indices, per_window.detach());
     StepOutput s;
     s.samples = b;
@@ -105,7 +107,7 @@ Sample LmTrainer::sample(at::Generator& gen) {
 
 void LmTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "gpt", *m_gpt);
-    save_part(archive, "opt", *m_opt);
+    save_part(archive, "opt", m_opt->optimizer());
     archive.write("vocab", c10::IValue(m_corpus.vocab));
     save_sampler(archive, *m_sampler);
 }
@@ -118,7 +120,7 @@ void LmTrainer::load(torch::serialize::InputArchive& archive) {
             "the checkpoint was trained on a corpus with different characters; resume with the "
             "same data.path or start a new run");
     load_part(archive, "gpt", *m_gpt);
-    load_part(archive, "opt", *m_opt);
+    load_part(archive, "opt", m_opt->optimizer());
     load_sampler(archive, *m_sampler);
 }
 

@@ -29,7 +29,7 @@ private:
 
     data::TextCorpus m_corpus;
     models::Gpt m_gpt{nullptr};
-    std::unique_ptr<torch::optim::Optimizer> m_opt;
+    OptimizerStep* m_opt = nullptr;
     std::unique_ptr<data::Sampler> m_sampler;
 };
 

@@ -14,7 +14,7 @@ VaeTrainer::VaeTrainer(const api::RunConfig& config, torch::Device device, at::G
       m_data(data::load_fashion_mnist(config.data.path)) {
     m_vae = models::Vae(models::VaeOptions(config.model.latent_dim, config.model.width));
     m_vae->to(m_device);
-    m_opt = make_optimizer(m_vae->parameters(), config.optim);
+    m_opt = &add_optimizer("", m_vae->parameters());
     m_sampler = make_sampler(config, m_data.train.images.size(0),
                              [this] { return data::image_difficulty(m_data.train.images); });
     m_sampler->set_scorer([this](const torch::Tensor& indices) { return score(indices); });
@@ -34,13 +34,15 @@ StepOutput VaeTrainer::step() {
     x = x.to(m_device);
     input = input.to(m_device);
     auto eps = torch::randn({b, m_config.model.latent_dim}, m_gen).to(m_device);
-    auto out = m_vae->forward(input, eps);
-    auto l = m_vae->per_image_loss(x, out);
-    auto per_image = l.recon + l.kl;
-    auto objective = weighted_mean(per_image, batch.weights);
-    m_opt->zero_grad();
-    objective.backward();
-    m_opt->step();
+    torch::Tensor per_image, objective;
+    models::VaeLoss l;
+    {
+        auto amp = autocast();
+        l = m_vae->per_image_loss(x, m_vae->forward(input, eps));
+        per_image = l.recon + l.kl;
+        objective = weighted_mean(per_image, batch.weights);
+    }
+    m_opt->run(objective);
     m_sampler->report(batch.indices, per_image.detach());
     StepOutput s;
     s.samples = b;
@@ -85,13 +87,13 @@ Sample VaeTrainer::sample(at::Generator&) {
 
 void VaeTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "vae", *m_vae);
-    save_part(archive, "opt", *m_opt);
+    save_part(archive, "opt", m_opt->optimizer());
     save_sampler(archive, *m_sampler);
 }
 
 void VaeTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "vae", *m_vae);
-    load_part(archive, "opt", *m_opt);
+    load_part(archive, "opt", m_opt->optimizer());
     load_sampler(archive, *m_sampler);
 }
 

@@ -26,7 +26,7 @@ private:
     torch::Tensor score(const torch::Tensor& indices);
 
     models::Vae m_vae{nullptr};
-    std::unique_ptr<torch::optim::Optimizer> m_opt;
+    OptimizerStep* m_opt = nullptr;
     data::ImageData m_data;
     std::unique_ptr<data::Sampler> m_sampler;
     torch::Tensor m_fixed_z;

@@ -236,6 +236,24 @@ std::vector<ConfigError> RunConfig::validate() const {
         errors.push_back({"gan.pack", "train.batch_size " + std::to_string(train.batch_size) +
                                           " must be divisible by gan.pack " +
                                           std::to_string(gan.pack)});
+    if (model.kind == "gan_mlp" && sampler.kind != "uniform")
+        errors.push_back({"sampler.kind",
+                          "gan_mlp trains on freshly generated mixture2d points, so there is no "
+                          "finite set of examples to rank or mine; use sampler.kind=uniform"});
+    const bool images = model.kind == "vae" || model.kind == "dcgan";
+    if (!images && (augment.flip || augment.translate > 0 || augment.cutout > 0))
+        errors.push_back({augment.flip            ? "augment.flip"
+                          : augment.translate > 0 ? "augment.translate"
+                                                  : "augment.cutout",
+                          "image augmentation needs an image model (vae or dcgan); turn "
+                          "augment.flip, augment.translate and augment.cutout off for " +
+                              model.kind});
+    if (model.kind != "gpt" && (augment.text_substitute > 0 || augment.text_delete > 0))
+        errors.push_back(
+            {augment.text_substitute > 0 ? "augment.text_substitute" : "augment.text_delete",
+             "text noise needs model.kind=gpt; set augment.text_substitute and "
+             "augment.text_delete to 0 for " +
+                 model.kind});
     if (optim.nesterov && (optim.name != "sgd" || optim.momentum <= 0))
         errors.push_back(
             {"optim.nesterov", "Nesterov momentum needs optim.name=sgd and optim.momentum > 0"});

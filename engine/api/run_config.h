@@ -78,6 +78,28 @@ struct PruneConfig {
     std::string layers;                ///< comma-separated layer names; empty: the default set
 };
 
+struct SamplerConfig {
+    std::string kind = "uniform";      ///< uniform | hard | curriculum
+    double alpha = 0.6;                ///< hard: priority exponent on the last loss
+    double beta = 0.0;                 ///< hard: importance-weight exponent; 0 off
+    double uniform_mix = 0.2;          ///< hard: share of draws that ignore the scores
+    int64_t rescore_every = 0;         ///< hard and curriculum (loss): steps between re-scoring
+    int64_t stale_after = 1000;        ///< hard: age in steps that makes a score stale
+    std::string difficulty = "proxy";  ///< curriculum: proxy | loss
+    std::string pacing = "linear";     ///< curriculum: linear | root | step
+    double start_fraction = 0.2;       ///< curriculum: share of the data in the first pool
+    int64_t full_at_step = 1000;       ///< curriculum: step at which the pool is all of the data
+    int64_t stages = 4;                ///< curriculum, step pacing: increments of the pool
+};
+
+struct AugmentConfig {
+    bool flip = false;             ///< images: random horizontal flip
+    int64_t translate = 0;         ///< images: random shift by up to this many pixels
+    int64_t cutout = 0;            ///< images: side of a square cut out; 0 off
+    double text_substitute = 0.0;  ///< text: per-character substitution rate of the inputs
+    double text_delete = 0.0;      ///< text: per-character deletion rate
+};
+
 struct CheckpointConfig {
     int64_t every_steps = 500;  ///< 0: only when the run stops or ends
 };
@@ -106,6 +128,8 @@ struct RunConfig {
     AmpConfig amp;
     GanConfig gan;
     PruneConfig prune;
+    SamplerConfig sampler;
+    AugmentConfig augment;
     CheckpointConfig checkpoint;
     EvalConfig eval;
     SampleConfig sample;

@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/api/run_event.h"
+#include "engine/data/difficulty.h"
 #include "engine/data/mixture2d.h"
 #include "engine/image_grid.h"
 #include "engine/models/gan_models.h"
 #include "engine/prune/layouts.h"
 #include "engine/train/optimizers.h"
+#include "engine/train/sampling.h"
 #include "kernels/mode_coverage.h"
 
 namespace wb::engine {
@@ -43,7 +45,9 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
         m_g_net = g->net;
         m_d_net = d->net;
         m_data = data::load_fashion_mnist(config.data.path);
-        m_sampler.emplace(m_data->train.images.size(0), static_cast<uint64_t>(config.train.seed));
+        m_sampler = make_sampler(config, m_data->train.images.size(0),
+                                 [this] { return data::image_difficulty(m_data->train.images); });
+        m_sampler->set_scorer([this](const torch::Tensor& indices) { return score(indices); });
         // A fixed noise batch makes successive sample grids show the same "people" evolving.
         auto fixed_gen = at::make_generator<at::CPUGeneratorImpl>(config.train.seed + 7919);
         m_fixed_noise = noise(64, fixed_gen);
@@ -58,27 +62,54 @@ torch::Tensor GanTrainer::noise(int64_t n, at::Generator& gen) const {
     return torch::randn({n, m_latent}, gen).to(m_device);
 }
 
-torch::Tensor GanTrainer::real_batch() {
-    const int64_t b = m_config.train.batch_size;
-    if (!m_images)
-        return data::sample_mixture(b, m_config.data.modes, m_config.data.radius, m_config.data.std,
-                                    m_gen)
-            .to(m_device);
-    return m_data->train.images.index_select(0, m_sampler->next(b)).to(m_device);
+torch::Tensor GanTrainer::per_image_real_loss(const torch::Tensor& d_real) const {
+    return F::binary_cross_entropy_with_logits(
+               d_real, torch::ones_like(d_real),
+               F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
+        .repeat_interleave(m_config.gan.pack);
+}
+
+torch::Tensor GanTrainer::score(const torch::Tensor& indices) {
+    torch::NoGradGuard no_grad;
+    // The discriminator judges packs: pad the last one with copies, then drop their scores.
+    const int64_t n = indices.size(0), pack = m_config.gan.pack;
+    const int64_t padded = (n + pack - 1) / pack * pack;
+    auto ids = padded == n
+                   ? indices
+                   : torch::cat({indices, indices.narrow(0, n - 1, 1).expand({padded - n})});
+    auto real = m_data->train.images.index_select(0, ids).to(m_device);
+    return per_image_real_loss(m_d_forward(real)).narrow(0, 0, n).cpu();
 }
 
 StepOutput GanTrainer::step() {
     const int64_t b = m_config.train.batch_size;
-    auto real = real_batch();
-    torch::Tensor fake, d_real, d_fake, loss_d;
+    std::optional<data::SamplerBatch> batch;
+    torch::Tensor real;
+    if (m_images) {
+        batch = m_sampler->next(b);
+        real = m_data->train.images.index_select(0, batch->indices);
+        const auto augment = image_augment(m_config.augment);
+        if (augment.flip || augment.translate > 0)
+            real = data::flip_translate(real, augment, m_gen);
+        if (augment.cutout > 0) real = data::cutout(real, augment.cutout, m_gen);
+        real = real.to(m_device);
+    } else {
+        real = data::sample_mixture(b, m_config.data.modes, m_config.data.radius, m_config.data.std,
+                                    m_gen)
+                   .to(m_device);
+    }
+    torch::Tensor fake, d_real, d_fake, real_per_image, loss_d;
     {
         auto amp = autocast();
         fake = m_g_forward(noise(b, m_gen));
-        // Discriminator: real -> 1, fake -> 0. Logits in fp32 so the loss is exact.
+        // Discriminator: real -> 1, fake -> 0. Logits in fp32 so the loss is exact; the real
+        // term is importance-weighted per image.
         d_real = m_d_forward(real).to(torch::kFloat32);
         d_fake = m_d_forward(fake.detach()).to(torch::kFloat32);
-        loss_d = F::binary_cross_entropy_with_logits(d_real, torch::ones_like(d_real)) +
-                 F::binary_cross_entropy_with_logits(d_fake, torch::zeros_like(d_fake));
+        real_per_image = per_image_real_loss(d_real);
+        auto real_term =
+            batch ? weighted_mean(real_per_image, batch->weights) : real_per_image.mean();
+        loss_d = real_term + F::binary_cross_entropy_with_logits(d_fake, torch::zeros_like(d_fake));
     }
     m_opt_d->run(loss_d);
 
@@ -97,6 +128,10 @@ StepOutput GanTrainer::step() {
                    {"loss/g", loss_g.item<double>()},
                    {"gan/d_real", torch::sigmoid(d_real).mean().item<double>()},
                    {"gan/d_fake", torch::sigmoid(d_fake).mean().item<double>()}};
+    if (batch) {
+        m_sampler->report(batch->indices, real_per_image.detach());
+        append_sampler_metrics(*m_sampler, &out.metrics);
+    }
     return out;
 }
 
@@ -145,7 +180,7 @@ void GanTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "d", *m_d);
     save_part(archive, "opt_g", m_opt_g->optimizer());
     save_part(archive, "opt_d", m_opt_d->optimizer());
-    if (m_sampler) archive.write("sampler", c10::IValue(m_sampler->state().dump()));
+    if (m_sampler) save_sampler(archive, *m_sampler);
 }
 
 void GanTrainer::load(torch::serialize::InputArchive& archive) {
@@ -153,11 +188,7 @@ void GanTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "d", *m_d);
     load_part(archive, "opt_g", m_opt_g->optimizer());
     load_part(archive, "opt_d", m_opt_d->optimizer());
-    if (m_sampler) {
-        c10::IValue v;
-        archive.read("sampler", v);
-        m_sampler->load_state(nlohmann::json::parse(v.toStringRef()));
-    }
+    if (m_sampler) load_sampler(archive, *m_sampler);
 }
 
 std::string GanTrainer::describe() const {

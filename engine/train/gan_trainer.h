@@ -2,10 +2,11 @@
 // Quality on mixture2d: modes covered and the share of high-quality samples.
 #pragma once
 
+#include <memory>
 #include <optional>
 
-#include "engine/data/batch_sampler.h"
 #include "engine/data/idx.h"
+#include "engine/data/sampler.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine {
@@ -23,7 +24,11 @@ public:
     prune::Deployable deployable() override;
 
 private:
-    torch::Tensor real_batch();
+    /// The discriminator's loss on each real image [B] (an image judged in a PacGAN pack gets
+    /// its pack's loss), from its logits [B/pack].
+    torch::Tensor per_image_real_loss(const torch::Tensor& d_real) const;
+    /// Per-image real loss of training images under the current discriminator, no gradient.
+    torch::Tensor score(const torch::Tensor& indices);
     torch::Tensor noise(int64_t n, at::Generator& gen) const;
     torch::Tensor generate(const torch::Tensor& z);
 
@@ -38,7 +43,7 @@ private:
     torch::Tensor m_centers;
     // images
     std::optional<data::ImageData> m_data;
-    std::optional<data::EpochSampler> m_sampler;
+    std::unique_ptr<data::Sampler> m_sampler;
     torch::Tensor m_fixed_noise;
 };
 

@@ -133,6 +133,46 @@ private slots:
         QVERIFY(late.validate().empty());
     }
 
+    void samplersAndAugmentationMustFitTheModel() {
+        RunConfig gan = find_preset("gan-mixture2d")->config;
+        gan.sampler.kind = "hard";
+        auto errors = gan.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("sampler.kind"));
+        QVERIFY(errors[0].message.find("sampler.kind=uniform") != std::string::npos);
+        gan.sampler.kind = "uniform";
+        QVERIFY(gan.validate().empty());
+
+        RunConfig vae = find_preset("vae-fashion")->config;
+        vae.sampler.kind = "curriculum";
+        vae.augment.flip = true;
+        vae.augment.cutout = 8;
+        QVERIFY(vae.validate().empty());
+        vae.augment.text_delete = 0.05;
+        errors = vae.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("augment.text_delete"));
+
+        RunConfig gpt = find_preset("gpt-char")->config;
+        gpt.sampler.kind = "hard";
+        gpt.augment.text_substitute = 0.02;
+        QVERIFY(gpt.validate().empty());
+        gpt.augment.translate = 2;
+        errors = gpt.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("augment.translate"));
+        QVERIFY(errors[0].message.find("vae or dcgan") != std::string::npos);
+
+        RunConfig bad;
+        std::vector<ConfigError> set_errors;
+        QVERIFY(bad.set("sampler.pacing", "cubic", &set_errors));
+        QVERIFY(bad.set("sampler.uniform_mix", "1.5", &set_errors));
+        errors = bad.validate();
+        QCOMPARE(errors.size(), std::size_t{2});
+        QVERIFY(bad.set("augment.flip", "on", &set_errors));
+        QVERIFY(bad.augment.flip);
+    }
+
     void fromJsonRejectsUnknownKeysAndWrongTypes() {
         std::vector<ConfigError> errors;
         auto j = nlohmann::json::parse(

@@ -105,10 +105,13 @@ int main(int argc, char** argv) {
             if (points != static_cast<std::size_t>(load_runs * load_points))
                 throw std::runtime_error("read " + std::to_string(points) + " points");
         }
-        nlohmann::json j = {
-            {"ingest_points_per_s", ingest}, {"ingest_points_per_s_median", median(ingest)},
-            {"load_runs", load_runs},        {"load_points_per_run", load_points},
-            {"runstore_load_ms", load_ms},   {"runstore_load_ms_median", median(load_ms)}};
+        nlohmann::json j = {{"ingest_points_per_s", ingest},
+                            {"ingest_points_per_s_median", median(ingest)},
+                            {"load_runs", load_runs},
+                            {"load_points_per_run", load_points},
+                            {"runstore_load_ms", load_ms},
+                            {"runstore_load_ms_median", median(load_ms)},
+                            {"runstore_load_cpu_ms", load_cpu_ms}};
         std::cout << j.dump() << std::endl;
         fs::remove_all(dir);
         return 0;

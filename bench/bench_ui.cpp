@@ -2,6 +2,8 @@
 // (RunTrace::load per run, then the whole CompareView::setRuns with its plots), replotting
 // 8 curves x 1,000,000 points in a MetricPlot, and the event-loop latency while a (fake) run
 // streams 10 metrics at 2000 steps/s into the main window. Prints one JSON object.
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,6 +30,13 @@ namespace {
 
 double ms_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// CPU time of this thread: on a busy machine it tells what the wall time would be on an idle one.
+double thread_cpu_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 double median(std::vector<double> v) {
@@ -76,13 +85,15 @@ int main(int argc, char** argv) {
         const std::string db = (fs::path(dir) / "compare.sqlite").string();
         const auto ids = bench::make_compare_runs(db, runs, load_points);
         storage::RunStore store(db);
-        std::vector<double> trace_ms, view_ms;
+        std::vector<double> trace_ms, trace_cpu_ms, view_ms;
         for (int64_t r = 0; r < rounds; ++r) {
             auto t0 = Clock::now();
+            const double c0 = thread_cpu_ms();
             std::size_t points = 0;
             for (int64_t id : ids)
                 points += ui::RunTrace::load(store, id).metrics["loss/g"].values.size();
             trace_ms.push_back(ms_since(t0));
+            trace_cpu_ms.push_back(thread_cpu_ms() - c0);
             if (points != static_cast<std::size_t>(runs * load_points))
                 throw std::runtime_error("loaded " + std::to_string(points) + " points");
             ui::CompareView view;
@@ -96,6 +107,7 @@ int main(int argc, char** argv) {
         j["compare_points_per_run"] = load_points;
         j["compare_load_ms"] = trace_ms;
         j["compare_load_ms_median"] = median(trace_ms);
+        j["compare_load_cpu_ms"] = trace_cpu_ms;
         j["compare_setruns_ms"] = view_ms;
         j["compare_setruns_ms_median"] = median(view_ms);
 
@@ -114,12 +126,15 @@ int main(int argc, char** argv) {
                 plot.append(QStringLiteral("run %1").arg(c), keys, values);
             }
             plot.refresh();  // fits the axes once, as a new view does
-            std::vector<double> replot_ms;
+            std::vector<double> replot_ms, replot_cpu_ms;
             for (int64_t r = 0; r < rounds; ++r) {
                 const auto t0 = Clock::now();
+                const double c0 = thread_cpu_ms();
                 plot.replot(QCustomPlot::rpImmediateRefresh);
                 replot_ms.push_back(ms_since(t0));
+                replot_cpu_ms.push_back(thread_cpu_ms() - c0);
             }
+            j["replot_cpu_ms"] = replot_cpu_ms;
             j["replot_curves"] = runs;
             j["replot_points_per_curve"] = plot_points;
             j["replot_ms"] = replot_ms;

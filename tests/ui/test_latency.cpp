@@ -53,9 +53,8 @@ void TestLatency::eventLoopStaysResponsiveWhileStreaming() {
     // Responsive, and nothing was dropped on the way to the plots or the database.
     QVERIFY(steps > kStepsPerS * kStreamMs / 1000 / 2);
     auto* live = session.window.liveView();
-    QCOMPARE(live->lossPlot()->rawGraph("loss/g")->dataCount(), static_cast<int>(steps));
-    QCOMPARE(live->memoryPlot()->rawGraph("memory/rss_bytes")->dataCount(),
-             static_cast<int>(steps));
+    QCOMPARE(live->lossPlot()->rawData("loss/g")->size(), static_cast<int>(steps));
+    QCOMPARE(live->memoryPlot()->rawData("memory/rss_bytes")->size(), static_cast<int>(steps));
     session.recorder.flush();
     QCOMPARE(session.store.metrics(id, "loss/g").size(), static_cast<std::size_t>(steps));
 }

@@ -55,10 +55,7 @@ torch::Tensor GanTrainer::noise(int64_t n, at::Generator& gen) const {
 
 torch::Tensor GanTrainer::real_batch() {
     const int64_t b = m_config.train.batch_size;
-    if (!m_images)
-        return data::sample_mixture(b, m_config.data.modes, m_config.data.radius, m_config.data.std,
-                                    m_gen)
-            .to(m_device);
+    if (!m_images) return data::sample_mixture(b, m_centers, m_config.data.std, m_gen).to(m_device);
     return m_data->train.images.index_select(0, m_sampler->next(b)).to(m_device);
 }
 

@@ -45,8 +45,8 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
     }
     m_g->to(m_device);
     m_d->to(m_device);
-    m_opt_g = make_optimizer(m_g->parameters(), config.optim);
-    m_opt_d = make_optimizer(m_d->parameters(), config.optim);
+    m_opt_d = &add_optimizer("d", m_d->parameters());
+    m_opt_g = &add_optimizer("g", m_g->parameters());
 }
 
 torch::Tensor GanTrainer::noise(int64_t n, at::Generator& gen) const {
@@ -62,23 +62,26 @@ torch::Tensor GanTrainer::real_batch() {
 StepOutput GanTrainer::step() {
     const int64_t b = m_config.train.batch_size;
     auto real = real_batch();
-    auto fake = m_g_forward(noise(b, m_gen));
-
-    // Discriminator: real -> 1, fake -> 0.
-    auto d_real = m_d_forward(real);
-    auto d_fake = m_d_forward(fake.detach());
-    auto loss_d = F::binary_cross_entropy_with_logits(d_real, torch::ones_like(d_real)) +
-                  F::binary_cross_entropy_with_logits(d_fake, torch::zeros_like(d_fake));
-    m_opt_d->zero_grad();
-    loss_d.backward();
-    m_opt_d->step();
+    torch::Tensor fake, d_real, d_fake, loss_d;
+    {
+        auto amp = autocast();
+        fake = m_g_forward(noise(b, m_gen));
+        // Discriminator: real -> 1, fake -> 0. Logits in fp32 so the loss is exact.
+        d_real = m_d_forward(real).to(torch::kFloat32);
+        d_fake = m_d_forward(fake.detach()).to(torch::kFloat32);
+        loss_d = F::binary_cross_entropy_with_logits(d_real, torch::ones_like(d_real)) +
+                 F::binary_cross_entropy_with_logits(d_fake, torch::zeros_like(d_fake));
+    }
+    m_opt_d->run(loss_d);
 
     // Generator, non-saturating: make the discriminator call the fakes real.
-    auto d_gen = m_d_forward(fake);
-    auto loss_g = F::binary_cross_entropy_with_logits(d_gen, torch::ones_like(d_gen));
-    m_opt_g->zero_grad();
-    loss_g.backward();
-    m_opt_g->step();
+    torch::Tensor loss_g;
+    {
+        auto amp = autocast();
+        auto d_gen = m_d_forward(fake).to(torch::kFloat32);
+        loss_g = F::binary_cross_entropy_with_logits(d_gen, torch::ones_like(d_gen));
+    }
+    m_opt_g->run(loss_g);
 
     StepOutput out;
     out.samples = b;
@@ -132,16 +135,16 @@ Sample GanTrainer::sample(at::Generator& gen) {
 void GanTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "g", *m_g);
     save_part(archive, "d", *m_d);
-    save_part(archive, "opt_g", *m_opt_g);
-    save_part(archive, "opt_d", *m_opt_d);
+    save_part(archive, "opt_g", m_opt_g->optimizer());
+    save_part(archive, "opt_d", m_opt_d->optimizer());
     if (m_sampler) archive.write("sampler", c10::IValue(m_sampler->state().dump()));
 }
 
 void GanTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "g", *m_g);
     load_part(archive, "d", *m_d);
-    load_part(archive, "opt_g", *m_opt_g);
-    load_part(archive, "opt_d", *m_opt_d);
+    load_part(archive, "opt_g", m_opt_g->optimizer());
+    load_part(archive, "opt_d", m_opt_d->optimizer());
     if (m_sampler) {
         c10::IValue v;
         archive.read("sampler", v);

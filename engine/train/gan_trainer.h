@@ -29,7 +29,8 @@ private:
     int64_t m_latent = 0;
     std::shared_ptr<torch::nn::Module> m_g, m_d;
     std::function<torch::Tensor(const torch::Tensor&)> m_g_forward, m_d_forward;
-    std::unique_ptr<torch::optim::Optimizer> m_opt_g, m_opt_d;
+    OptimizerStep* m_opt_g = nullptr;
+    OptimizerStep* m_opt_d = nullptr;
     // mixture2d
     torch::Tensor m_centers;
     // images

@@ -230,15 +230,19 @@ def text_ids(path):
 
 
 def make_optimizer(params, o):
+    if o.get("grad_clip", 0) > 0 or o.get("schedule", "constant") != "constant":
+        sys.exit("optim.grad_clip and optim.schedule: not in this reference script; "
+                 "benchmark with the presets' constant rate and no clipping")
+    extra = {"eps": o["eps"]} if o.get("eps", 0) > 0 else {}  # 0: the optimizer's default
     if o["name"] == "sgd":
         return torch.optim.SGD(params, lr=o["lr"], momentum=o["momentum"],
-                               weight_decay=o["weight_decay"])
+                               nesterov=o.get("nesterov", False), weight_decay=o["weight_decay"])
     if o["name"] == "adam":
         return torch.optim.Adam(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]),
-                                weight_decay=o["weight_decay"])
+                                weight_decay=o["weight_decay"], **extra)
     if o["name"] == "adamw":
         return torch.optim.AdamW(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]),
-                                 weight_decay=o["weight_decay"])
+                                 weight_decay=o["weight_decay"], **extra)
     sys.exit(f"optim.name {o['name']}: no PyTorch reference for it in this script")
 
 

@@ -94,9 +94,7 @@ StepOutput GanTrainer::step() {
         if (augment.cutout > 0) real = data::cutout(real, augment.cutout, m_gen);
         real = real.to(m_device);
     } else {
-        real = data::sample_mixture(b, m_config.data.modes, m_config.data.radius, m_config.data.std,
-                                    m_gen)
-                   .to(m_device);
+        real = data::sample_mixture(b, m_centers, m_config.data.std, m_gen).to(m_device);
     }
     torch::Tensor fake, d_real, d_fake, real_per_image, loss_d;
     {

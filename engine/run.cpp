@@ -73,7 +73,6 @@ public:
                 throw RunFailure(FailureKind::Config, e.what());
             }
             log("info", m_pruner->describe());
-            m_trainer->after_optimizer_step([pruner = m_pruner.get()] { pruner->enforce(); });
         }
         if (m_run.m_request.resume) restore();
         m_t0 = Clock::now();
@@ -192,10 +191,13 @@ private:
         m_last_sample = m_step;
     }
 
-    // Masks are enforced after every optimizer step (the hook set up in execute()); here the
-    // schedule decides whether this step prunes further.
+    // Masks are enforced right after the trainer's step, so every evaluation, sample and
+    // checkpoint sees them. (Enforcing all masks from every optimizer's after-step hook would
+    // modify the generator's weights in place while the generator step's graph still needs
+    // them; per-optimizer enforcement needs masks split by optimizer.)
     void prune_tick() {
         if (!m_pruner) return;
+        m_pruner->enforce();
         if (m_pruner->update(m_step)) prune_report();
     }
 

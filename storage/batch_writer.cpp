@@ -2,7 +2,9 @@
 #include "storage/batch_writer.h"
 
 #include <algorithm>
+#include <unordered_set>
 
+#include "storage/metric_series.h"
 #include "storage/run_status.h"
 #include "storage/storage_error.h"
 
@@ -29,16 +31,24 @@ constexpr const char* kUpdateProgress =
 BatchWriter::BatchWriter(const std::string& db_path) : m_db(db_path) {}
 
 void BatchWriter::write(const std::vector<EventChunk>& batch) {
+    std::vector<int64_t> finished;
     try {
-        write_events(batch);
+        finished = write_events(batch);
     } catch (...) {
         // Ids first inserted by the rolled-back transaction no longer exist in the file.
         m_name_ids.clear();
         throw;
     }
+    for (int64_t run_id : finished) {
+        try {
+            pack_run_series(m_db, run_id);
+        } catch (const StorageError&) {
+            // The batch is committed; the first read of the run packs what is missing.
+        }
+    }
 }
 
-void BatchWriter::write_events(const std::vector<EventChunk>& batch) {
+std::vector<int64_t> BatchWriter::write_events(const std::vector<EventChunk>& batch) {
     Transaction tx(m_db);
     auto metric = m_db.query(kInsertMetric);
     auto sample = m_db.query(kInsertSample);
@@ -49,6 +59,9 @@ void BatchWriter::write_events(const std::vector<EventChunk>& batch) {
     std::unordered_map<int64_t, Progress> progress;
     int64_t last_run = -1;
     Progress* run_progress = nullptr;
+    // New rows make a run's packed series stale: drop them once per run and batch.
+    std::unordered_set<int64_t> unpacked;
+    std::vector<int64_t> finished;
 
     for (const EventChunk& chunk : batch) {
         for (const api::RunEvent& e : chunk.events) {
@@ -58,6 +71,7 @@ void BatchWriter::write_events(const std::vector<EventChunk>& batch) {
             }
             switch (e.kind) {
                 case api::EventKind::Metric:
+                    if (unpacked.insert(e.run_id).second) drop_packed_series(m_db, e.run_id);
                     metric.bind_int(1, e.run_id)
                         .bind_int(2, metric_name_id(e.name))
                         .bind_int(3, e.step)
@@ -97,6 +111,7 @@ void BatchWriter::write_events(const std::vector<EventChunk>& batch) {
                     change.failure = e.name;
                     change.at_s = chunk.received_at_s;
                     apply_status(m_db, change);
+                    if (api::is_final(e.status)) finished.push_back(e.run_id);
                     break;
                 }
                 case api::EventKind::Unset:
@@ -113,6 +128,7 @@ void BatchWriter::write_events(const std::vector<EventChunk>& batch) {
         update.run();
     }
     tx.commit();
+    return finished;
 }
 
 int64_t BatchWriter::metric_name_id(const std::string& name) {

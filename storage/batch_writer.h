@@ -18,6 +18,7 @@ public:
     explicit BatchWriter(const std::string& db_path);
 
     /// All chunks in one transaction: either every event is stored or none (StorageError).
+    /// Then packs the series of runs the batch finished (see metric_series.h).
     void write(const std::vector<EventChunk>& batch);
 
 private:
@@ -26,7 +27,8 @@ private:
         double wall_s = 0;
     };
 
-    void write_events(const std::vector<EventChunk>& batch);
+    /// Returns the runs whose final status the batch holds.
+    std::vector<int64_t> write_events(const std::vector<EventChunk>& batch);
     int64_t metric_name_id(const std::string& name);
 
     Connection m_db;

@@ -120,6 +120,12 @@ Query& Query::bind_blob(int index, const std::string& bytes) {
     return *this;
 }
 
+Query& Query::bind_blob(int index, const void* bytes, std::size_t size) {
+    if (sqlite3_bind_blob64(m_stmt, index, bytes, size, SQLITE_TRANSIENT) != SQLITE_OK)
+        m_db->fail("binding a value");
+    return *this;
+}
+
 bool Query::next() {
     const int rc = sqlite3_step(m_stmt);
     if (rc == SQLITE_ROW) return true;
@@ -149,6 +155,13 @@ std::string Query::text_at(int column) const {
     const int size = sqlite3_column_bytes(m_stmt, column);
     if (data == nullptr || size <= 0) return {};
     return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+const void* Query::blob_at(int column, std::size_t* size) const {
+    const void* data = sqlite3_column_blob(m_stmt, column);
+    const int bytes = sqlite3_column_bytes(m_stmt, column);
+    *size = data != nullptr && bytes > 0 ? static_cast<std::size_t>(bytes) : 0;
+    return *size > 0 ? data : nullptr;
 }
 
 Connection::Connection(std::string path) : m_path(std::move(path)) {
@@ -221,6 +234,18 @@ void Connection::fail(const std::string& doing) const {
 
 Transaction::Transaction(Connection& db) : m_db(db) {
     m_db.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::Transaction(Connection& db, NoWait) : m_db(db), m_open(false) {
+    sqlite3_busy_timeout(m_db.handle(), 0);
+    const int rc = sqlite3_exec(m_db.handle(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    sqlite3_busy_timeout(m_db.handle(), kBusyTimeoutMs);
+    if (rc == SQLITE_OK) {
+        m_open = true;
+        return;
+    }
+    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+        m_db.fail("starting a write transaction");
 }
 
 Transaction::~Transaction() {

@@ -2,6 +2,7 @@
 // (WAL, busy timeout, migrated schema), with prepared statements cached for reuse.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -29,6 +30,7 @@ public:
     Query& bind_real(int index, double value);
     Query& bind_text(int index, const std::string& value);
     Query& bind_blob(int index, const std::string& bytes);
+    Query& bind_blob(int index, const void* bytes, std::size_t size);
 
     /// Steps once; true while a row is available. Resets itself after the last row.
     bool next();
@@ -39,6 +41,9 @@ public:
     /// SQLite stores NaN as NULL; reading NULL back as NaN keeps a diverged loss visible.
     double real_at(int column) const;
     std::string text_at(int column) const;
+    /// The column's bytes without a copy; valid until the next next() or the Query's end.
+    /// Null with size 0 for NULL or an empty value.
+    const void* blob_at(int column, std::size_t* size) const;
 
 private:
     Connection* m_db = nullptr;
@@ -77,10 +82,16 @@ private:
 /// from read to write fails with SQLITE_BUSY in WAL mode instead of waiting.
 class Transaction {
 public:
+    struct NoWait {};
+
     explicit Transaction(Connection& db);
+    /// Takes the write lock only if it is free now: when another connection holds it, active()
+    /// is false and nothing was begun. For optional work that must not stall a reader.
+    Transaction(Connection& db, NoWait);
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     ~Transaction();
+    bool active() const { return m_open; }
     void commit();
 
 private:

@@ -1,9 +1,11 @@
 // RunStore: run rows and the read queries behind the CLI's and the UI's history views.
 #include "storage/run_store.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "storage/connection.h"
+#include "storage/metric_series.h"
 #include "storage/owner.h"
 #include "storage/run_status.h"
 
@@ -128,6 +130,13 @@ void RunStore::set_status(int64_t id, const std::string& status, const std::stri
     if (!apply_status(*m_db, change))
         throw StorageError(m_db->path() + ": no run with id " + std::to_string(id) +
                            ". List the runs to see which ids exist.");
+    if (!api::is_final(parsed)) return;
+    try {
+        pack_run_series(*m_db, id);
+    } catch (const StorageError&) {
+        // The status is stored; the packed copy only speeds up reads, and the first read of
+        // the run packs what is missing.
+    }
 }
 
 void RunStore::rename(int64_t id, const std::string& name) {
@@ -144,7 +153,8 @@ bool RunStore::delete_run(int64_t id) {
     Transaction tx(*m_db);
     for (const char* sql :
          {"DELETE FROM metrics WHERE run_id = ?1", "DELETE FROM samples WHERE run_id = ?1",
-          "DELETE FROM logs WHERE run_id = ?1", "DELETE FROM checkpoints WHERE run_id = ?1"}) {
+          "DELETE FROM logs WHERE run_id = ?1", "DELETE FROM checkpoints WHERE run_id = ?1",
+          "DELETE FROM metric_series WHERE run_id = ?1"}) {
         auto q = m_db->query(sql);
         q.bind_int(1, id);
         q.run();
@@ -192,13 +202,31 @@ std::vector<MetricPoint> RunStore::metrics(int64_t id, const std::string& name) 
 std::vector<MetricPoint> RunStore::metrics_after(int64_t id, const std::string& name,
                                                  int64_t after_step) const {
     std::lock_guard lock(m_mutex);
-    auto q = m_db->query(
-        "SELECT step, wall_s, value FROM metrics WHERE run_id = ?1 AND name_id = "
-        "(SELECT id FROM metric_names WHERE name = ?2) AND step > ?3 ORDER BY step");
-    q.bind_int(1, id).bind_text(2, name).bind_int(3, after_step);
-    std::vector<MetricPoint> points;
-    while (q.next()) points.push_back(MetricPoint{q.int_at(0), q.real_at(1), q.real_at(2)});
-    return points;
+    const std::optional<int64_t> name_id = metric_name_id(*m_db, name);
+    if (!name_id) return {};
+    if (auto packed = read_packed_series(*m_db, id, *name_id, after_step)) return *packed;
+    // No packed copy: a live run, a file from before packing, a run whose packing failed or a
+    // damaged blob. A finished run gets its copy now, unless a writer holds the lock: a reader
+    // never waits for an optimisation.
+    if (run_is_finished(*m_db, id)) {
+        try {
+            Transaction tx(*m_db, Transaction::NoWait{});
+            if (tx.active()) {
+                auto all =
+                    read_series_rows(*m_db, id, *name_id, std::numeric_limits<int64_t>::min());
+                write_packed_series(*m_db, id, *name_id, all);
+                tx.commit();
+                const auto first = std::upper_bound(
+                    all.begin(), all.end(), after_step,
+                    [](int64_t step, const MetricPoint& p) { return step < p.step; });
+                if (first != all.begin()) all.erase(all.begin(), first);
+                return all;
+            }
+        } catch (const StorageError&) {
+            // Packing failed (disk full, read-only file): the rows below still answer.
+        }
+    }
+    return read_series_rows(*m_db, id, *name_id, after_step);
 }
 
 std::map<std::string, MetricPoint> RunStore::last_metrics(int64_t id) const {

@@ -74,6 +74,20 @@ CREATE TABLE checkpoints (
     PRIMARY KEY (run_id, step)
 );
 )sql",
+    // A packed copy of each finished run's series, so the compare view reads one blob per series
+    // instead of one row per point (storage/metric_series.h has the format and the rules that
+    // keep it equal to the rows). Older files get the table empty; their finished runs are
+    // packed on first read.
+    R"sql(
+CREATE TABLE metric_series (
+    run_id INTEGER NOT NULL,
+    name_id INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    max_step INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, name_id)
+);
+)sql",
 };
 
 int user_version(Connection& db) {

@@ -46,7 +46,7 @@ class TestStorageSchema final : public QObject {
     Q_OBJECT
 
 private slots:
-    void freshFileGetsSchemaVersionOne();
+    void freshFileGetsCurrentSchema();
     void createsMissingParentFolders();
     void reopenKeepsRunsAndVersion();
     void emptyFileBecomesDatabase();
@@ -57,14 +57,15 @@ private slots:
     void defaultPathFollowsXdg();
 };
 
-void TestStorageSchema::freshFileGetsSchemaVersionOne() {
+void TestStorageSchema::freshFileGetsCurrentSchema() {
     QTemporaryDir dir;
     const std::string path = dir.filePath("runs.sqlite").toStdString();
     { RunStore store(path); }
     RawDb raw(path);
-    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("1"));
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("2"));
     QCOMPARE(raw.scalar("PRAGMA journal_mode"), std::string("wal"));
-    for (const char* table : {"runs", "metric_names", "metrics", "samples", "logs", "checkpoints"})
+    for (const char* table :
+         {"runs", "metric_names", "metrics", "samples", "logs", "checkpoints", "metric_series"})
         QVERIFY2(raw.count(std::string("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND "
                                        "name='") +
                            table + "'") == 1,
@@ -102,7 +103,7 @@ void TestStorageSchema::reopenKeepsRunsAndVersion() {
     QCOMPARE(again.list_runs().size(), std::size_t(1));
     QCOMPARE(again.get_run(id)->name, std::string("first"));
     RawDb raw(path);
-    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("1"));
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("2"));
 }
 
 void TestStorageSchema::emptyFileBecomesDatabase() {

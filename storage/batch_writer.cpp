@@ -2,7 +2,6 @@
 #include "storage/batch_writer.h"
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "storage/metric_series.h"
 #include "storage/run_status.h"
@@ -59,8 +58,6 @@ std::vector<int64_t> BatchWriter::write_events(const std::vector<EventChunk>& ba
     std::unordered_map<int64_t, Progress> progress;
     int64_t last_run = -1;
     Progress* run_progress = nullptr;
-    // New rows make a run's packed series stale: drop them once per run and batch.
-    std::unordered_set<int64_t> unpacked;
     std::vector<int64_t> finished;
 
     for (const EventChunk& chunk : batch) {
@@ -71,7 +68,11 @@ std::vector<int64_t> BatchWriter::write_events(const std::vector<EventChunk>& ba
             }
             switch (e.kind) {
                 case api::EventKind::Metric:
-                    if (unpacked.insert(e.run_id).second) drop_packed_series(m_db, e.run_id);
+                    // New rows make the run's packed series stale (see metric_series.h).
+                    if (!run_progress->packed_dropped) {
+                        drop_packed_series(m_db, e.run_id);
+                        run_progress->packed_dropped = true;
+                    }
                     metric.bind_int(1, e.run_id)
                         .bind_int(2, metric_name_id(e.name))
                         .bind_int(3, e.step)

@@ -25,6 +25,7 @@ private:
     struct Progress {
         int64_t steps_done = 0;
         double wall_s = 0;
+        bool packed_dropped = false;  ///< this batch deleted the run's packed series
     };
 
     /// Returns the runs whose final status the batch holds.

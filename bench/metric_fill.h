@@ -2,6 +2,7 @@
 // batches a 100 ms drain hands to the Recorder.
 #pragma once
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -32,7 +33,11 @@ inline void record_metrics(storage::Recorder& recorder, int64_t run,
 }
 
 /// `runs` runs with one `points`-point loss/g curve each, in the database at `db`; their ids.
-inline std::vector<int64_t> make_compare_runs(const std::string& db, int runs, int64_t points) {
+/// Marked completed (which packs their series) unless `finish` is false; `finish_ms` gets the
+/// time each of those status changes took.
+inline std::vector<int64_t> make_compare_runs(const std::string& db, int runs, int64_t points,
+                                              bool finish = true,
+                                              std::vector<double>* finish_ms = nullptr) {
     storage::RunStore store(db);
     storage::Recorder recorder(db);
     std::vector<int64_t> ids;
@@ -40,7 +45,13 @@ inline std::vector<int64_t> make_compare_runs(const std::string& db, int runs, i
         ids.push_back(
             store.create_run("compare-" + std::to_string(r), "gan_mlp", "{}", "{}", points, ""));
         record_metrics(recorder, ids.back(), {"loss/g"}, points, 10000);
+        if (!finish) continue;
+        const auto t0 = std::chrono::steady_clock::now();
         store.set_status(ids.back(), "completed");
+        if (finish_ms != nullptr)
+            finish_ms->push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                    .count());
     }
     return ids;
 }

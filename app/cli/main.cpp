@@ -2,6 +2,7 @@
 // the commands live in train_command.cpp and query_commands.cpp.
 #include <CLI/CLI.hpp>
 
+#include "app/cli/fid_command.h"
 #include "app/cli/query_commands.h"
 #include "app/cli/train_command.h"
 #include "storage/db_path.h"
@@ -61,6 +62,23 @@ int main(int argc, char** argv) {
     exp->add_option("run", id, "Run id")->required();
     exp->add_option("--out", out_dir, "Target folder")->required();
 
+    FidOptions fid_opt;
+    auto* fid = app.add_subcommand(
+        "fid",
+        "Frechet distance (and KID) between two image sets on the Fashion-MNIST feature "
+        "extractor, which is trained once on first use");
+    fid->add_option("a", fid_opt.a, "IDX images file (plain or .gz) or folder of PNGs")->required();
+    fid->add_option("b", fid_opt.b, "IDX images file (plain or .gz) or folder of PNGs")->required();
+    fid->add_option("--limit", fid_opt.limit, "Use the first N images of each set (0: all)");
+    fid->add_option("--extractor", fid_opt.extractor,
+                    "Feature extractor file (default: fid/fashion_mnist_cnn.wbfx in the data "
+                    "folder)");
+    fid->add_option("--data", fid_opt.data,
+                    "Fashion-MNIST folder to train the extractor from (default: Debian's "
+                    "dataset-fashion-mnist)");
+    fid->add_option("--threads", fid_opt.threads, "CPU threads (0: every core)");
+    fid->add_flag("--json", fid_opt.json, "JSON output");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -79,5 +97,6 @@ int main(int argc, char** argv) {
     if (*show) return show_command(db, id, json);
     if (*metrics) return metrics_command(db, id, metric_name, json);
     if (*exp) return export_command(db, id, out_dir);
+    if (*fid) return fid_command(fid_opt);
     return kExitFailure;
 }

@@ -78,9 +78,24 @@ std::string choices_text(const std::vector<std::string>& choices) {
 
 bool data_fits_model(const std::string& model, const std::string& data) {
     if (model == "gan_mlp") return data == "mixture2d";
-    if (model == "dcgan" || model == "vae") return data == "fashion_mnist";
+    if (model == "dcgan" || model == "progan" || model == "vae") return data == "fashion_mnist";
     if (model == "gpt") return data == "text";
     return true;  // unknown model kinds are reported by the choice check
+}
+
+// Empty when `text` is a comma list of DiffAugment names, else what is wrong.
+std::string diff_augment_problem(const std::string& text) {
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        item.erase(0, item.find_first_not_of(' '));
+        item.erase(item.find_last_not_of(' ') + 1);
+        if (item != "color" && item != "translation" && item != "cutout")
+            return "'" + item +
+                   "' is not an augmentation; use any of color, translation, cutout "
+                   "separated by commas (e.g. color,translation,cutout)";
+    }
+    return {};
 }
 
 }  // namespace
@@ -193,11 +208,41 @@ std::vector<ConfigError> RunConfig::validate() const {
         errors.push_back({"model.heads", "model.width " + std::to_string(model.width) +
                                              " must be divisible by model.heads " +
                                              std::to_string(model.heads)});
-    const bool is_gan = model.kind == "gan_mlp" || model.kind == "dcgan";
+    const bool image_gan = model.kind == "dcgan" || model.kind == "progan";
+    const bool is_gan = image_gan || model.kind == "gan_mlp";
     if (is_gan && gan.pack > 0 && train.batch_size % gan.pack != 0)
         errors.push_back({"gan.pack", "train.batch_size " + std::to_string(train.batch_size) +
                                           " must be divisible by gan.pack " +
                                           std::to_string(gan.pack)});
+    if (progressive.enabled && model.kind != "progan")
+        errors.push_back({"progressive.enabled",
+                          "progressive growing needs the ProGAN networks; set model.kind=progan "
+                          "or progressive.enabled=false"});
+    if (progressive.enabled && gan.pack > 0) {
+        const std::pair<const char*, int64_t> batches[] = {
+            {"progressive.batch_4", progressive.batch_4},
+            {"progressive.batch_8", progressive.batch_8},
+            {"progressive.batch_16", progressive.batch_16},
+            {"progressive.batch_32", progressive.batch_32}};
+        for (const auto& [key, b] : batches)
+            if (b > 0 && b % gan.pack != 0)
+                errors.push_back({key, std::to_string(b) + " must be divisible by gan.pack " +
+                                           std::to_string(gan.pack)});
+    }
+    if (gan.d_steps_adaptive && gan.d_steps_max < gan.d_steps_per_g)
+        errors.push_back({"gan.d_steps_max", "gan.d_steps_max " + std::to_string(gan.d_steps_max) +
+                                                 " is below gan.d_steps_per_g " +
+                                                 std::to_string(gan.d_steps_per_g) +
+                                                 ", where adaptive D steps start; raise it"});
+    if (!augment.diff.empty()) {
+        std::string bad = diff_augment_problem(augment.diff);
+        if (!bad.empty())
+            errors.push_back({"augment.diff", bad});
+        else if (!image_gan)
+            errors.push_back({"augment.diff",
+                              "DiffAugment works on images; use model.kind=dcgan "
+                              "or progan, or leave augment.diff empty"});
+    }
     if (data.name == "mixture2d" && !data.path.empty())
         errors.push_back(
             {"data.path", "mixture2d is generated and reads no files; leave it empty"});

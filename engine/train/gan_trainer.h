@@ -1,11 +1,16 @@
-// GAN training (non-saturating loss) for the MLP GAN on 2-D points and DCGAN on images.
-// Quality on mixture2d: modes covered and the share of high-quality samples.
+// GAN training for the MLP GAN on 2-D points and the DCGAN / ProGAN image models: the loss
+// (non-saturating, hinge, WGAN-GP), the D/G update ratio, DiffAugment, the generator EMA and
+// progressive growing. Quality: modes covered on mixture2d, FID/KID on images.
 #pragma once
 
 #include <optional>
 
 #include "engine/data/batch_sampler.h"
 #include "engine/data/idx.h"
+#include "engine/eval/fid_metric.h"
+#include "engine/train/diff_augment.h"
+#include "engine/train/gan_losses.h"
+#include "engine/train/gan_schedule.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine {
@@ -19,22 +24,41 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    void set_logger(eval::LogFn log) override { m_log = std::move(log); }
 
 private:
-    torch::Tensor real_batch();
+    // A network and how to call it; ProGAN's forward also takes the current level and alpha.
+    struct Net {
+        std::shared_ptr<torch::nn::Module> module;
+        std::function<torch::Tensor(const torch::Tensor&)> forward;
+    };
+    Net make_generator();
+    Net make_discriminator();
+
+    torch::Tensor real_batch(int64_t n);
     torch::Tensor noise(int64_t n, at::Generator& gen) const;
+    torch::Tensor augment(const torch::Tensor& x);
     torch::Tensor generate(const torch::Tensor& z);
+    int64_t batch_size() const;
+    void update_ema();
 
     bool m_images = false;
+    bool m_progan = false;
     int64_t m_latent = 0;
-    std::shared_ptr<torch::nn::Module> m_g, m_d;
-    std::function<torch::Tensor(const torch::Tensor&)> m_g_forward, m_d_forward;
+    GanLoss m_loss;
+    DiffAugmentPolicy m_augment;
+    DStepsController m_d_steps;
+    ProgressivePhase m_phase{3, 1.0};  ///< ProGAN: 32x32 unless growing
+    int64_t m_images_seen = 0;         ///< real images shown to the discriminator
+    Net m_g, m_d, m_g_ema;
     std::unique_ptr<torch::optim::Optimizer> m_opt_g, m_opt_d;
+    eval::LogFn m_log = [](const std::string&, const std::string&) {};
     // mixture2d
     torch::Tensor m_centers;
     // images
     std::optional<data::ImageData> m_data;
     std::optional<data::EpochSampler> m_sampler;
+    std::optional<eval::FidMetric> m_fid;
     torch::Tensor m_fixed_noise;
 };
 

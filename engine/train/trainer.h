@@ -2,6 +2,7 @@
 // so the run loop (engine/run.cpp) is the same for GANs, VAEs and the language model.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,11 @@ public:
     virtual double lr() const = 0;
     /// One line for the run log: parameter counts and data source.
     virtual std::string describe() const = 0;
+    /// Where to report slow one-off work (level "info"/"warning", text) while it happens, e.g.
+    /// training the FID feature extractor; trainers without such work ignore it.
+    virtual void set_logger(std::function<void(const std::string&, const std::string&)> log) {
+        (void)log;
+    }
 };
 
 /// What every trainer keeps: its config, its device and the run's generator.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #if defined(WB_TORCH_CUDA)
@@ -47,5 +48,62 @@ inline CudaMemory cuda_memory(int device_index) {
 #endif
     return m;
 }
+
+/// Autocast for the current thread while alive: matrix products and convolutions run in `dtype`
+/// (bfloat16 or float16) on `device`'s type, other ops as autocast's tables say. On leaving the
+/// outermost scope the cache of casted weights is cleared, as Python's torch.autocast does, so the
+/// next step casts the updated weights. A no-op when `enabled` is false.
+class AutocastGuard {
+public:
+    AutocastGuard(bool enabled, torch::Device device, at::ScalarType dtype)
+        : m_enabled(enabled), m_cuda(device.is_cuda()) {
+        if (!m_enabled) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        const auto type = m_cuda ? at::kCUDA : at::kCPU;
+        m_prev_enabled = at::autocast::is_autocast_enabled(type);
+        m_prev_dtype = at::autocast::get_autocast_dtype(type);
+        at::autocast::set_autocast_enabled(type, true);
+        at::autocast::set_autocast_dtype(type, dtype);
+#else
+        if (m_cuda) {
+            m_prev_enabled = at::autocast::is_enabled();
+            m_prev_dtype = at::autocast::get_autocast_gpu_dtype();
+            at::autocast::set_enabled(true);
+            at::autocast::set_autocast_gpu_dtype(dtype);
+        } else {
+            m_prev_enabled = at::autocast::is_cpu_enabled();
+            m_prev_dtype = at::autocast::get_autocast_cpu_dtype();
+            at::autocast::set_cpu_enabled(true);
+            at::autocast::set_autocast_cpu_dtype(dtype);
+        }
+#endif
+        at::autocast::increment_nesting();
+    }
+    ~AutocastGuard() {
+        if (!m_enabled) return;
+        if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+        const auto type = m_cuda ? at::kCUDA : at::kCPU;
+        at::autocast::set_autocast_enabled(type, m_prev_enabled);
+        at::autocast::set_autocast_dtype(type, m_prev_dtype);
+#else
+        if (m_cuda) {
+            at::autocast::set_enabled(m_prev_enabled);
+            at::autocast::set_autocast_gpu_dtype(m_prev_dtype);
+        } else {
+            at::autocast::set_cpu_enabled(m_prev_enabled);
+            at::autocast::set_autocast_cpu_dtype(m_prev_dtype);
+        }
+#endif
+    }
+    AutocastGuard(const AutocastGuard&) = delete;
+    AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+private:
+    bool m_enabled;
+    bool m_cuda;
+    bool m_prev_enabled = false;
+    at::ScalarType m_prev_dtype = at::kFloat;
+};
 
 }  // namespace wb::compat

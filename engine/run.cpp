@@ -128,7 +128,9 @@ private:
 
     void train_one_step() {
         const auto t = Clock::now();
+        m_trainer->begin_step(m_step);
         StepOutput out = m_trainer->step();
+        m_trainer->end_step(out);
         const double step_s = std::chrono::duration<double>(Clock::now() - t).count();
         ++m_step;
         m_run.m_step = m_step;
@@ -193,6 +195,9 @@ private:
                     torch::serialize::OutputArchive part;
                     m_trainer->save(part);
                     ar.write("trainer", part);
+                    torch::serialize::OutputArchive shared;
+                    m_trainer->save_shared(shared);
+                    ar.write("shared", shared);
                 });
         } catch (const std::exception& e) {
             throw RunFailure(FailureKind::Checkpoint, e.what());
@@ -221,6 +226,8 @@ private:
                 torch::serialize::InputArchive part;
                 ar.read("trainer", part);
                 m_trainer->load(part);
+                torch::serialize::InputArchive shared;
+                if (ar.try_read("shared", shared)) m_trainer->load_shared(shared);
                 ar.read("rng", rng);
                 ar.read("torch_rng", torch_rng);
                 set_generator_state_hex(m_gen, rng.toStringRef());

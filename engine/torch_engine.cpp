@@ -34,6 +34,12 @@ public:
                                      compat::torch_version() +
                                      " was built without CUDA; use device=cpu or build against a "
                                      "CUDA LibTorch (see README)"});
+        const bool on_cuda = dev == "cuda" || (dev == "auto" && compat::cuda_usable());
+        if (request.config.precision == "fp16" && !on_cuda)
+            errors.push_back({"precision",
+                              "fp16 needs a CUDA GPU (float16 matrix products are not supported "
+                              "for training on the CPU); use precision=bf16 on the CPU, or "
+                              "device=cuda on a machine with an NVIDIA GPU"});
         if (request.checkpoint_dir.empty())
             errors.push_back(
                 {"", "no checkpoint folder given for run " + std::to_string(request.run_id)});

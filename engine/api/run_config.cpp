@@ -243,6 +243,18 @@ std::vector<ConfigError> RunConfig::validate() const {
                               "DiffAugment works on images; use model.kind=dcgan "
                               "or progan, or leave augment.diff empty"});
     }
+    if (optim.nesterov && (optim.name != "sgd" || optim.momentum <= 0))
+        errors.push_back(
+            {"optim.nesterov", "Nesterov momentum needs optim.name=sgd and optim.momentum > 0"});
+    if (optim.fused && optim.name == "sgd")
+        errors.push_back({"optim.fused",
+                          "there is no fused sgd step; use adam, adamw, adabelief or lamb, or "
+                          "turn optim.fused off"});
+    if (optim.warmup_steps >= train.steps && optim.warmup_steps > 0)
+        errors.push_back({"optim.warmup_steps",
+                          std::to_string(optim.warmup_steps) +
+                              " warm-up steps leave no step at the full learning rate in " +
+                              std::to_string(train.steps) + " steps; lower it below train.steps"});
     if (data.name == "mixture2d" && !data.path.empty())
         errors.push_back(
             {"data.path", "mixture2d is generated and reads no files; leave it empty"});

@@ -41,12 +41,26 @@ struct TrainConfig {
 };
 
 struct OptimConfig {
-    std::string name = "adam";  ///< sgd | adam | adamw
+    std::string name = "adam";  ///< sgd | adam | adamw | adabelief | lamb
     double lr = 1e-3;
     double beta1 = 0.5;
     double beta2 = 0.999;
+    double eps = 0.0;  ///< 0: the optimizer's own default (1e-8 adam, 1e-16 adabelief, 1e-6 lamb)
     double momentum = 0.9;  ///< sgd only
+    bool nesterov = false;  ///< sgd only
     double weight_decay = 0.0;
+    std::string schedule = "constant";  ///< constant | cosine
+    int64_t warmup_steps = 0;           ///< linear warm-up from 0 to lr
+    double grad_clip = 0.0;             ///< global L2 norm limit; 0: no clipping
+    bool fused = false;  ///< one fused kernel pass per step (adam/adamw/adabelief/lamb)
+};
+
+/// Dynamic loss scaling for fp16 (the semantics of PyTorch's torch.amp.GradScaler).
+struct AmpConfig {
+    double init_scale = 65536.0;
+    double growth_factor = 2.0;
+    double backoff_factor = 0.5;
+    int64_t growth_interval = 2000;
 };
 
 struct GanConfig {
@@ -99,7 +113,9 @@ struct RunConfig {
     DataConfig data;
     TrainConfig train;
     OptimConfig optim;
-    std::string device = "auto";  ///< auto | cpu | cuda
+    std::string device = "auto";     ///< auto | cpu | cuda
+    std::string precision = "fp32";  ///< fp32 | bf16 | fp16 (autocast; fp16 with loss scaling)
+    AmpConfig amp;
     GanConfig gan;
     ProgressiveConfig progressive;
     AugmentConfig augment;

@@ -142,13 +142,48 @@ std::vector<FieldSpec> build() {
                             "else the CPU. cuda fails with a clear message when no GPU is "
                             "usable."),
                        {"auto", "cpu", "cuda"}));
+    s.push_back(choice(
+        make(WB_BIND(precision, std::string), T::Choice, "Precision", "Precision",
+             "fp32: every operation in 32-bit floats. bf16: matrix products and convolutions run "
+             "in bfloat16 under autocast while the weights stay fp32; on GPUs with bf16 tensor "
+             "cores (Ampere and later) about 1.5-3x faster and half the activation memory, on "
+             "CPUs without bf16 instructions usually slower. fp16: float16 autocast with dynamic "
+             "loss scaling so small gradients do not underflow; GPU only. Both lose a little "
+             "precision per operation, which training usually absorbs."),
+        {"fp32", "bf16", "fp16"}));
+    s.push_back(ranged(
+        make(WB_BIND(amp.init_scale, double), T::Float, "Precision", "Initial loss scale",
+             "fp16 only: the loss is multiplied by this before backward so that small gradients "
+             "stay representable in float16, and the gradients divided by it again before the "
+             "step. Too high costs a few skipped steps at the start while it backs off."),
+        1.0, 16777216.0, true));
+    s.push_back(ranged(
+        make(WB_BIND(amp.growth_factor, double), T::Float, "Precision", "Scale growth",
+             "fp16 only: the loss scale is multiplied by this after `Growth interval` steps in a "
+             "row without inf/NaN gradients, to use as much of float16's range as possible."),
+        1.0001, 1000.0));
+    s.push_back(ranged(
+        make(WB_BIND(amp.backoff_factor, double), T::Float, "Precision", "Scale backoff",
+             "fp16 only: on a step with inf/NaN gradients the optimizer step is skipped and the "
+             "loss scale multiplied by this. Each skip costs one step of compute."),
+        1e-4, 0.9999));
+    s.push_back(ranged(
+        make(WB_BIND(amp.growth_interval, int64_t), T::Int, "Precision", "Growth interval",
+             "fp16 only: clean steps in a row before the loss scale grows. Shorter finds a high "
+             "scale sooner but overflows (skips a step) more often."),
+        1, kMaxSteps));
 
     s.push_back(choice(make(WB_BIND(optim.name, std::string), T::Choice, "Optimizer", "Optimizer",
-                            "sgd: plain momentum SGD, cheap but sensitive to the learning rate. "
-                            "adam: adaptive per-weight steps, the usual choice for GANs and "
-                            "Transformers; keeps two extra tensors per weight. adamw: Adam with "
-                            "decoupled weight decay."),
-                       {"sgd", "adam", "adamw"}));
+                            "sgd: plain momentum SGD, cheap but sensitive to the learning rate; "
+                            "one extra tensor per weight. adam: adaptive per-weight steps, the "
+                            "usual choice for GANs and Transformers; two extra tensors per "
+                            "weight. adamw: Adam with decoupled weight decay. adabelief: Adam "
+                            "that scales steps by how far the gradient strays from its average "
+                            "(Zhuang et al. 2020): large steps where gradients are consistent, "
+                            "small where they are noisy; same memory as Adam. lamb: Adam with a "
+                            "per-layer trust ratio |w|/|update| (You et al. 2019) that keeps "
+                            "large-batch training stable; costs two norms per tensor per step."),
+                       {"sgd", "adam", "adamw", "adabelief", "lamb"}));
     s.push_back(ranged(make(WB_BIND(optim.lr, double), T::Float, "Optimizer", "Learning rate",
                             "Step size. Too high diverges or oscillates; too low wastes steps."),
                        1e-7, 10.0, true));
@@ -160,14 +195,50 @@ std::vector<FieldSpec> build() {
                             "Adam's averaging of squared gradients: higher is smoother but "
                             "slower to adapt."),
                        0.0, 0.99999));
+    s.push_back(ranged(make(WB_BIND(optim.eps, double), T::Float, "Optimizer", "Epsilon",
+                            "Adaptive optimizers: added to the denominator so that steps stay "
+                            "finite where gradients are tiny. 0 uses each optimizer's own default "
+                            "(adam/adamw 1e-8, adabelief 1e-16, lamb 1e-6). Larger values make "
+                            "the optimizer behave more like SGD with momentum."),
+                       0.0, 1.0));
     s.push_back(ranged(make(WB_BIND(optim.momentum, double), T::Float, "Optimizer", "Momentum",
                             "SGD only: how much of the previous step carries over."),
                        0.0, 0.9999));
+    s.push_back(make(WB_BIND(optim.nesterov, bool), T::Bool, "Optimizer", "Nesterov momentum",
+                     "SGD only: evaluate the momentum step's gradient one step ahead (Nesterov). "
+                     "Usually converges a little faster at the same cost; needs momentum > 0."));
     s.push_back(
         ranged(make(WB_BIND(optim.weight_decay, double), T::Float, "Optimizer", "Weight decay",
-                    "Pulls weights towards zero each step (decoupled for adamw). "
-                    "Regularises; too much underfits."),
+                    "Pulls weights towards zero each step (decoupled for adamw, adabelief "
+                    "and lamb). Regularises; too much underfits."),
                0.0, 1.0));
+    s.push_back(
+        choice(make(WB_BIND(optim.schedule, std::string), T::Choice, "Optimizer", "LR schedule",
+                    "constant: the learning rate stays at lr after the warm-up. cosine: after the "
+                    "warm-up it follows half a cosine from lr down to 0 at the last step, which "
+                    "usually ends at a lower loss than a constant rate for the same steps. Free to "
+                    "compute; changes which steps count most."),
+               {"constant", "cosine"}));
+    s.push_back(ranged(
+        make(WB_BIND(optim.warmup_steps, int64_t), T::Int, "Optimizer", "Warm-up steps",
+             "Steps over which the learning rate rises linearly from 0 to lr. Protects "
+             "Transformers and adaptive optimizers from huge early steps while their statistics "
+             "are still empty; those steps learn less."),
+        0, kMaxSteps));
+    s.push_back(ranged(
+        make(WB_BIND(optim.grad_clip, double), T::Float, "Optimizer", "Gradient clipping",
+             "Rescales all gradients together when their global L2 norm exceeds this (0: off); "
+             "the norm is plotted as grad/norm. Stops single bad batches from blowing the "
+             "weights up; clipping too low slows learning. Costs one norm over all gradients "
+             "per step."),
+        0.0, 1e6));
+    s.push_back(
+        make(WB_BIND(optim.fused, bool), T::Bool, "Optimizer", "Fused optimizer step",
+             "adam, adamw, adabelief and lamb only: update all weights in one pass of a "
+             "hand-written kernel (one CUDA launch over every tensor on a GPU, one loop per "
+             "tensor on the CPU) instead of about ten separate LibTorch operations per tensor. "
+             "Same numbers up to round-off; saves launch and memory traffic, which matters most "
+             "for many small tensors."));
 
     s.push_back(ranged(make(WB_BIND(gan.pack, int64_t), T::Int, "GAN", "Packing (PacGAN)",
                             "GANs only: the discriminator judges this many samples at once, "
@@ -331,6 +402,9 @@ const std::vector<SectionSpec>& sections() {
         {"Optimizer",
          "How gradients become weight updates. The optimizer and learning rate "
          "decide how much each step buys."},
+        {"Precision",
+         "The number format of the arithmetic. Lower precision moves fewer bytes and uses "
+         "faster tensor cores on GPUs; it can cost accuracy, and fp16 needs loss scaling."},
         {"GAN",
          "Controls of the adversarial game between generator and discriminator. They "
          "decide whether the generator covers all of the data or collapses onto a few "

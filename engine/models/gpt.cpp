@@ -74,7 +74,9 @@ torch::Tensor GptImpl::forward(const torch::Tensor& ids) {
 }
 
 torch::Tensor GptImpl::loss(const torch::Tensor& logits, const torch::Tensor& targets) const {
-    return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets.reshape({-1}));
+    // Softmax and log in fp32 also under autocast, where the logits may be bfloat16/float16.
+    return F::cross_entropy(logits.to(torch::kFloat32).reshape({-1, logits.size(-1)}),
+                            targets.reshape({-1}));
 }
 
 }  // namespace wb::models

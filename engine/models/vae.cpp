@@ -54,13 +54,16 @@ VaeOutput VaeImpl::forward(const torch::Tensor& x, const torch::Tensor& eps) {
 }
 
 VaeLoss VaeImpl::loss(const torch::Tensor& x, const VaeOutput& out) const {
-    const auto target = (x + 1) * 0.5;
+    // In fp32 also under autocast: sums over many pixels need the mantissa.
+    const auto target = (x.to(torch::kFloat32) + 1) * 0.5;
+    const auto logits = out.logits.to(torch::kFloat32);
+    const auto mu = out.mu.to(torch::kFloat32), logvar = out.logvar.to(torch::kFloat32);
     const double n = static_cast<double>(x.size(0));
-    auto recon = F::binary_cross_entropy_with_logits(
-                     out.logits, target,
-                     F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum)) /
-                 n;
-    auto kl = -0.5 * torch::sum(1 + out.logvar - out.mu.pow(2) - out.logvar.exp()) / n;
+    auto recon =
+        F::binary_cross_entropy_with_logits(
+            logits, target, F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kSum)) /
+        n;
+    auto kl = -0.5 * torch::sum(1 + logvar - mu.pow(2) - logvar.exp()) / n;
     return {recon, kl};
 }
 

@@ -49,8 +49,8 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
                                     config.progressive.stable_images, models::kProganLevels);
     for (auto* net : {&m_g, &m_d, &m_g_ema})
         if (net->module) net->module->to(m_device);
-    m_opt_g = make_optimizer(m_g.module->parameters(), config.optim);
-    m_opt_d = make_optimizer(m_d.module->parameters(), config.optim);
+    m_opt_d = &add_optimizer("d", m_d.module->parameters());
+    m_opt_g = &add_optimizer("g", m_g.module->parameters());
 }
 
 GanTrainer::Net GanTrainer::make_generator() {
@@ -128,28 +128,33 @@ StepOutput GanTrainer::step() {
     const int64_t pack = m_config.gan.pack;
     torch::Tensor fake, d_real, d_fake, loss_d, penalty;
     for (int64_t i = 0; i < d_steps; ++i) {
-        auto real = augment(real_batch(b));
-        fake = m_g.forward(noise(b, m_gen));
-        auto fake_seen = augment(fake.detach());
-        d_real = m_d.forward(real);
-        d_fake = m_d.forward(fake_seen);
-        loss_d = discriminator_loss(m_loss, d_real, d_fake);
-        if (m_loss == GanLoss::WganGp) {
-            penalty = gradient_penalty(m_d.forward, real, fake_seen, pack, m_gen);
-            loss_d = loss_d + m_config.gan.gp_weight * penalty;
+        {
+            auto amp = autocast();
+            auto real = augment(real_batch(b));
+            fake = m_g.forward(noise(b, m_gen));
+            auto fake_seen = augment(fake.detach());
+            // Scores in fp32 so the losses are exact under autocast.
+            d_real = m_d.forward(real).to(torch::kFloat32);
+            d_fake = m_d.forward(fake_seen).to(torch::kFloat32);
+            loss_d = discriminator_loss(m_loss, d_real, d_fake);
+            if (m_loss == GanLoss::WganGp) {
+                penalty =
+                    gradient_penalty(m_d.forward, real, fake_seen, pack, m_gen).to(torch::kFloat32);
+                loss_d = loss_d + m_config.gan.gp_weight * penalty;
+            }
         }
-        m_opt_d->zero_grad();
-        loss_d.backward();
-        m_opt_d->step();
+        m_opt_d->run(loss_d);
         m_images_seen += b;
     }
 
     // Generator: the discriminator's verdict on the last fakes, through the same augmentation.
-    auto d_gen = m_d.forward(augment(fake));
-    auto loss_g = generator_loss(m_loss, d_gen);
-    m_opt_g->zero_grad();
-    loss_g.backward();
-    m_opt_g->step();
+    torch::Tensor loss_g;
+    {
+        auto amp = autocast();
+        auto d_gen = m_d.forward(augment(fake)).to(torch::kFloat32);
+        loss_g = generator_loss(m_loss, d_gen);
+    }
+    m_opt_g->run(loss_g);
     if (m_g_ema.module) update_ema();
 
     const double accuracy = discriminator_accuracy(d_real, d_fake);
@@ -241,8 +246,8 @@ Sample GanTrainer::sample(at::Generator& gen) {
 void GanTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "g", *m_g.module);
     save_part(archive, "d", *m_d.module);
-    save_part(archive, "opt_g", *m_opt_g);
-    save_part(archive, "opt_d", *m_opt_d);
+    save_part(archive, "opt_g", m_opt_g->optimizer());
+    save_part(archive, "opt_d", m_opt_d->optimizer());
     if (m_g_ema.module) save_part(archive, "g_ema", *m_g_ema.module);
     if (m_sampler) archive.write("sampler", c10::IValue(m_sampler->state().dump()));
     const nlohmann::json state = {{"images_seen", m_images_seen}, {"d_steps", m_d_steps.state()}};
@@ -252,8 +257,8 @@ void GanTrainer::save(torch::serialize::OutputArchive& archive) {
 void GanTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "g", *m_g.module);
     load_part(archive, "d", *m_d.module);
-    load_part(archive, "opt_g", *m_opt_g);
-    load_part(archive, "opt_d", *m_opt_d);
+    load_part(archive, "opt_g", m_opt_g->optimizer());
+    load_part(archive, "opt_d", m_opt_d->optimizer());
     if (m_g_ema.module) load_part(archive, "g_ema", *m_g_ema.module);
     if (m_sampler) {
         c10::IValue v;

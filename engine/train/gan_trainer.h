@@ -51,7 +51,8 @@ private:
     ProgressivePhase m_phase{3, 1.0};  ///< ProGAN: 32x32 unless growing
     int64_t m_images_seen = 0;         ///< real images shown to the discriminator
     Net m_g, m_d, m_g_ema;
-    std::unique_ptr<torch::optim::Optimizer> m_opt_g, m_opt_d;
+    OptimizerStep* m_opt_g = nullptr;
+    OptimizerStep* m_opt_d = nullptr;
     eval::LogFn m_log = [](const std::string&, const std::string&) {};
     // mixture2d
     torch::Tensor m_centers;

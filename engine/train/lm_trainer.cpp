@@ -19,16 +19,18 @@ LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Gen
     m_gpt = models::Gpt(
         models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
     m_gpt->to(m_device);
-    m_opt = make_optimizer(m_gpt->parameters(), config.optim);
+    m_opt = &add_optimizer("", m_gpt->parameters());
 }
 
 StepOutput LmTrainer::step() {
     const int64_t b = m_config.train.batch_size, t = m_config.model.context;
     auto [x, y] = data::text_batch(m_corpus.train_ids, b, t, m_gen);
-    auto loss = m_gpt->loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
-    m_opt->zero_grad();
-    loss.backward();
-    m_opt->step();
+    torch::Tensor loss;
+    {
+        auto amp = autocast();
+        loss = m_gpt->loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
+    }
+    m_opt->run(loss);
     StepOutput s;
     s.samples = b;
     s.tokens = b * t;
@@ -73,7 +75,7 @@ Sample LmTrainer::sample(at::Generator& gen) {
 
 void LmTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "gpt", *m_gpt);
-    save_part(archive, "opt", *m_opt);
+    save_part(archive, "opt", m_opt->optimizer());
     archive.write("vocab", c10::IValue(m_corpus.vocab));
 }
 
@@ -85,7 +87,7 @@ void LmTrainer::load(torch::serialize::InputArchive& archive) {
             "the checkpoint was trained on a corpus with different characters; resume with the "
             "same data.path or start a new run");
     load_part(archive, "gpt", *m_gpt);
-    load_part(archive, "opt", *m_opt);
+    load_part(archive, "opt", m_opt->optimizer());
 }
 
 std::string LmTrainer::describe() const {

@@ -21,7 +21,7 @@ public:
 private:
     data::TextCorpus m_corpus;
     models::Gpt m_gpt{nullptr};
-    std::unique_ptr<torch::optim::Optimizer> m_opt;
+    OptimizerStep* m_opt = nullptr;
 };
 
 }  // namespace wb::engine

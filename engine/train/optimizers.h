@@ -1,17 +1,55 @@
-// Builds the optimizer named in the config (optim.name) for a set of parameters.
-// New optimizers are added here and in the schema's optim.name choices.
+// The optimizer side of a training step: the factory for optim.name, the learning-rate schedule,
+// and OptimizerStep, which wraps one optimizer with everything around its step (loss scaling,
+// unscaling, gradient norm and clipping, skipping steps with inf/NaN gradients under fp16, and
+// hooks that run after each step taken).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
 
+#include "engine/amp/loss_scaler.h"
 #include "engine/api/run_config.h"
 
 namespace wb::engine {
 
+/// LibTorch's SGD/Adam/AdamW, or AdaBelief/LAMB from engine/optim; fused variants when
+/// config.fused is on.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tensor> params,
                                                         const api::OptimConfig& config);
+
+/// The learning rate for the step with 0-based index `step` of `total_steps`: linear warm-up
+/// (lr * (step+1) / warmup_steps) then constant, or half a cosine from lr to 0 at the last step.
+double scheduled_lr(const api::OptimConfig& config, int64_t step, int64_t total_steps);
+
+class OptimizerStep {
+public:
+    /// `name` tells the metrics apart when a trainer has several optimizers ("d", "g"); empty
+    /// for one. `scaler` is the trainer's, shared by all of its optimizers.
+    OptimizerStep(std::string name, std::vector<torch::Tensor> params,
+                  const api::OptimConfig& config, amp::LossScaler& scaler);
+
+    /// zero_grad; backward of the scaled loss; unscale; clip to optim.grad_clip; step unless
+    /// the scaler skips it; the after-step hooks. Returns whether the step was taken.
+    bool run(const torch::Tensor& loss);
+
+    void set_lr(double lr);
+    double last_grad_norm() const { return m_grad_norm; }
+    const std::string& name() const { return m_name; }
+    torch::optim::Optimizer& optimizer() { return *m_optimizer; }
+    /// Runs after every step taken (e.g. re-applying pruning masks).
+    void add_after_step(std::function<void()> hook) { m_after_step.push_back(std::move(hook)); }
+
+private:
+    std::string m_name;
+    std::unique_ptr<torch::optim::Optimizer> m_optimizer;
+    amp::LossScaler& m_scaler;
+    double m_grad_clip;
+    double m_grad_norm = 0;
+    std::vector<std::function<void()>> m_after_step;
+};
 
 }  // namespace wb::engine

@@ -1,6 +1,7 @@
 // Trainer helpers shared by every model family, and the factory that picks one.
 #include "engine/train/trainer.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "engine/train/gan_trainer.h"
@@ -17,6 +18,68 @@ std::unique_ptr<Trainer> make_trainer(const api::RunConfig& config, torch::Devic
     if (kind == "vae") return std::make_unique<VaeTrainer>(config, device, std::move(gen));
     if (kind == "gpt") return std::make_unique<LmTrainer>(config, device, std::move(gen));
     throw std::invalid_argument("model.kind: unknown model '" + kind + "'");
+}
+
+namespace {
+
+amp::LossScalerOptions scaler_options(const api::RunConfig& c) {
+    amp::LossScalerOptions o;
+    o.init_scale = c.amp.init_scale;
+    o.growth_factor = c.amp.growth_factor;
+    o.backoff_factor = c.amp.backoff_factor;
+    o.growth_interval = c.amp.growth_interval;
+    o.enabled = c.precision == "fp16";
+    return o;
+}
+
+}  // namespace
+
+TrainerBase::TrainerBase(const api::RunConfig& config, torch::Device device, at::Generator gen)
+    : m_config(config),
+      m_device(device),
+      m_gen(std::move(gen)),
+      m_scaler(scaler_options(config)),
+      m_lr(config.optim.lr) {}
+
+OptimizerStep& TrainerBase::add_optimizer(std::string name, std::vector<torch::Tensor> params) {
+    m_optimizers.push_back(std::make_unique<OptimizerStep>(std::move(name), std::move(params),
+                                                           m_config.optim, m_scaler));
+    return *m_optimizers.back();
+}
+
+compat::AutocastGuard TrainerBase::autocast() const {
+    const bool on = m_config.precision != "fp32";
+    return compat::AutocastGuard(on, m_device,
+                                 m_config.precision == "fp16" ? at::kHalf : at::kBFloat16);
+}
+
+void TrainerBase::begin_step(int64_t step) {
+    m_lr = scheduled_lr(m_config.optim, step, m_config.train.steps);
+    for (auto& o : m_optimizers) o->set_lr(m_lr);
+}
+
+void TrainerBase::end_step(StepOutput& out) {
+    m_scaler.update();
+    for (const auto& o : m_optimizers) {
+        // Under fp16 an inf/NaN gradient is expected now and then: the step was skipped and
+        // amp/skipped_steps counts it. Anywhere else it is a real divergence and is reported.
+        if (m_scaler.enabled() && !std::isfinite(o->last_grad_norm())) continue;
+        out.metrics.push_back(
+            {o->name().empty() ? "grad/norm" : "grad/norm_" + o->name(), o->last_grad_norm()});
+    }
+    if (m_scaler.enabled()) {
+        out.metrics.push_back({"amp/loss_scale", m_scaler.scale_value()});
+        out.metrics.push_back({"amp/skipped_steps", static_cast<double>(m_scaler.skipped_steps())});
+    }
+}
+
+void TrainerBase::save_shared(torch::serialize::OutputArchive& archive) {
+    archive.write("loss_scaler", c10::IValue(m_scaler.state()));
+}
+
+void TrainerBase::load_shared(torch::serialize::InputArchive& archive) {
+    c10::IValue v;
+    if (archive.try_read("loss_scaler", v)) m_scaler.load_state(v.toStringRef());
 }
 
 int64_t parameter_count(const torch::nn::Module& m) {

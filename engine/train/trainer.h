@@ -9,7 +9,10 @@
 
 #include <torch/torch.h>
 
+#include "engine/amp/loss_scaler.h"
 #include "engine/api/run_config.h"
+#include "engine/compat.h"
+#include "engine/train/optimizers.h"
 
 namespace wb::engine {
 
@@ -32,8 +35,13 @@ struct Sample {
 class Trainer {
 public:
     virtual ~Trainer() = default;
+    /// Before step(): `step` is the 0-based index of the step about to run (sets the scheduled
+    /// learning rate).
+    virtual void begin_step(int64_t step) = 0;
     /// One optimizer step (for GANs: one discriminator and one generator update).
     virtual StepOutput step() = 0;
+    /// After step(): updates the loss scale and adds the optimizer metrics to `out`.
+    virtual void end_step(StepOutput& out) = 0;
     /// Quality metrics on held-out data or fresh samples; draws randomness only from `gen`.
     virtual std::vector<Metric> evaluate(at::Generator& gen) = 0;
     /// A preview of what the model makes now; draws randomness only from `gen`.
@@ -41,6 +49,9 @@ public:
     /// Models, optimizers and data position (the run saves step, RNG and time itself).
     virtual void save(torch::serialize::OutputArchive& archive) = 0;
     virtual void load(torch::serialize::InputArchive& archive) = 0;
+    /// State every trainer has (the loss scaler); load accepts archives without it.
+    virtual void save_shared(torch::serialize::OutputArchive& archive) = 0;
+    virtual void load_shared(torch::serialize::InputArchive& archive) = 0;
     /// The learning rate the last step used.
     virtual double lr() const = 0;
     /// One line for the run log: parameter counts and data source.
@@ -52,18 +63,32 @@ public:
     }
 };
 
-/// What every trainer keeps: its config, its device and the run's generator.
+/// What every trainer keeps: its config, its device, the run's generator, its optimizers with
+/// the shared loss scaler, and the precision its forward passes run in.
 class TrainerBase : public Trainer {
 public:
-    double lr() const override { return m_config.optim.lr; }
+    void begin_step(int64_t step) override;
+    void end_step(StepOutput& out) override;
+    void save_shared(torch::serialize::OutputArchive& archive) override;
+    void load_shared(torch::serialize::InputArchive& archive) override;
+    double lr() const override { return m_lr; }
 
 protected:
-    TrainerBase(const api::RunConfig& config, torch::Device device, at::Generator gen)
-        : m_config(config), m_device(device), m_gen(std::move(gen)) {}
+    TrainerBase(const api::RunConfig& config, torch::Device device, at::Generator gen);
+
+    /// A new optimizer over `params`, stepped through the shared loss scaler; `name` is empty
+    /// for a trainer's only optimizer, else it suffixes its metrics (grad/norm_d).
+    OptimizerStep& add_optimizer(std::string name, std::vector<torch::Tensor> params);
+    /// Autocast for forward passes and losses in training (precision bf16/fp16); does nothing
+    /// for fp32. Backward runs outside it.
+    compat::AutocastGuard autocast() const;
 
     api::RunConfig m_config;
     torch::Device m_device;
     at::Generator m_gen;
+    amp::LossScaler m_scaler;
+    std::vector<std::unique_ptr<OptimizerStep>> m_optimizers;
+    double m_lr;
 };
 
 /// Builds the trainer for `config.model.kind`, loading its data (throws data::DataError).

@@ -14,7 +14,7 @@ VaeTrainer::VaeTrainer(const api::RunConfig& config, torch::Device device, at::G
       m_data(data::load_fashion_mnist(config.data.path)) {
     m_vae = models::Vae(models::VaeOptions(config.model.latent_dim, config.model.width));
     m_vae->to(m_device);
-    m_opt = make_optimizer(m_vae->parameters(), config.optim);
+    m_opt = &add_optimizer("", m_vae->parameters());
     m_sampler.emplace(m_data.train.images.size(0), static_cast<uint64_t>(config.train.seed));
     auto fixed_gen = at::make_generator<at::CPUGeneratorImpl>(config.train.seed + 7919);
     m_fixed_z = torch::randn({64, config.model.latent_dim}, fixed_gen).to(m_device);
@@ -24,12 +24,13 @@ StepOutput VaeTrainer::step() {
     const int64_t b = m_config.train.batch_size;
     auto x = m_data.train.images.index_select(0, m_sampler->next(b)).to(m_device);
     auto eps = torch::randn({b, m_config.model.latent_dim}, m_gen).to(m_device);
-    auto out = m_vae->forward(x, eps);
-    auto l = m_vae->loss(x, out);
+    models::VaeLoss l;
+    {
+        auto amp = autocast();
+        l = m_vae->loss(x, m_vae->forward(x, eps));
+    }
     auto total = l.recon + l.kl;
-    m_opt->zero_grad();
-    total.backward();
-    m_opt->step();
+    m_opt->run(total);
     StepOutput s;
     s.samples = b;
     s.metrics = {{"loss/train", total.item<double>()},
@@ -64,13 +65,13 @@ Sample VaeTrainer::sample(at::Generator&) {
 
 void VaeTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "vae", *m_vae);
-    save_part(archive, "opt", *m_opt);
+    save_part(archive, "opt", m_opt->optimizer());
     archive.write("sampler", c10::IValue(m_sampler->state().dump()));
 }
 
 void VaeTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "vae", *m_vae);
-    load_part(archive, "opt", *m_opt);
+    load_part(archive, "opt", m_opt->optimizer());
     c10::IValue v;
     archive.read("sampler", v);
     m_sampler->load_state(nlohmann::json::parse(v.toStringRef()));

@@ -23,7 +23,7 @@ public:
 
 private:
     models::Vae m_vae{nullptr};
-    std::unique_ptr<torch::optim::Optimizer> m_opt;
+    OptimizerStep* m_opt = nullptr;
     data::ImageData m_data;
     std::optional<data::EpochSampler> m_sampler;
     torch::Tensor m_fixed_z;

@@ -1,5 +1,6 @@
 // TorchEngine end to end on the CPU: determinism, resume equivalence, pause/stop, checkpoints,
 // and the failures a user can cause (missing data, corrupt checkpoints, divergence).
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -50,24 +51,86 @@ private slots:
         QVERIFY(a.series("loss/g") != c.series("loss/g"));
     }
 
+    void resumedRunMatchesStraightRun_data() {
+        QTest::addColumn<QString>("optimizer");
+        QTest::addColumn<bool>("fused");
+        QTest::addColumn<QString>("schedule");
+        QTest::newRow("adam") << "adam" << false << "constant";
+        QTest::newRow("lamb, cosine, warm-up, clipping") << "lamb" << false << "cosine";
+        QTest::newRow("adabelief fused, cosine") << "adabelief" << true << "cosine";
+    }
     void resumedRunMatchesStraightRun() {
+        QFETCH(QString, optimizer);
+        QFETCH(bool, fused);
+        QFETCH(QString, schedule);
+        auto c = small_gan(60);
+        c.optim.name = optimizer.toStdString();
+        c.optim.fused = fused;
+        c.optim.schedule = schedule.toStdString();
+        c.optim.warmup_steps = schedule == "cosine" ? 10 : 0;
+        c.optim.grad_clip = optimizer == "lamb" ? 0.5 : 0.0;
+        c.checkpoint.every_steps = 30;
         QTemporaryDir dir;
-        const auto straight = test::run_to_end(small_gan(60), dir.filePath("s").toStdString());
         const std::string ck = dir.filePath("r").toStdString();
-        const auto first = test::run_to_end(small_gan(25), ck);
-        QCOMPARE(first.final_status, api::RunStatus::Completed);
-        QCOMPARE(engine::list_checkpoints(ck).size(), std::size_t{1});  // written at the end
-        const auto second = test::run_to_end(small_gan(60), ck, /*resume=*/true);
+        const auto straight = test::run_to_end(c, ck);
+        QCOMPARE(straight.final_status, api::RunStatus::Completed);
+        // Checkpoints at 30 and 60; drop the last to resume from the middle of the run.
+        auto files = engine::list_checkpoints(ck);
+        QCOMPARE(files.size(), std::size_t{2});
+        std::filesystem::remove(files.front());  // newest first
+        const auto second = test::run_to_end(c, ck, /*resume=*/true);
         QCOMPARE(second.final_status, api::RunStatus::Completed);
-        const auto s = straight.by_step("loss/g");
-        const auto r = second.by_step("loss/g");
-        QCOMPARE(r.size(), std::size_t{35});
-        QCOMPARE(r.begin()->first, int64_t{26});
-        for (const auto& [step, v] : r) QCOMPARE(v, s.at(step));
+        for (const char* name : {"loss/g", "lr", "grad/norm_d", "grad/norm_g"}) {
+            const auto s = straight.by_step(name);
+            const auto r = second.by_step(name);
+            QCOMPARE(r.size(), std::size_t{30});
+            QCOMPARE(r.begin()->first, int64_t{31});
+            for (const auto& [step, v] : r) QCOMPARE(v, s.at(step));
+        }
         QCOMPARE(second.by_step("quality/hq_fraction").at(60),
                  straight.by_step("quality/hq_fraction").at(60));
+        if (schedule == "cosine") {
+            const auto lr = straight.by_step("lr");
+            QCOMPARE(lr.at(1), c.optim.lr / 10);  // first warm-up step
+            QCOMPARE(lr.at(10), c.optim.lr);
+            QVERIFY(lr.at(60) < 0.01 * c.optim.lr);
+        }
         // The wall clock continues from the checkpoint instead of restarting at zero.
-        QVERIFY(second.events.back().wall_s >= first.events.back().wall_s);
+        double wall_at_30 = 0;
+        for (const auto& e : straight.events)
+            if (e.step == 30) wall_at_30 = e.wall_s;
+        QVERIFY(wall_at_30 > 0);
+        for (const auto& e : second.events)
+            if (e.kind == api::EventKind::Metric) QVERIFY(e.wall_s >= wall_at_30);
+    }
+
+    void fp16WithoutCudaIsAConfigErrorThatSuggestsBf16() {
+        if (torch::cuda::is_available()) QSKIP("this machine has CUDA");
+        auto c = small_gan(5);
+        c.precision = "fp16";
+        auto engine = engine::make_torch_engine();
+        const auto errors = engine->start({1, c, "/tmp/unused", false});
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("precision"));
+        QVERIFY(errors[0].message.find("bf16") != std::string::npos);
+    }
+
+    void bf16TrainsCloseToButNotIdenticalToFp32() {
+        QTemporaryDir dir;
+        auto c = small_gan(40);
+        const auto fp32 = test::run_to_end(c, dir.filePath("a").toStdString());
+        c.precision = "bf16";
+        const auto bf16 = test::run_to_end(c, dir.filePath("b").toStdString());
+        QCOMPARE(bf16.final_status, api::RunStatus::Completed);
+        const auto a = fp32.series("loss/d"), b = bf16.series("loss/d");
+        QCOMPARE(b.size(), a.size());
+        // The first step sees the same weights and data: only bfloat16 rounding differs
+        // (8 bits of mantissa: relative errors around 1e-3 to 1e-2).
+        QVERIFY(a.front() != b.front());
+        QVERIFY(std::fabs(a.front() - b.front()) < 0.05 * std::fabs(a.front()));
+        for (double v : b) QVERIFY(std::isfinite(v));
+        QVERIFY(bf16.series("amp/loss_scale").empty());  // no loss scaling outside fp16
+        QCOMPARE(bf16.series("grad/norm_d").size(), std::size_t{40});
     }
 
     void everyMetricAndSampleIsReported() {

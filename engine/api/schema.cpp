@@ -354,13 +354,14 @@ std::vector<FieldSpec> build() {
                     "evaluation: more is less noisy and slower. FID is biased upwards for small "
                     "counts: compare runs only at the same count."),
                64, 1'000'000));
-    s.push_back(make(WB_BIND(eval.fid, bool), T::Bool, "Evaluation", "FID",
-                     "Image GANs: Frechet distance (quality/fid, lower is better) and kernel "
-                     "distance (quality/kid) between generated and real test images, on the "
-                     "features of a small Fashion-MNIST classifier (Inception features mean "
-                     "nothing for 28x28 greyscale clothes). The classifier is trained once, about "
-                     "a minute, and cached in the data folder. Each evaluation costs generating "
-                     "and classifying eval.samples images."));
+    s.push_back(make(
+        WB_BIND(eval.fid, bool), T::Bool, "Evaluation", "FID",
+        "Image GANs: Frechet distance (quality/fid, lower is better) and kernel "
+        "distance (quality/kid) between generated and real test images, on the "
+        "features of a small Fashion-MNIST classifier (Inception features mean "
+        "nothing for 28x28 greyscale clothes). The classifier is trained once (a few "
+        "minutes on a 2-core CPU) and cached in the data folder. Each evaluation costs generating "
+        "and classifying eval.samples images."));
     s.push_back(make(WB_BIND(eval.extractor, std::string), T::Text, "Evaluation",
                      "FID feature extractor",
                      "Empty: the shared classifier in the app's data folder "

@@ -215,8 +215,10 @@ Extractor load_or_train_extractor(
             log("warning", std::string(e.what()) + "; training a new one now");
         }
     } else {
-        log("info", "no FID feature extractor at " + path +
-                        ": training one on Fashion-MNIST (once; about a minute on 2 cores)");
+        log("info",
+            "no FID feature extractor at " + path +
+                ": training one on Fashion-MNIST (once; a few minutes on a 2-core CPU, longer "
+                "while the machine is busy)");
     }
     Extractor e = train_extractor(load_data(), options);
     e.path = path;

@@ -284,13 +284,16 @@ std::vector<FieldSpec> build() {
                     "and fake judged right) to steer towards. 0.5 is a confused "
                     "discriminator, 1.0 one that has won."),
                0.5, 0.95));
-    s.push_back(ranged(make(WB_BIND(gan.g_ema, double), T::Float, "GAN", "Generator EMA",
-                            "GANs: decay of an exponential moving average of the "
-                            "generator's weights, used for samples and FID (ProGAN, StyleGAN "
-                            "use 0.999). Averages away the oscillation of the game: smoother, "
-                            "usually better samples. 0 turns it off. Costs one extra copy of the "
-                            "generator and a small update per step."),
-                       0.0, 0.99999));
+    s.push_back(
+        ranged(make(WB_BIND(gan.g_ema, double), T::Float, "GAN", "Generator EMA",
+                    "GANs: decay of an exponential moving average of the "
+                    "generator's weights, used for samples and FID (ProGAN, StyleGAN "
+                    "use 0.999). Averages away the oscillation of the game: smoother, "
+                    "usually better samples. The decay warms up as min(decay, (1+t)/(10+t)) "
+                    "after t updates, so early samples are not the random starting "
+                    "weights. 0 turns it off. Costs one extra copy of the generator and "
+                    "a small update per step."),
+               0.0, 0.99999));
 
     s.push_back(make(WB_BIND(progressive.enabled, bool), T::Bool, "Progressive growing",
                      "Progressive growing",

@@ -1,6 +1,8 @@
 // The GAN update (D steps, then one G step), its schedules and diagnostics.
 #include "engine/train/gan_trainer.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/api/run_event.h"
@@ -185,7 +187,10 @@ StepOutput GanTrainer::step() {
 
 void GanTrainer::update_ema() {
     torch::NoGradGuard no_grad;
-    const double decay = m_config.gan.g_ema;
+    // Warm-up as in TensorFlow's ExponentialMovingAverage(num_updates): a 0.999 average of a
+    // few hundred steps would still be mostly the random initial weights.
+    const double t = static_cast<double>(m_ema_updates++);
+    const double decay = std::min(m_config.gan.g_ema, (1.0 + t) / (10.0 + t));
     auto src = m_g.module->named_parameters();
     for (auto& p : m_g_ema.module->named_parameters()) p.value().lerp_(src[p.key()], 1.0 - decay);
     // Running statistics (DCGAN's batch norm) are copied, not averaged, as in ProGAN/StyleGAN.
@@ -250,7 +255,9 @@ void GanTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "opt_d", m_opt_d->optimizer());
     if (m_g_ema.module) save_part(archive, "g_ema", *m_g_ema.module);
     if (m_sampler) archive.write("sampler", c10::IValue(m_sampler->state().dump()));
-    const nlohmann::json state = {{"images_seen", m_images_seen}, {"d_steps", m_d_steps.state()}};
+    const nlohmann::json state = {{"images_seen", m_images_seen},
+                                  {"ema_updates", m_ema_updates},
+                                  {"d_steps", m_d_steps.state()}};
     archive.write("gan_state", c10::IValue(state.dump()));
 }
 
@@ -269,6 +276,7 @@ void GanTrainer::load(torch::serialize::InputArchive& archive) {
     if (archive.try_read("gan_state", v)) {  // absent in checkpoints of older versions
         const auto state = nlohmann::json::parse(v.toStringRef());
         m_images_seen = state.at("images_seen").get<int64_t>();
+        m_ema_updates = state.value("ema_updates", int64_t{0});
         m_d_steps.load_state(state.at("d_steps").get<std::string>());
     }
     if (m_progan && m_config.progressive.enabled)

@@ -50,6 +50,7 @@ private:
     DStepsController m_d_steps;
     ProgressivePhase m_phase{3, 1.0};  ///< ProGAN: 32x32 unless growing
     int64_t m_images_seen = 0;         ///< real images shown to the discriminator
+    int64_t m_ema_updates = 0;         ///< generator EMA updates so far (for its warm-up)
     Net m_g, m_d, m_g_ema;
     OptimizerStep* m_opt_g = nullptr;
     OptimizerStep* m_opt_d = nullptr;

@@ -8,7 +8,12 @@ find_package(Threads REQUIRED)
 find_package(Torch REQUIRED)
 
 if(WB_BUILD_UI OR WB_BUILD_TESTS)
-  find_package(Qt6 COMPONENTS Core Gui Widgets Test PrintSupport QUIET)
+  # The non-UI tests need only Qt Core and Test, so a headless build asks for no more.
+  set(WB_QT_COMPONENTS Core Test)
+  if(WB_BUILD_UI)
+    list(APPEND WB_QT_COMPONENTS Gui Widgets PrintSupport)
+  endif()
+  find_package(Qt6 COMPONENTS ${WB_QT_COMPONENTS} QUIET)
   if(NOT Qt6_FOUND)
     message(STATUS "Qt 6 not found: building without the desktop app and Qt tests")
     set(WB_BUILD_UI OFF)

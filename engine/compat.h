@@ -31,6 +31,15 @@ inline bool cuda_usable() {
     return built_with_cuda() && torch::cuda::is_available();
 }
 
+/// Waits for the device's queued work, so a wall-clock timing covers it.
+inline void synchronize(const torch::Device& device) {
+#if defined(WB_TORCH_CUDA)
+    if (device.is_cuda()) torch::cuda::synchronize(device.index());
+#else
+    (void)device;
+#endif
+}
+
 struct CudaMemory {
     int64_t allocated_bytes = 0;
     int64_t peak_bytes = 0;

@@ -1,5 +1,5 @@
 // Memory figures for the memory/* metrics: the CUDA caching allocator's on a GPU, the process's
-// resident set (current and peak, from /proc) on the CPU.
+// resident set (current and peak, from /proc, refreshed at most every 20 ms) on the CPU.
 #pragma once
 
 #include <cstdint>

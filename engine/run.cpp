@@ -4,12 +4,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/checkpoint.h"
 #include "engine/data/data_error.h"
 #include "engine/process_memory.h"
+#include "engine/prune/measure.h"
+#include "engine/prune/pruner.h"
 #include "engine/rng_state.h"
 #include "engine/train/trainer.h"
 
@@ -67,9 +70,21 @@ public:
         log("info", m_trainer->describe());
         log("info",
             "device " + m_run.m_device.str() + ", " + std::to_string(threads) + " CPU thread(s)");
+        if (m_cfg.prune.method != "none") {
+            try {
+                m_pruner = std::make_unique<prune::Pruner>(m_cfg.prune, m_trainer->prune_layout());
+            } catch (const std::invalid_argument& e) {
+                throw RunFailure(FailureKind::Config, e.what());
+            }
+            log("info", m_pruner->describe());
+        }
         if (m_run.m_request.resume) restore();
         m_t0 = Clock::now();
         status(RunStatus::Running);
+        if (m_pruner && m_last_checkpoint < 0) {
+            prune_report();  // the dense model, before any pruning: the baseline
+            prune_tick();
+        }
         flush();
 
         while (m_step < m_cfg.train.steps && !m_run.m_stop_requested) {
@@ -79,6 +94,7 @@ public:
             flush();
         }
         const bool completed = m_step >= m_cfg.train.steps;
+        if (m_pruner && m_last_prune_report != m_step) prune_report();
         if (completed) {
             if (m_last_eval != m_step) evaluate();
             if (m_last_sample != m_step) sample();
@@ -134,6 +150,7 @@ private:
         const double step_s = std::chrono::duration<double>(Clock::now() - t).count();
         ++m_step;
         m_run.m_step = m_step;
+        prune_tick();
         for (const auto& m : out.metrics) metric(m.name, m.value);
         metric("lr", m_trainer->lr());
         metric("time/step_ms", step_s * 1e3);
@@ -166,6 +183,7 @@ private:
         auto gen = at::make_generator<at::CPUGeneratorImpl>(
             static_cast<uint64_t>(m_cfg.train.seed) ^ 0x9E3779B97F4A7C15ull);
         for (const auto& m : m_trainer->evaluate(gen)) metric(m.name, m.value);
+        if (m_pruner) metric("prune/sparsity", m_pruner->sparsity());
         m_last_eval = m_step;
     }
 
@@ -175,6 +193,60 @@ private:
         Sample s = m_trainer->sample(gen);
         m_batch.push_back(RunEvent::sample(m_id, m_step, wall(), s.kind, std::move(s.bytes)));
         m_last_sample = m_step;
+    }
+
+    // Masks are enforced right after the trainer's step, so every evaluation, sample and
+    // checkpoint sees them. (Enforcing all masks from every optimizer's after-step hook would
+    // modify the generator's weights in place while the generator step's graph still needs
+    // them; per-optimizer enforcement needs masks split by optimizer.)
+    void prune_tick() {
+        if (!m_pruner) return;
+        m_pruner->enforce();
+        if (m_pruner->update(m_step)) prune_report();
+    }
+
+    // A run trained without pruning and resumed with it: apply what the schedule would have
+    // reached by now, so a pruning step in the past is not silently skipped.
+    void catch_up_pruning(int64_t step) {
+        const double s = m_pruner->scheduled(step);
+        log("warning", "the checkpoint has no pruning masks (it was trained without pruning)" +
+                           std::string(s > 0 ? ": pruning to the scheduled sparsity now"
+                                             : ": the schedule starts from the dense model"));
+        if (s > 0) m_pruner->prune_to(s);
+    }
+
+    void prune_report() {
+        prune::Measurement m;
+        {
+            // The copies' initialisation draws from LibTorch's global generator, which also
+            // drives dropout: put its state back so measuring does not change the training.
+            std::lock_guard<std::mutex> lock(g_init_mutex);
+            auto global = at::detail::getDefaultCPUGenerator();
+            const auto state = global.get_state();
+            m = prune::measure([this] { return m_trainer->deployable(); }, m_pruner.get());
+            global.set_state(state);
+        }
+        const double sparsity = m_pruner->sparsity();
+        metric("prune/sparsity", sparsity);
+        metric("prune/target", m_pruner->current_target());
+        metric("prune/params", static_cast<double>(m.params));
+        metric("prune/infer_ms", m.infer_ms);
+        metric("prune/infer_ms_dense", m.infer_ms_dense);
+        metric("prune/size_dense_bytes", static_cast<double>(m.size_dense_bytes));
+        metric("prune/size_compact_bytes", static_cast<double>(m.size_compact_bytes));
+        metric("prune/size_sparse_bytes", static_cast<double>(m.size_sparse_bytes));
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "prune measurement at step %lld: sparsity %.1f%%, %lld non-zero parameters, "
+                      "inference %.3f ms (unpruned shape %.3f ms), size %lld bytes dense, "
+                      "%lld compacted, %lld sparse",
+                      static_cast<long long>(m_step), sparsity * 100,
+                      static_cast<long long>(m.params), m.infer_ms, m.infer_ms_dense,
+                      static_cast<long long>(m.size_dense_bytes),
+                      static_cast<long long>(m.size_compact_bytes),
+                      static_cast<long long>(m.size_sparse_bytes));
+        log("info", line);
+        m_last_prune_report = m_step;
     }
 
     void checkpoint() {
@@ -198,6 +270,11 @@ private:
                     torch::serialize::OutputArchive shared;
                     m_trainer->save_shared(shared);
                     ar.write("shared", shared);
+                    if (m_pruner) {
+                        torch::serialize::OutputArchive masks;
+                        m_pruner->save(masks);
+                        ar.write("prune", masks);
+                    }
                 });
         } catch (const std::exception& e) {
             throw RunFailure(FailureKind::Checkpoint, e.what());
@@ -228,6 +305,13 @@ private:
                 m_trainer->load(part);
                 torch::serialize::InputArchive shared;
                 if (ar.try_read("shared", shared)) m_trainer->load_shared(shared);
+                if (m_pruner) {
+                    torch::serialize::InputArchive masks;
+                    if (ar.try_read("prune", masks))
+                        m_pruner->load(masks);
+                    else
+                        catch_up_pruning(meta.at("step").get<int64_t>());
+                }
                 ar.read("rng", rng);
                 ar.read("torch_rng", torch_rng);
                 set_generator_state_hex(m_gen, rng.toStringRef());
@@ -262,6 +346,8 @@ private:
     int64_t m_id;
     at::Generator m_gen;
     std::unique_ptr<Trainer> m_trainer;
+    std::unique_ptr<prune::Pruner> m_pruner;
+    int64_t m_last_prune_report = -1;
     std::vector<RunEvent> m_batch;
     int64_t m_step = 0;
     int64_t m_last_checkpoint = -1, m_last_eval = -1, m_last_sample = -1;

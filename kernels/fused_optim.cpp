@@ -17,8 +17,15 @@ Corrections corrections(const FusedHyper& h) {
 
 }  // namespace
 
+// The loops are written once as always-inlined templates and compiled per instruction set by the
+// target_clones wrappers below (AVX2 where the CPU has it, SSE2 otherwise), so they vectorise like
+// LibTorch's own CPU kernels; -fno-math-errno (kernels/CMakeLists.txt) lets sqrt vectorise.
+#define WB_INLINE inline __attribute__((always_inline))
+#define WB_CLONES __attribute__((target_clones("avx2", "default")))
+
 template <class T>
-void fused_elementwise_cpu(T* p, const T* g, T* m, T* v, int64_t n, const FusedHyper& h) {
+WB_INLINE void elementwise_impl(T* __restrict p, const T* __restrict g, T* __restrict m,
+                                T* __restrict v, int64_t n, const FusedHyper& h) {
     const auto [bc1, bc2] = corrections(h);
     const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
     const T eps = static_cast<T>(h.eps), lr = static_cast<T>(h.lr);
@@ -58,8 +65,9 @@ void fused_elementwise_cpu(T* p, const T* g, T* m, T* v, int64_t n, const FusedH
 }
 
 template <class T>
-void lamb_moments_cpu(const T* p, const T* g, T* m, T* v, int64_t n, const FusedHyper& h,
-                      double* p_sq, double* u_sq) {
+WB_INLINE void lamb_moments_impl(const T* __restrict p, const T* __restrict g, T* __restrict m,
+                                 T* __restrict v, int64_t n, const FusedHyper& h, double* p_sq,
+                                 double* u_sq) {
     const auto [bc1, bc2] = corrections(h);
     const T b1 = static_cast<T>(h.beta1), b2 = static_cast<T>(h.beta2);
     const T eps = static_cast<T>(h.eps), wd = static_cast<T>(h.weight_decay);
@@ -77,7 +85,8 @@ void lamb_moments_cpu(const T* p, const T* g, T* m, T* v, int64_t n, const Fused
 }
 
 template <class T>
-void lamb_apply_cpu(T* p, const T* m, const T* v, int64_t n, const FusedHyper& h, double ratio) {
+WB_INLINE void lamb_apply_impl(T* __restrict p, const T* __restrict m, const T* __restrict v,
+                               int64_t n, const FusedHyper& h, double ratio) {
     const auto [bc1, bc2] = corrections(h);
     const T eps = static_cast<T>(h.eps), wd = static_cast<T>(h.weight_decay);
     const T inv_bc1 = static_cast<T>(1.0 / bc1), inv_bc2 = static_cast<T>(1.0 / bc2);
@@ -92,17 +101,34 @@ double lamb_trust_ratio(double p_sq, double u_sq) {
     return p_sq > 0 && u_sq > 0 ? std::sqrt(p_sq) / std::sqrt(u_sq) : 1.0;
 }
 
-template void fused_elementwise_cpu<float>(float*, const float*, float*, float*, int64_t,
-                                           const FusedHyper&);
-template void fused_elementwise_cpu<double>(double*, const double*, double*, double*, int64_t,
-                                            const FusedHyper&);
-template void lamb_moments_cpu<float>(const float*, const float*, float*, float*, int64_t,
-                                      const FusedHyper&, double*, double*);
-template void lamb_moments_cpu<double>(const double*, const double*, double*, double*, int64_t,
-                                       const FusedHyper&, double*, double*);
-template void lamb_apply_cpu<float>(float*, const float*, const float*, int64_t, const FusedHyper&,
-                                    double);
-template void lamb_apply_cpu<double>(double*, const double*, const double*, int64_t,
-                                     const FusedHyper&, double);
+#define WB_FUSED_CPU(T)                                                                            \
+    WB_CLONES void elementwise_##T(T* p, const T* g, T* m, T* v, int64_t n, const FusedHyper& h) { \
+        elementwise_impl<T>(p, g, m, v, n, h);                                                     \
+    }                                                                                              \
+    WB_CLONES void lamb_moments_##T(const T* p, const T* g, T* m, T* v, int64_t n,                 \
+                                    const FusedHyper& h, double* p_sq, double* u_sq) {             \
+        lamb_moments_impl<T>(p, g, m, v, n, h, p_sq, u_sq);                                        \
+    }                                                                                              \
+    WB_CLONES void lamb_apply_##T(T* p, const T* m, const T* v, int64_t n, const FusedHyper& h,    \
+                                  double ratio) {                                                  \
+        lamb_apply_impl<T>(p, m, v, n, h, ratio);                                                  \
+    }                                                                                              \
+    template <>                                                                                    \
+    void fused_elementwise_cpu<T>(T * p, const T* g, T* m, T* v, int64_t n, const FusedHyper& h) { \
+        elementwise_##T(p, g, m, v, n, h);                                                         \
+    }                                                                                              \
+    template <>                                                                                    \
+    void lamb_moments_cpu<T>(const T* p, const T* g, T* m, T* v, int64_t n, const FusedHyper& h,   \
+                             double* p_sq, double* u_sq) {                                         \
+        lamb_moments_##T(p, g, m, v, n, h, p_sq, u_sq);                                            \
+    }                                                                                              \
+    template <>                                                                                    \
+    void lamb_apply_cpu<T>(T * p, const T* m, const T* v, int64_t n, const FusedHyper& h,          \
+                           double ratio) {                                                         \
+        lamb_apply_##T(p, m, v, n, h, ratio);                                                      \
+    }
+
+WB_FUSED_CPU(float)
+WB_FUSED_CPU(double)
 
 }  // namespace wb::kernels

@@ -46,6 +46,20 @@ void lamb_apply_cpu(T* p, const T* m, const T* v, int64_t n, const FusedHyper& h
 /// LAMB's trust ratio from the two sums: |p| / |u|, or 1 when either norm is 0.
 double lamb_trust_ratio(double p_sq, double u_sq);
 
+// Defined for float and double in fused_optim.cpp.
+#define WB_FUSED_CPU_DECLARE(T)                                                                   \
+    template <>                                                                                   \
+    void fused_elementwise_cpu<T>(T * p, const T* g, T* m, T* v, int64_t n, const FusedHyper& h); \
+    template <>                                                                                   \
+    void lamb_moments_cpu<T>(const T* p, const T* g, T* m, T* v, int64_t n, const FusedHyper& h,  \
+                             double* p_sq, double* u_sq);                                         \
+    template <>                                                                                   \
+    void lamb_apply_cpu<T>(T * p, const T* m, const T* v, int64_t n, const FusedHyper& h,         \
+                           double ratio);
+WB_FUSED_CPU_DECLARE(float)
+WB_FUSED_CPU_DECLARE(double)
+#undef WB_FUSED_CPU_DECLARE
+
 /// One parameter tensor for the CUDA path (float32, device memory, contiguous).
 struct DeviceTensor {
     float* p = nullptr;

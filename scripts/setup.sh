@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, the app and the tests need, and fetches
 # QCustomPlot's source from Debian's source package. Idempotent; quick when all is there.
+# --bench also installs what bench/run needs (Debian's python3-torch, the same LibTorch build).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +16,7 @@ packages=(
   xvfb xauth imagemagick
   dataset-fashion-mnist fortunes fortunes-min
 )
+[ "${1:-}" = "--bench" ] && packages+=(python3-torch)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -49,6 +49,16 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent) : QCustomPlot(pare
     m_empty->position->setCoords(0.5, 0.5);
     m_empty->setColor(QColor(0, 0, 0, 110));
     m_empty->setText(tr("no data yet"));
+    connect(this, &QCustomPlot::beforeReplot, this, &MetricPlot::chooseDetail);
+}
+
+void MetricPlot::chooseDetail() {
+    const int pixels = axisRect()->width() > 0 ? axisRect()->width() : width();
+    const QCPRange range = xAxis->range();
+    for (auto& [name, s] : m_series) {
+        s.rawDetail.show(s.raw, range.lower, range.upper, pixels);
+        s.smoothDetail.show(s.smooth, range.lower, range.upper, pixels);
+    }
 }
 
 QColor MetricPlot::seriesColor(int index) {
@@ -98,6 +108,8 @@ void MetricPlot::append(const QString& name, const QVector<double>& keys,
         s.raw->setPen(QPen(color, 1));
         s.smooth->setPen(QPen(color, 2));
         for (QCPGraph* g : {s.raw, s.smooth}) g->setAdaptiveSampling(true);
+        s.raw->setData(s.rawDetail.full());
+        s.smooth->setData(s.smoothDetail.full());
         it = m_series.emplace(name, s).first;
         restyle(it->second);
         updateDecorations();
@@ -119,7 +131,7 @@ void MetricPlot::append(const QString& name, const QVector<double>& keys,
         if (v > 0 && (s.positiveMin == 0 || v < s.positiveMin)) s.positiveMin = v;
     }
     // Not marked sorted: a resumed run can restart below its last step.
-    s.raw->addData(keys, values);
+    s.rawDetail.add(keys, values);
     appendSmoothed(s, keys, values);
     m_dirty = true;
 }
@@ -138,7 +150,7 @@ void MetricPlot::appendSmoothed(Series& s, const QVector<double>& keys,
         outKeys.append(keys[i]);
         outValues.append(s.ema / (1 - std::pow(m_smoothing, s.count)));
     }
-    s.smooth->addData(outKeys, outValues);
+    s.smoothDetail.add(outKeys, outValues);
 }
 
 void MetricPlot::setSmoothing(double weight) {
@@ -146,13 +158,14 @@ void MetricPlot::setSmoothing(double weight) {
     if (weight == m_smoothing) return;
     m_smoothing = weight;
     for (auto& [name, s] : m_series) {
-        s.smooth->data()->clear();
+        s.smoothDetail.clear();
         s.ema = 0;
         s.count = 0;
+        const auto& raw = s.rawDetail.full();
         QVector<double> keys, values;
-        keys.reserve(s.raw->dataCount());
-        values.reserve(s.raw->dataCount());
-        for (auto p = s.raw->data()->constBegin(); p != s.raw->data()->constEnd(); ++p) {
+        keys.reserve(raw->size());
+        values.reserve(raw->size());
+        for (auto p = raw->constBegin(); p != raw->constEnd(); ++p) {
             keys.append(p->key);
             values.append(p->value);
         }
@@ -250,6 +263,11 @@ QCPGraph* MetricPlot::rawGraph(const QString& name) const {
 QCPGraph* MetricPlot::smoothGraph(const QString& name) const {
     const auto it = m_series.find(name);
     return it == m_series.end() ? nullptr : it->second.smooth;
+}
+
+QSharedPointer<QCPGraphDataContainer> MetricPlot::rawData(const QString& name) const {
+    const auto it = m_series.find(name);
+    return it == m_series.end() ? nullptr : it->second.rawDetail.full();
 }
 
 void MetricPlot::mousePressEvent(QMouseEvent* event) {

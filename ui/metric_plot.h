@@ -7,6 +7,7 @@
 #include <QVector>
 
 #include "qcustomplot.h"
+#include "ui/graph_detail.h"
 
 namespace wb::ui {
 
@@ -43,9 +44,12 @@ public:
     bool needsRefresh() const { return m_dirty; }
 
     QStringList seriesNames() const;
-    /// nullptr when there is no such series.
+    /// nullptr when there is no such series. A graph holds every point of its series unless
+    /// the series has many more points in view than the plot has pixels: then it holds a
+    /// min/max summary (see GraphDetail); rawData() has every point.
     QCPGraph* rawGraph(const QString& name) const;
     QCPGraph* smoothGraph(const QString& name) const;
+    QSharedPointer<QCPGraphDataContainer> rawData(const QString& name) const;
     /// The colour of the next series, for series shared across plots.
     static QColor seriesColor(int index);
 
@@ -60,6 +64,7 @@ private:
     struct Series {
         QCPGraph* raw = nullptr;
         QCPGraph* smooth = nullptr;
+        GraphDetail rawDetail, smoothDetail;  ///< every point, and summaries for zoomed-out views
         double ema = 0;  ///< biased running average; divided by (1 - w^n) when drawn
         int count = 0;   ///< finite points folded into ema
         // Extents kept as points arrive, so that following the data costs nothing per frame
@@ -72,6 +77,8 @@ private:
     void appendSmoothed(Series& s, const QVector<double>& keys, const QVector<double>& values);
     void restyle(Series& s);
     void fitToData();
+    /// Before each replot: full data or a summary per graph, for the visible key range.
+    void chooseDetail();
     void updateDecorations();
 
     std::map<QString, Series> m_series;

@@ -1,5 +1,7 @@
 // workbench-cli: headless training and run history. Parses the command line and dispatches;
 // the commands live in train_command.cpp and query_commands.cpp.
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 #include "app/cli/fid_command.h"
@@ -56,11 +58,22 @@ int main(int argc, char** argv) {
     metrics->add_flag("--json", json, "JSON {name: [[step, wall_s, value], ...]}")
         ->excludes(csv_flag);
 
-    std::string out_dir;
+    std::string out_dir, model_path;
+    bool sparse = false;
     auto* exp = app.add_subcommand(
-        "export", "Write a run's config, metrics CSV, samples and log to a folder");
+        "export",
+        "Write a run's config, metrics CSV, samples and log to a folder (--out), and/or its "
+        "trained model with pruned channels removed (--model)");
     exp->add_option("run", id, "Run id")->required();
-    exp->add_option("--out", out_dir, "Target folder")->required();
+    exp->add_option("--out", out_dir, "Target folder");
+    auto* model_opt = exp->add_option(
+        "--model", model_path,
+        "Model file (LibTorch archive of the deployed network, compacted when channel-pruned; "
+        "tensor shapes in FILE.json)");
+    exp->add_flag("--sparse", sparse,
+                  "With --model: store every tensor as bitmap + non-zero values when smaller "
+                  "(what magnitude and 2:4 pruning save on disk)")
+        ->needs(model_opt);
 
     FidOptions fid_opt;
     auto* fid = app.add_subcommand(
@@ -96,7 +109,17 @@ int main(int argc, char** argv) {
     if (*runs) return runs_command(db, json);
     if (*show) return show_command(db, id, json);
     if (*metrics) return metrics_command(db, id, metric_name, json);
-    if (*exp) return export_command(db, id, out_dir);
+    if (*exp) {
+        if (out_dir.empty() && model_path.empty()) {
+            std::fprintf(stderr, "error: export needs --out FOLDER and/or --model FILE\n");
+            return kExitBadConfig;
+        }
+        int code = kExitOk;
+        if (!out_dir.empty()) code = export_command(db, id, out_dir);
+        if (code == kExitOk && !model_path.empty())
+            code = export_model_command(db, id, model_path, sparse);
+        return code;
+    }
     if (*fid) return fid_command(fid_opt);
     return kExitFailure;
 }

@@ -15,6 +15,8 @@
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
+#include "engine/data/data_error.h"
+#include "engine/prune/export.h"
 #include "storage/run_store.h"
 #include "storage/storage_error.h"
 
@@ -229,6 +231,40 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
         "exported run %lld to %s: config.json, run.json, metrics.csv, log.txt, %d samples\n",
         static_cast<long long>(id), out_dir.c_str(), written);
     return kExitOk;
+}
+
+int export_model_command(const std::string& db, int64_t id, const std::string& path, bool sparse) {
+    auto store = open_store(db);
+    if (!store) return kExitFailure;
+    auto row = find_run(*store, id);
+    if (!row) return kExitFailure;
+    std::vector<api::ConfigError> errors;
+    const auto config = api::RunConfig::from_json(json::parse(row->config_json), &errors);
+    if (!errors.empty()) {
+        std::fprintf(stderr, "error: run %lld's stored config is unreadable:\n%s",
+                     static_cast<long long>(id), api::format_errors(errors).c_str());
+        return kExitFailure;
+    }
+    try {
+        const auto m = prune::export_model(config, row->checkpoint_dir, path, sparse);
+        std::fprintf(stderr,
+                     "exported run %lld's model at step %lld to %s: %lld parameters, %lld bytes "
+                     "(%s; shapes in %s)\n",
+                     static_cast<long long>(id), static_cast<long long>(m.step), path.c_str(),
+                     static_cast<long long>(m.parameters), static_cast<long long>(m.bytes),
+                     sparse                             ? "sparse format"
+                     : config.prune.method == "channel" ? "pruned channels removed"
+                                                        : "dense",
+                     m.shapes_path.c_str());
+        return kExitOk;
+    } catch (const engine::data::DataError& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return kExitDataProblem;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: cannot export run %lld's model: %s\n",
+                     static_cast<long long>(id), e.what());
+        return kExitFailure;
+    }
 }
 
 }  // namespace wb::cli

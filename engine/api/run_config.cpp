@@ -98,6 +98,49 @@ std::string diff_augment_problem(const std::string& text) {
     return {};
 }
 
+void validate_prune(const RunConfig& c, std::vector<ConfigError>* errors) {
+    const PruneConfig& p = c.prune;
+    if (p.method == "none") return;
+    if (p.method == "channel" && c.model.kind == "progan")
+        errors->push_back({"prune.method",
+                           "channel pruning cannot yet remove channels from ProGAN's growing "
+                           "blocks and their toRGB/fromRGB branches; use magnitude or 2:4, or "
+                           "model.kind=dcgan"});
+    const std::string steps = std::to_string(c.train.steps);
+    if (p.method == "2:4") {
+        if (p.target != 0.5)
+            errors->push_back({"prune.target",
+                               "2:4 always removes exactly half of the weights; "
+                               "set prune.target=0.5"});
+        if (p.scope != "layer")
+            errors->push_back({"prune.scope",
+                               "2:4 picks 2 of every 4 neighbouring weights, so "
+                               "there is no global ranking; set prune.scope=layer"});
+        if (p.schedule != "oneshot")
+            errors->push_back({"prune.schedule",
+                               "2:4 has one fixed sparsity and cannot be "
+                               "reached gradually; set prune.schedule=oneshot"});
+    }
+    if (p.schedule == "oneshot" && p.at_step > c.train.steps)
+        errors->push_back({"prune.at_step", std::to_string(p.at_step) +
+                                                " is after the last step (train.steps " + steps +
+                                                "), so nothing would be pruned; lower it"});
+    if (p.schedule == "gradual") {
+        if (p.start_step >= p.end_step)
+            errors->push_back({"prune.end_step", "must be after prune.start_step (" +
+                                                     std::to_string(p.start_step) + ")"});
+        if (p.end_step > c.train.steps)
+            errors->push_back(
+                {"prune.end_step", std::to_string(p.end_step) +
+                                       " is after the last step (train.steps " + steps +
+                                       "), so the target would never be reached; lower it"});
+        if (p.initial > p.target)
+            errors->push_back({"prune.initial",
+                               "must not exceed prune.target: gradual pruning "
+                               "only ever removes weights"});
+    }
+}
+
 }  // namespace
 
 json RunConfig::to_json() const {
@@ -243,6 +286,24 @@ std::vector<ConfigError> RunConfig::validate() const {
                               "DiffAugment works on images; use model.kind=dcgan "
                               "or progan, or leave augment.diff empty"});
     }
+    if (model.kind == "gan_mlp" && sampler.kind != "uniform")
+        errors.push_back({"sampler.kind",
+                          "gan_mlp trains on freshly generated mixture2d points, so there is no "
+                          "finite set of examples to rank or mine; use sampler.kind=uniform"});
+    const bool images = model.kind == "vae" || image_gan;
+    if (!images && (augment.flip || augment.translate > 0 || augment.cutout > 0))
+        errors.push_back({augment.flip            ? "augment.flip"
+                          : augment.translate > 0 ? "augment.translate"
+                                                  : "augment.cutout",
+                          "image augmentation needs an image model (vae, dcgan or progan); turn "
+                          "augment.flip, augment.translate and augment.cutout off for " +
+                              model.kind});
+    if (model.kind != "gpt" && (augment.text_substitute > 0 || augment.text_delete > 0))
+        errors.push_back(
+            {augment.text_substitute > 0 ? "augment.text_substitute" : "augment.text_delete",
+             "text noise needs model.kind=gpt; set augment.text_substitute and "
+             "augment.text_delete to 0 for " +
+                 model.kind});
     if (optim.nesterov && (optim.name != "sgd" || optim.momentum <= 0))
         errors.push_back(
             {"optim.nesterov", "Nesterov momentum needs optim.name=sgd and optim.momentum > 0"});
@@ -255,6 +316,7 @@ std::vector<ConfigError> RunConfig::validate() const {
                           std::to_string(optim.warmup_steps) +
                               " warm-up steps leave no step at the full learning rate in " +
                               std::to_string(train.steps) + " steps; lower it below train.steps"});
+    validate_prune(*this, &errors);
     if (data.name == "mixture2d" && !data.path.empty())
         errors.push_back(
             {"data.path", "mixture2d is generated and reads no files; leave it empty"});

@@ -84,8 +84,41 @@ struct ProgressiveConfig {
     int64_t batch_32 = 0;
 };
 
+struct PruneConfig {
+    std::string method = "none";       ///< none | magnitude | channel | 2:4
+    std::string scope = "layer";       ///< layer | global
+    std::string criterion = "l1";      ///< l1 | l2 (channel)
+    std::string schedule = "oneshot";  ///< oneshot | gradual
+    int64_t at_step = 500;             ///< oneshot: prune after this many steps
+    double initial = 0.0;              ///< gradual: sparsity at start_step
+    double target = 0.5;               ///< final share of weights (magnitude) or units (channel)
+    int64_t start_step = 0;            ///< gradual
+    int64_t end_step = 1000;           ///< gradual
+    int64_t every_steps = 100;         ///< gradual: steps between mask updates
+    std::string layers;                ///< comma-separated layer names; empty: the default set
+};
+
+struct SamplerConfig {
+    std::string kind = "uniform";      ///< uniform | hard | curriculum
+    double alpha = 0.6;                ///< hard: priority exponent on the last loss
+    double beta = 0.0;                 ///< hard: importance-weight exponent; 0 off
+    double uniform_mix = 0.2;          ///< hard: share of draws that ignore the scores
+    int64_t rescore_every = 0;         ///< hard and curriculum (loss): steps between re-scoring
+    int64_t stale_after = 1000;        ///< hard: age in steps that makes a score stale
+    std::string difficulty = "proxy";  ///< curriculum: proxy | loss
+    std::string pacing = "linear";     ///< curriculum: linear | root | step
+    double start_fraction = 0.2;       ///< curriculum: share of the data in the first pool
+    int64_t full_at_step = 1000;       ///< curriculum: step at which the pool is all of the data
+    int64_t stages = 4;                ///< curriculum, step pacing: increments of the pool
+};
+
 struct AugmentConfig {
-    std::string diff;  ///< DiffAugment: any of "color,translation,cutout"; empty: off
+    bool flip = false;             ///< images: random horizontal flip
+    int64_t translate = 0;         ///< images: random shift by up to this many pixels
+    int64_t cutout = 0;            ///< images: side of a square cut out; 0 off
+    double text_substitute = 0.0;  ///< text: per-character substitution rate of the inputs
+    double text_delete = 0.0;      ///< text: per-character deletion rate
+    std::string diff;              ///< GANs, DiffAugment: any of "color,translation,cutout"
 };
 
 struct CheckpointConfig {
@@ -118,6 +151,8 @@ struct RunConfig {
     AmpConfig amp;
     GanConfig gan;
     ProgressiveConfig progressive;
+    PruneConfig prune;
+    SamplerConfig sampler;
     AugmentConfig augment;
     CheckpointConfig checkpoint;
     EvalConfig eval;

@@ -9,21 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/data/data_error.h"
+#include "engine/data/rng_util.h"
 
 namespace wb::engine::data {
-namespace {
-
-// std::uniform_int_distribution's output differs between standard libraries, which would make
-// the same seed shuffle differently on another platform; rejection sampling is exact and fixed.
-uint64_t uniform_below(std::mt19937_64& rng, uint64_t bound) {
-    const uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound
-    for (;;) {
-        const uint64_t r = rng();
-        if (r >= threshold) return r % bound;
-    }
-}
-
-}  // namespace
 
 EpochSampler::EpochSampler(int64_t n, uint64_t seed) : m_n(n), m_rng(seed) {
     if (n < 1) {

@@ -35,7 +35,11 @@ torch::Tensor mixture_centers(int64_t modes, double radius) {
 
 torch::Tensor sample_mixture(int64_t n, int64_t modes, double radius, double std,
                              at::Generator& gen) {
-    const torch::Tensor centers = mixture_centers(modes, radius);
+    return sample_mixture(n, mixture_centers(modes, radius), std, gen);
+}
+
+torch::Tensor sample_mixture(int64_t n, const torch::Tensor& centers, double std,
+                             at::Generator& gen) {
     if (n < 0) {
         throw DataError("mixture of Gaussians: " + std::to_string(n) + " samples requested");
     }
@@ -43,7 +47,7 @@ torch::Tensor sample_mixture(int64_t n, int64_t modes, double radius, double std
         throw DataError("mixture of Gaussians: standard deviation " + std::to_string(std) +
                         " is not a finite non-negative number");
     }
-    const torch::Tensor mode = torch::randint(0, modes, {n}, gen, torch::kInt64);
+    const torch::Tensor mode = torch::randint(0, centers.size(0), {n}, gen, torch::kInt64);
     const torch::Tensor noise = torch::randn({n, 2}, gen, torch::kFloat32);
     return centers.index_select(0, mode).add_(noise, std);
 }

@@ -16,4 +16,9 @@ torch::Tensor mixture_centers(int64_t modes, double radius);
 torch::Tensor sample_mixture(int64_t n, int64_t modes, double radius, double std,
                              at::Generator& gen);
 
+/// The same draw around precomputed `centers` ([modes,2] float32, from mixture_centers), which
+/// saves a training loop the ops that rebuild them every batch.
+torch::Tensor sample_mixture(int64_t n, const torch::Tensor& centers, double std,
+                             at::Generator& gen);
+
 }  // namespace wb::engine::data

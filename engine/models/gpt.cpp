@@ -9,15 +9,15 @@ namespace nn = torch::nn;
 namespace F = torch::nn::functional;
 
 CausalSelfAttentionImpl::CausalSelfAttentionImpl(int64_t width, int64_t heads_, double dropout)
-    : heads(heads_) {
+    : heads(heads_), head_dim(width / heads_) {
     qkv = register_module("qkv", nn::Linear(width, 3 * width));
     proj = register_module("proj", nn::Linear(width, width));
     drop = register_module("drop", nn::Dropout(dropout));
 }
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
-    const int64_t B = x.size(0), T = x.size(1), C = x.size(2), hd = C / heads;
-    auto parts = qkv->forward(x).split(C, 2);
+    const int64_t B = x.size(0), T = x.size(1), hd = head_dim, inner = heads * hd;
+    auto parts = qkv->forward(x).split(inner, 2);
     auto q = parts[0].view({B, T, heads, hd}).transpose(1, 2);
     auto k = parts[1].view({B, T, heads, hd}).transpose(1, 2);
     auto v = parts[2].view({B, T, heads, hd}).transpose(1, 2);
@@ -25,7 +25,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
     auto mask =
         torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
     att = torch::softmax(att.masked_fill(mask, -std::numeric_limits<float>::infinity()), -1);
-    auto y = torch::matmul(att, v).transpose(1, 2).contiguous().view({B, T, C});
+    auto y = torch::matmul(att, v).transpose(1, 2).contiguous().view({B, T, inner});
     return drop->forward(proj->forward(y));
 }
 

@@ -29,6 +29,9 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
     torch::nn::Linear qkv{nullptr}, proj{nullptr};
     torch::nn::Dropout drop{nullptr};
     int64_t heads;
+    /// Fixed at construction; channel pruning removes whole heads, so heads * head_dim can
+    /// become smaller than the width.
+    int64_t head_dim;
 };
 TORCH_MODULE(CausalSelfAttention);
 

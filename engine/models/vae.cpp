@@ -67,4 +67,15 @@ VaeLoss VaeImpl::loss(const torch::Tensor& x, const VaeOutput& out) const {
     return {recon, kl};
 }
 
+VaeLoss VaeImpl::per_image_loss(const torch::Tensor& x, const VaeOutput& out) const {
+    const auto target = (x + 1) * 0.5;
+    auto recon = F::binary_cross_entropy_with_logits(
+                     out.logits, target,
+                     F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
+                     .flatten(1)
+                     .sum(1);
+    auto kl = -0.5 * torch::sum(1 + out.logvar - out.mu.pow(2) - out.logvar.exp(), 1);
+    return {recon, kl};
+}
+
 }  // namespace wb::models

@@ -30,6 +30,8 @@ struct VaeImpl : torch::nn::Module {
     /// `eps` is the reparameterisation noise, drawn by the caller so that it owns the RNG.
     VaeOutput forward(const torch::Tensor& x, const torch::Tensor& eps);
     VaeLoss loss(const torch::Tensor& x, const VaeOutput& out) const;
+    /// The same two terms per image, [B] each (for per-example weights and hard mining).
+    VaeLoss per_image_loss(const torch::Tensor& x, const VaeOutput& out) const;
 
     torch::nn::Sequential encoder, decoder;
     torch::nn::Linear to_mu{nullptr}, to_logvar{nullptr}, from_z{nullptr};

@@ -16,17 +16,24 @@ GanLoss gan_loss_from(const std::string& name) {
 }
 
 torch::Tensor discriminator_loss(GanLoss loss, const torch::Tensor& d_real,
-                                 const torch::Tensor& d_fake) {
+                                 const torch::Tensor& d_fake, const torch::Tensor& real_weights) {
+    auto mean_real = [&](const torch::Tensor& per_sample) {
+        return real_weights.defined() ? (per_sample * real_weights.to(per_sample.options())).mean()
+                                      : per_sample.mean();
+    };
     switch (loss) {
         case GanLoss::NonSaturating:
-            return F::binary_cross_entropy_with_logits(d_real, torch::ones_like(d_real)) +
-                   F::binary_cross_entropy_with_logits(d_fake, torch::zeros_like(d_fake));
+            return mean_real(F::softplus(-d_real)) + F::softplus(d_fake).mean();
         case GanLoss::Hinge:
-            return torch::relu(1.0 - d_real).mean() + torch::relu(1.0 + d_fake).mean();
+            return mean_real(torch::relu(1.0 - d_real)) + torch::relu(1.0 + d_fake).mean();
         case GanLoss::WganGp:
-            return d_fake.mean() - d_real.mean() + kWganDrift * d_real.pow(2).mean();
+            return d_fake.mean() + mean_real(kWganDrift * d_real.pow(2) - d_real);
     }
     throw std::logic_error("discriminator_loss: unset loss");
+}
+
+torch::Tensor real_difficulty(GanLoss loss, const torch::Tensor& d_real) {
+    return loss == GanLoss::Hinge ? torch::relu(1.0 - d_real) : F::softplus(-d_real);
 }
 
 torch::Tensor generator_loss(GanLoss loss, const torch::Tensor& d_gen) {

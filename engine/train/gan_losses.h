@@ -17,9 +17,16 @@ GanLoss gan_loss_from(const std::string& name);
 /// WGAN-GP's drift weight (ProGAN): epsilon * D(real)^2 keeps the critic's scores near 0.
 inline constexpr double kWganDrift = 1e-3;
 
-/// Discriminator loss on raw scores (logits) of real and fake samples, without the penalty.
+/// Discriminator loss on raw scores (logits) of real and fake samples, without the penalty. The
+/// real term is averaged with `real_weights` (one per score, e.g. a hard sampler's importance
+/// weights) when given, else plainly.
 torch::Tensor discriminator_loss(GanLoss loss, const torch::Tensor& d_real,
-                                 const torch::Tensor& d_fake);
+                                 const torch::Tensor& d_fake,
+                                 const torch::Tensor& real_weights = {});
+/// How wrong the discriminator is about each real sample, >= 0: softplus(-score) (the
+/// non-saturating real term, also used for WGAN-GP whose own term can be negative) or, for
+/// hinge, relu(1 - score). Hard-example mining ranks real images by it.
+torch::Tensor real_difficulty(GanLoss loss, const torch::Tensor& d_real);
 /// Generator loss on the discriminator's scores of fresh fakes.
 torch::Tensor generator_loss(GanLoss loss, const torch::Tensor& d_gen);
 

@@ -6,11 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/api/run_event.h"
+#include "engine/data/difficulty.h"
 #include "engine/data/mixture2d.h"
 #include "engine/image_grid.h"
 #include "engine/models/gan_models.h"
 #include "engine/models/progan.h"
+#include "engine/prune/layouts.h"
 #include "engine/train/optimizers.h"
+#include "engine/train/sampling.h"
 #include "kernels/mode_coverage.h"
 
 namespace wb::engine {
@@ -35,7 +38,9 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
     }
     if (m_images) {
         m_data = data::load_fashion_mnist(config.data.path);
-        m_sampler.emplace(m_data->train.images.size(0), static_cast<uint64_t>(config.train.seed));
+        m_sampler = make_sampler(config, m_data->train.images.size(0),
+                                 [this] { return data::image_difficulty(m_data->train.images); });
+        m_sampler->set_scorer([this](const torch::Tensor& indices) { return score(indices); });
         // A fixed noise batch makes successive sample grids show the same "people" evolving.
         auto fixed_gen = at::make_generator<at::CPUGeneratorImpl>(config.train.seed + 7919);
         m_fixed_noise = noise(64, fixed_gen);
@@ -59,7 +64,7 @@ GanTrainer::Net GanTrainer::make_generator() {
     const auto& mc = m_config.model;
     if (mc.kind == "gan_mlp") {
         auto g = models::MlpGenerator(models::MlpGanOptions(mc.latent_dim, mc.width, mc.layers));
-        return {g.ptr(), [g](const torch::Tensor& z) mutable { return g->forward(z); }};
+        return {g.ptr(), [g](const torch::Tensor& z) mutable { return g->forward(z); }, g->net};
     }
     if (mc.kind == "progan") {
         auto g = models::ProGenerator(models::ProganOptions(mc.latent_dim, mc.width)
@@ -71,7 +76,7 @@ GanTrainer::Net GanTrainer::make_generator() {
     }
     auto g = models::DcGenerator(models::DcganOptions(mc.latent_dim, mc.width));
     models::dcgan_init(*g);
-    return {g.ptr(), [g](const torch::Tensor& z) mutable { return g->forward(z); }};
+    return {g.ptr(), [g](const torch::Tensor& z) mutable { return g->forward(z); }, g->net};
 }
 
 GanTrainer::Net GanTrainer::make_discriminator() {
@@ -80,7 +85,7 @@ GanTrainer::Net GanTrainer::make_discriminator() {
     if (mc.kind == "gan_mlp") {
         auto d = models::MlpDiscriminator(
             models::MlpGanOptions(mc.latent_dim, mc.width, mc.layers).pack(pack));
-        return {d.ptr(), [d](const torch::Tensor& x) mutable { return d->forward(x); }};
+        return {d.ptr(), [d](const torch::Tensor& x) mutable { return d->forward(x); }, d->net};
     }
     if (mc.kind == "progan") {
         auto d = models::ProDiscriminator(models::ProganOptions(mc.latent_dim, mc.width)
@@ -93,7 +98,7 @@ GanTrainer::Net GanTrainer::make_discriminator() {
     }
     auto d = models::DcDiscriminator(models::DcganOptions(mc.latent_dim, mc.width).pack(pack));
     models::dcgan_init(*d);
-    return {d.ptr(), [d](const torch::Tensor& x) mutable { return d->forward(x); }};
+    return {d.ptr(), [d](const torch::Tensor& x) mutable { return d->forward(x); }, d->net};
 }
 
 torch::Tensor GanTrainer::noise(int64_t n, at::Generator& gen) const {
@@ -108,14 +113,34 @@ int64_t GanTrainer::batch_size() const {
     return b > 0 ? b : m_config.train.batch_size;
 }
 
-torch::Tensor GanTrainer::real_batch(int64_t n) {
-    if (!m_images)
-        return data::sample_mixture(n, m_config.data.modes, m_config.data.radius, m_config.data.std,
-                                    m_gen)
-            .to(m_device);
-    auto x = m_data->train.images.index_select(0, m_sampler->next(n)).to(m_device);
+torch::Tensor GanTrainer::real_batch(int64_t n, std::optional<data::SamplerBatch>* batch) {
+    if (!m_images) return data::sample_mixture(n, m_centers, m_config.data.std, m_gen).to(m_device);
+    *batch = m_sampler->next(n);
+    auto x = m_data->train.images.index_select(0, (*batch)->indices);
+    const auto aug = image_augment(m_config.augment);
+    if (aug.flip || aug.translate > 0) x = data::flip_translate(x, aug, m_gen);
+    if (aug.cutout > 0) x = data::cutout(x, aug.cutout, m_gen);
+    x = x.to(m_device);
     // Real images go through the same resolution and fade as the generator's output.
     return m_progan ? models::progan_real_at(x, m_phase.level, m_phase.alpha) : x;
+}
+
+torch::Tensor GanTrainer::per_image_real_loss(const torch::Tensor& d_real) const {
+    return real_difficulty(m_loss, d_real).repeat_interleave(m_config.gan.pack);
+}
+
+torch::Tensor GanTrainer::score(const torch::Tensor& indices) {
+    torch::NoGradGuard no_grad;
+    // The discriminator judges packs: pad the last one with copies, then drop their scores.
+    const int64_t n = indices.size(0), pack = m_config.gan.pack;
+    const int64_t padded = (n + pack - 1) / pack * pack;
+    auto ids = padded == n
+                   ? indices
+                   : torch::cat({indices, indices.narrow(0, n - 1, 1).expand({padded - n})});
+    auto real = m_data->train.images.index_select(0, ids).to(m_device);
+    if (m_progan) real = models::progan_real_at(real, m_phase.level, m_phase.alpha);
+    auto d_real = m_d.forward(real).to(torch::kFloat32);
+    return per_image_real_loss(d_real).narrow(0, 0, n).cpu();
 }
 
 torch::Tensor GanTrainer::augment(const torch::Tensor& x) {
@@ -129,16 +154,21 @@ StepOutput GanTrainer::step() {
     const int64_t b = batch_size(), d_steps = m_d_steps.steps();
     const int64_t pack = m_config.gan.pack;
     torch::Tensor fake, d_real, d_fake, loss_d, penalty;
+    std::optional<data::SamplerBatch> batch;
     for (int64_t i = 0; i < d_steps; ++i) {
         {
             auto amp = autocast();
-            auto real = augment(real_batch(b));
+            auto real = augment(real_batch(b, &batch));
             fake = m_g.forward(noise(b, m_gen));
             auto fake_seen = augment(fake.detach());
             // Scores in fp32 so the losses are exact under autocast.
             d_real = m_d.forward(real).to(torch::kFloat32);
             d_fake = m_d.forward(fake_seen).to(torch::kFloat32);
-            loss_d = discriminator_loss(m_loss, d_real, d_fake);
+            // A hard sampler's importance weights, one per discriminator score (pack).
+            torch::Tensor weights;
+            if (batch && m_config.sampler.kind == "hard" && m_config.sampler.beta > 0)
+                weights = batch->weights.view({-1, pack}).mean(1);
+            loss_d = discriminator_loss(m_loss, d_real, d_fake, weights);
             if (m_loss == GanLoss::WganGp) {
                 penalty =
                     gradient_penalty(m_d.forward, real, fake_seen, pack, m_gen).to(torch::kFloat32);
@@ -147,6 +177,7 @@ StepOutput GanTrainer::step() {
         }
         m_opt_d->run(loss_d);
         m_images_seen += b;
+        if (batch) m_sampler->report(batch->indices, per_image_real_loss(d_real.detach()));
     }
 
     // Generator: the discriminator's verdict on the last fakes, through the same augmentation.
@@ -182,6 +213,7 @@ StepOutput GanTrainer::step() {
         out.metrics.push_back({"progressive/alpha", m_phase.alpha});
         out.metrics.push_back({"progressive/images_seen", static_cast<double>(m_images_seen)});
     }
+    if (batch) append_sampler_metrics(*m_sampler, &out.metrics);
     return out;
 }
 
@@ -232,8 +264,7 @@ Sample GanTrainer::sample(at::Generator& gen) {
         return {api::kSamplePng, png_grid(eval::upscale_to_32(generate(m_fixed_noise)), 8)};
     const int64_t n = 1000;
     auto fake = generate(noise(n, gen));
-    auto real =
-        data::sample_mixture(n, m_config.data.modes, m_config.data.radius, m_config.data.std, gen);
+    auto real = data::sample_mixture(n, m_centers, m_config.data.std, gen);
     auto to_list = [](const torch::Tensor& t) {
         auto c = t.to(torch::kFloat32).contiguous();
         nlohmann::json a = nlohmann::json::array();
@@ -254,7 +285,7 @@ void GanTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "opt_g", m_opt_g->optimizer());
     save_part(archive, "opt_d", m_opt_d->optimizer());
     if (m_g_ema.module) save_part(archive, "g_ema", *m_g_ema.module);
-    if (m_sampler) archive.write("sampler", c10::IValue(m_sampler->state().dump()));
+    if (m_sampler) save_sampler(archive, *m_sampler);
     const nlohmann::json state = {{"images_seen", m_images_seen},
                                   {"ema_updates", m_ema_updates},
                                   {"d_steps", m_d_steps.state()}};
@@ -267,11 +298,7 @@ void GanTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "opt_g", m_opt_g->optimizer());
     load_part(archive, "opt_d", m_opt_d->optimizer());
     if (m_g_ema.module) load_part(archive, "g_ema", *m_g_ema.module);
-    if (m_sampler) {
-        c10::IValue v;
-        archive.read("sampler", v);
-        m_sampler->load_state(nlohmann::json::parse(v.toStringRef()));
-    }
+    if (m_sampler) load_sampler(archive, *m_sampler);
     c10::IValue v;
     if (archive.try_read("gan_state", v)) {  // absent in checkpoints of older versions
         const auto state = nlohmann::json::parse(v.toStringRef());
@@ -288,6 +315,44 @@ std::string GanTrainer::describe() const {
     return m_config.model.kind + ": generator " + std::to_string(parameter_count(*m_g.module)) +
            " parameters, discriminator " + std::to_string(parameter_count(*m_d.module)) +
            " parameters" + (m_data ? ", data " + m_data->source : ", data mixture2d (generated)");
+}
+
+}  // namespace wb::engine
+
+namespace wb::engine {
+
+prune::Layout GanTrainer::prune_layout() {
+    if (m_progan) {
+        auto layout = prune::progan_layout(*m_g.module, "g", true);
+        prune::append(layout, prune::progan_layout(*m_d.module, "d", false));
+        return layout;
+    }
+    auto layout = prune::sequential_layout(m_g.net, "g.net");
+    prune::append(layout, prune::sequential_layout(m_d.net, "d.net"));
+    return layout;
+}
+
+prune::Deployable GanTrainer::deployable() {
+    // A fresh generator (no EMA: the pruned weights are the trained ones) at full resolution.
+    Net g = make_generator();
+    prune::Deployable d;
+    d.module = g.module;
+    prune::copy_state(*m_g.module, *d.module);
+    d.module->to(m_device);
+    d.layout = m_progan ? prune::progan_layout(*d.module, "g", true)
+                        : prune::sequential_layout(g.net, "g.net");
+    d.device = m_device;
+    auto z = m_images ? m_fixed_noise : [this] {
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(m_config.train.seed + 7919);
+        return noise(1024, gen);
+    }();
+    std::function<torch::Tensor(const torch::Tensor&)> forward = g.forward;
+    if (auto pro = std::dynamic_pointer_cast<models::ProGeneratorImpl>(d.module))
+        forward = [pro](const torch::Tensor& x) {
+            return pro->forward(x, models::kProganLevels - 1, 1.0);
+        };
+    d.infer = [forward, z] { forward(z); };
+    return d;
 }
 
 }  // namespace wb::engine

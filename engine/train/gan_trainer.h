@@ -3,10 +3,11 @@
 // progressive growing. Quality: modes covered on mixture2d, FID/KID on images.
 #pragma once
 
+#include <memory>
 #include <optional>
 
-#include "engine/data/batch_sampler.h"
 #include "engine/data/idx.h"
+#include "engine/data/sampler.h"
 #include "engine/eval/fid_metric.h"
 #include "engine/train/diff_augment.h"
 #include "engine/train/gan_losses.h"
@@ -25,17 +26,27 @@ public:
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
     void set_logger(eval::LogFn log) override { m_log = std::move(log); }
+    prune::Layout prune_layout() override;
+    prune::Deployable deployable() override;
 
 private:
     // A network and how to call it; ProGAN's forward also takes the current level and alpha.
+    // `net` is the layer stack pruning walks (DCGAN, MLP); ProGAN's blocks have their own.
     struct Net {
         std::shared_ptr<torch::nn::Module> module;
         std::function<torch::Tensor(const torch::Tensor&)> forward;
+        torch::nn::Sequential net{nullptr};
     };
     Net make_generator();
     Net make_discriminator();
 
-    torch::Tensor real_batch(int64_t n);
+    /// The next real batch: sampled indices (images) and the images at the current resolution.
+    torch::Tensor real_batch(int64_t n, std::optional<data::SamplerBatch>* batch);
+    /// The discriminator's loss on each real image [B] (an image judged in a PacGAN pack gets
+    /// its pack's loss), from its scores [B/pack]; >= 0, the hard sampler's priority.
+    torch::Tensor per_image_real_loss(const torch::Tensor& d_real) const;
+    /// Per-image real loss of training images under the current discriminator, no gradient.
+    torch::Tensor score(const torch::Tensor& indices);
     torch::Tensor noise(int64_t n, at::Generator& gen) const;
     torch::Tensor augment(const torch::Tensor& x);
     torch::Tensor generate(const torch::Tensor& z);
@@ -59,7 +70,7 @@ private:
     torch::Tensor m_centers;
     // images
     std::optional<data::ImageData> m_data;
-    std::optional<data::EpochSampler> m_sampler;
+    std::unique_ptr<data::Sampler> m_sampler;
     std::optional<eval::FidMetric> m_fid;
     torch::Tensor m_fixed_noise;
 };

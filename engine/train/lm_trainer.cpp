@@ -2,13 +2,18 @@
 #include "engine/train/lm_trainer.h"
 
 #include "engine/api/run_event.h"
+#include "engine/prune/layouts.h"
+#include "engine/data/difficulty.h"
+#include "engine/data/text_windows.h"
 #include "engine/train/optimizers.h"
+#include "engine/train/sampling.h"
 
 namespace wb::engine {
 
 namespace {
 constexpr int64_t kSampleChars = 300;
 constexpr double kTemperature = 0.8;
+constexpr int64_t kInferBatch = 16;  // windows per timed forward pass (prune/infer_ms)
 }  // namespace
 
 LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
@@ -20,21 +25,50 @@ LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Gen
         models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
     m_gpt->to(m_device);
     m_opt = &add_optimizer("", m_gpt->parameters());
+    const int64_t windows = data::text_window_count(m_corpus.train_ids, mc.context);
+    m_sampler = make_sampler(config, windows, [this] {
+        return data::text_window_difficulty(m_corpus.train_ids, m_config.model.context);
+    });
+    m_sampler->set_scorer([this](const torch::Tensor& indices) { return score(indices); });
+}
+
+torch::Tensor LmTrainer::per_window_loss(const torch::Tensor& logits,
+                                         const torch::Tensor& y) const {
+    namespace F = torch::nn::functional;
+    return F::cross_entropy(logits.reshape({-1, logits.size(-1)}), y.reshape({-1}),
+                            F::CrossEntropyFuncOptions().reduction(torch::kNone))
+        .view({y.size(0), y.size(1)})
+        .mean(1);
+}
+
+torch::Tensor LmTrainer::score(const torch::Tensor& indices) {
+    torch::NoGradGuard no_grad;
+    m_gpt->eval();
+    auto [x, y] = data::text_windows(m_corpus.train_ids, indices, m_config.model.context);
+    auto loss = per_window_loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
+    m_gpt->train();
+    return loss.cpu();
 }
 
 StepOutput LmTrainer::step() {
     const int64_t b = m_config.train.batch_size, t = m_config.model.context;
-    auto [x, y] = data::text_batch(m_corpus.train_ids, b, t, m_gen);
-    torch::Tensor loss;
+    const auto batch = m_sampler->next(b);
+    const data::TextNoise noise{m_config.augment.text_substitute, m_config.augment.text_delete,
+                                static_cast<int64_t>(m_corpus.vocab.size())};
+    auto [x, y] = data::noisy_text_windows(m_corpus.train_ids, batch.indices, t, noise, m_gen);
+    torch::Tensor per_window, objective;
     {
         auto amp = autocast();
-        loss = m_gpt->loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
+        per_window = per_window_loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
+        objective = weighted_mean(per_window, batch.weights);
     }
-    m_opt->run(loss);
+    m_opt->run(objective);
+    m_sampler->report(batch.indices, per_window.detach());
     StepOutput s;
     s.samples = b;
     s.tokens = b * t;
-    s.metrics = {{"loss/train", loss.item<double>()}};
+    s.metrics = {{"loss/train", per_window.mean().item<double>()}};
+    append_sampler_metrics(*m_sampler, &s.metrics);
     return s;
 }
 
@@ -77,6 +111,7 @@ void LmTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "gpt", *m_gpt);
     save_part(archive, "opt", m_opt->optimizer());
     archive.write("vocab", c10::IValue(m_corpus.vocab));
+    save_sampler(archive, *m_sampler);
 }
 
 void LmTrainer::load(torch::serialize::InputArchive& archive) {
@@ -88,6 +123,7 @@ void LmTrainer::load(torch::serialize::InputArchive& archive) {
             "same data.path or start a new run");
     load_part(archive, "gpt", *m_gpt);
     load_part(archive, "opt", m_opt->optimizer());
+    load_sampler(archive, *m_sampler);
 }
 
 std::string LmTrainer::describe() const {
@@ -96,6 +132,28 @@ std::string LmTrainer::describe() const {
            std::to_string(m_corpus.train_ids.numel()) + " training and " +
            std::to_string(m_corpus.val_ids.numel()) + " validation characters from " +
            m_corpus.source;
+}
+
+}  // namespace wb::engine
+
+namespace wb::engine {
+
+prune::Layout LmTrainer::prune_layout() {
+    return prune::gpt_layout(*m_gpt);
+}
+
+prune::Deployable LmTrainer::deployable() {
+    const auto& mc = m_config.model;
+    const auto vocab = static_cast<int64_t>(m_corpus.vocab.size());
+    auto gpt = models::Gpt(
+        models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
+    prune::copy_state(*m_gpt, *gpt);
+    gpt->to(m_device);
+    prune::Deployable d{gpt.ptr(), prune::gpt_layout(*gpt), {}, m_device};
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(m_config.train.seed + 7919);
+    auto ids = data::text_batch(m_corpus.val_ids, kInferBatch, mc.context, gen).first.to(m_device);
+    d.infer = [gpt, ids]() mutable { gpt->forward(ids); };
+    return d;
 }
 
 }  // namespace wb::engine

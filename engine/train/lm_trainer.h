@@ -1,7 +1,10 @@
-// Character-level language-model training: random windows of the training text, validation
-// loss on fixed windows of the held-out text, generated text as the sample.
+// Character-level language-model training: sampled fixed windows of the training text (see
+// text_windows.h), validation loss on random windows of the held-out text, generated text.
 #pragma once
 
+#include <memory>
+
+#include "engine/data/sampler.h"
 #include "engine/data/text_corpus.h"
 #include "engine/models/gpt.h"
 #include "engine/train/trainer.h"
@@ -17,11 +20,19 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    prune::Layout prune_layout() override;
+    prune::Deployable deployable() override;
 
 private:
+    /// Mean next-character loss of each window [B], from logits [B,T,V] and targets [B,T].
+    torch::Tensor per_window_loss(const torch::Tensor& logits, const torch::Tensor& y) const;
+    /// Per-window loss of training windows under the current model (no dropout, no gradient).
+    torch::Tensor score(const torch::Tensor& indices);
+
     data::TextCorpus m_corpus;
     models::Gpt m_gpt{nullptr};
     OptimizerStep* m_opt = nullptr;
+    std::unique_ptr<data::Sampler> m_sampler;
 };
 
 }  // namespace wb::engine

@@ -12,6 +12,7 @@
 #include "engine/amp/loss_scaler.h"
 #include "engine/api/run_config.h"
 #include "engine/compat.h"
+#include "engine/prune/layout.h"
 #include "engine/train/optimizers.h"
 
 namespace wb::engine {
@@ -52,6 +53,9 @@ public:
     /// State every trainer has (the loss scaler); load accepts archives without it.
     virtual void save_shared(torch::serialize::OutputArchive& archive) = 0;
     virtual void load_shared(torch::serialize::InputArchive& archive) = 0;
+    /// Runs `hook` after every optimizer step taken (e.g. re-applying pruning masks, so a GAN's
+    /// generator step already sees the discriminator's masked weights).
+    virtual void after_optimizer_step(const std::function<void()>& hook) = 0;
     /// The learning rate the last step used.
     virtual double lr() const = 0;
     /// One line for the run log: parameter counts and data source.
@@ -61,6 +65,11 @@ public:
     virtual void set_logger(std::function<void(const std::string&, const std::string&)> log) {
         (void)log;
     }
+    /// Prunable weights and channel groups of every network it trains (engine/prune).
+    virtual prune::Layout prune_layout() = 0;
+    /// A fresh copy, with the live weights, of the network a user deploys (a GAN's generator),
+    /// its layout under the same names and a fixed-batch forward pass for timing.
+    virtual prune::Deployable deployable() = 0;
 };
 
 /// What every trainer keeps: its config, its device, the run's generator, its optimizers with
@@ -71,6 +80,9 @@ public:
     void end_step(StepOutput& out) override;
     void save_shared(torch::serialize::OutputArchive& archive) override;
     void load_shared(torch::serialize::InputArchive& archive) override;
+    void after_optimizer_step(const std::function<void()>& hook) override {
+        for (auto& o : m_optimizers) o->add_after_step(hook);
+    }
     double lr() const override { return m_lr; }
 
 protected:

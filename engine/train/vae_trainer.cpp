@@ -1,11 +1,12 @@
 // One VAE step is one gradient step on the negative ELBO.
 #include "engine/train/vae_trainer.h"
 
-#include <nlohmann/json.hpp>
-
 #include "engine/api/run_event.h"
+#include "engine/data/difficulty.h"
 #include "engine/image_grid.h"
+#include "engine/prune/layouts.h"
 #include "engine/train/optimizers.h"
+#include "engine/train/sampling.h"
 
 namespace wb::engine {
 
@@ -15,28 +16,50 @@ VaeTrainer::VaeTrainer(const api::RunConfig& config, torch::Device device, at::G
     m_vae = models::Vae(models::VaeOptions(config.model.latent_dim, config.model.width));
     m_vae->to(m_device);
     m_opt = &add_optimizer("", m_vae->parameters());
-    m_sampler.emplace(m_data.train.images.size(0), static_cast<uint64_t>(config.train.seed));
+    m_sampler = make_sampler(config, m_data.train.images.size(0),
+                             [this] { return data::image_difficulty(m_data.train.images); });
+    m_sampler->set_scorer([this](const torch::Tensor& indices) { return score(indices); });
     auto fixed_gen = at::make_generator<at::CPUGeneratorImpl>(config.train.seed + 7919);
     m_fixed_z = torch::randn({64, config.model.latent_dim}, fixed_gen).to(m_device);
 }
 
 StepOutput VaeTrainer::step() {
     const int64_t b = m_config.train.batch_size;
-    auto x = m_data.train.images.index_select(0, m_sampler->next(b)).to(m_device);
+    const auto batch = m_sampler->next(b);
+    auto x = m_data.train.images.index_select(0, batch.indices);
+    const auto augment = image_augment(m_config.augment);
+    if (augment.flip || augment.translate > 0) x = data::flip_translate(x, augment, m_gen);
+    // Cutout only hides part of the encoder's input: the target stays whole, so the VAE learns
+    // to fill holes instead of learning to generate them.
+    auto input = augment.cutout > 0 ? data::cutout(x, augment.cutout, m_gen) : x;
+    x = x.to(m_device);
+    input = input.to(m_device);
     auto eps = torch::randn({b, m_config.model.latent_dim}, m_gen).to(m_device);
+    torch::Tensor per_image, objective;
     models::VaeLoss l;
     {
         auto amp = autocast();
-        l = m_vae->loss(x, m_vae->forward(x, eps));
+        l = m_vae->per_image_loss(x, m_vae->forward(input, eps));
+        per_image = l.recon + l.kl;
+        objective = weighted_mean(per_image, batch.weights);
     }
-    auto total = l.recon + l.kl;
-    m_opt->run(total);
+    m_opt->run(objective);
+    m_sampler->report(batch.indices, per_image.detach());
     StepOutput s;
     s.samples = b;
-    s.metrics = {{"loss/train", total.item<double>()},
-                 {"loss/recon", l.recon.item<double>()},
-                 {"loss/kl", l.kl.item<double>()}};
+    s.metrics = {{"loss/train", per_image.mean().item<double>()},
+                 {"loss/recon", l.recon.mean().item<double>()},
+                 {"loss/kl", l.kl.mean().item<double>()}};
+    append_sampler_metrics(*m_sampler, &s.metrics);
     return s;
+}
+
+torch::Tensor VaeTrainer::score(const torch::Tensor& indices) {
+    torch::NoGradGuard no_grad;
+    auto x = m_data.train.images.index_select(0, indices).to(m_device);
+    auto eps = torch::randn({indices.size(0), m_config.model.latent_dim}, m_gen).to(m_device);
+    auto l = m_vae->per_image_loss(x, m_vae->forward(x, eps));
+    return (l.recon + l.kl).cpu();
 }
 
 std::vector<Metric> VaeTrainer::evaluate(at::Generator& gen) {
@@ -66,19 +89,37 @@ Sample VaeTrainer::sample(at::Generator&) {
 void VaeTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "vae", *m_vae);
     save_part(archive, "opt", m_opt->optimizer());
-    archive.write("sampler", c10::IValue(m_sampler->state().dump()));
+    save_sampler(archive, *m_sampler);
 }
 
 void VaeTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "vae", *m_vae);
     load_part(archive, "opt", m_opt->optimizer());
-    c10::IValue v;
-    archive.read("sampler", v);
-    m_sampler->load_state(nlohmann::json::parse(v.toStringRef()));
+    load_sampler(archive, *m_sampler);
 }
 
 std::string VaeTrainer::describe() const {
     return "vae: " + std::to_string(parameter_count(*m_vae)) + " parameters, data " + m_data.source;
+}
+
+}  // namespace wb::engine
+
+namespace wb::engine {
+
+prune::Layout VaeTrainer::prune_layout() {
+    return prune::vae_layout(*m_vae);
+}
+
+prune::Deployable VaeTrainer::deployable() {
+    auto vae = models::Vae(models::VaeOptions(m_config.model.latent_dim, m_config.model.width));
+    prune::copy_state(*m_vae, *vae);
+    vae->to(m_device);
+    prune::Deployable d{vae.ptr(), prune::vae_layout(*vae), {}, m_device};
+    auto x = m_data.test.images.narrow(0, 0, std::min<int64_t>(64, m_data.test.images.size(0)))
+                 .to(m_device);
+    auto eps = torch::zeros({x.size(0), m_config.model.latent_dim}, x.options());
+    d.infer = [vae, x, eps]() mutable { vae->forward(x, eps); };
+    return d;
 }
 
 }  // namespace wb::engine

@@ -2,10 +2,10 @@
 // Samples decode a fixed set of prior draws so successive grids are comparable.
 #pragma once
 
-#include <optional>
+#include <memory>
 
-#include "engine/data/batch_sampler.h"
 #include "engine/data/idx.h"
+#include "engine/data/sampler.h"
 #include "engine/models/vae.h"
 #include "engine/train/trainer.h"
 
@@ -20,12 +20,17 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    prune::Layout prune_layout() override;
+    prune::Deployable deployable() override;
 
 private:
+    /// Per-image negative ELBO of training images under the current model, no gradient.
+    torch::Tensor score(const torch::Tensor& indices);
+
     models::Vae m_vae{nullptr};
     OptimizerStep* m_opt = nullptr;
     data::ImageData m_data;
-    std::optional<data::EpochSampler> m_sampler;
+    std::unique_ptr<data::Sampler> m_sampler;
     torch::Tensor m_fixed_z;
 };
 

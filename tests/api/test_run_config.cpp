@@ -128,6 +128,91 @@ private slots:
         QCOMPARE(errors[0].path, std::string("gan.pack"));
     }
 
+    void pruneRejectsImpossibleCombinations() {
+        RunConfig c = find_preset("gpt-char")->config;
+        c.train.steps = 400;
+        c.prune.method = "2:4";
+        c.prune.target = 0.8;
+        c.prune.scope = "global";
+        c.prune.schedule = "gradual";
+        c.prune.start_step = 300;
+        c.prune.end_step = 200;
+        c.prune.initial = 0.9;
+        const auto errors = c.validate();
+        auto has = [&](const std::string& path, const std::string& text) {
+            for (const auto& e : errors)
+                if (e.path == path && e.message.find(text) != std::string::npos) return true;
+            return false;
+        };
+        QVERIFY(has("prune.target", "set prune.target=0.5"));
+        QVERIFY(has("prune.scope", "set prune.scope=layer"));
+        QVERIFY(has("prune.schedule", "set prune.schedule=oneshot"));
+        QVERIFY(has("prune.end_step", "must be after prune.start_step (300)"));
+        QVERIFY(has("prune.initial", "must not exceed prune.target"));
+        QCOMPARE(errors.size(), std::size_t{5});
+
+        RunConfig pro = find_preset("progan-fashion")->config;
+        pro.prune.method = "magnitude";
+        pro.prune.at_step = 10;
+        QVERIFY(pro.validate().empty());
+        pro.prune.method = "channel";
+        QCOMPARE(pro.validate().size(), std::size_t{1});
+        QCOMPARE(pro.validate()[0].path, std::string("prune.method"));
+        QVERIFY(pro.validate()[0].message.find("use magnitude or 2:4") != std::string::npos);
+
+        RunConfig late = find_preset("gpt-char")->config;
+        late.prune.method = "magnitude";
+        late.prune.at_step = late.train.steps + 1;
+        QCOMPARE(late.validate().size(), std::size_t{1});
+        QCOMPARE(late.validate()[0].path, std::string("prune.at_step"));
+        late.prune.schedule = "gradual";
+        late.prune.end_step = late.train.steps + 10;
+        QCOMPARE(late.validate().size(), std::size_t{1});
+        QCOMPARE(late.validate()[0].path, std::string("prune.end_step"));
+        late.prune.method = "none";  // the prune section is not checked when pruning is off
+        QVERIFY(late.validate().empty());
+    }
+
+    void samplersAndAugmentationMustFitTheModel() {
+        RunConfig gan = find_preset("gan-mixture2d")->config;
+        gan.sampler.kind = "hard";
+        auto errors = gan.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("sampler.kind"));
+        QVERIFY(errors[0].message.find("sampler.kind=uniform") != std::string::npos);
+        gan.sampler.kind = "uniform";
+        QVERIFY(gan.validate().empty());
+
+        RunConfig vae = find_preset("vae-fashion")->config;
+        vae.sampler.kind = "curriculum";
+        vae.augment.flip = true;
+        vae.augment.cutout = 8;
+        QVERIFY(vae.validate().empty());
+        vae.augment.text_delete = 0.05;
+        errors = vae.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("augment.text_delete"));
+
+        RunConfig gpt = find_preset("gpt-char")->config;
+        gpt.sampler.kind = "hard";
+        gpt.augment.text_substitute = 0.02;
+        QVERIFY(gpt.validate().empty());
+        gpt.augment.translate = 2;
+        errors = gpt.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("augment.translate"));
+        QVERIFY(errors[0].message.find("vae, dcgan or progan") != std::string::npos);
+
+        RunConfig bad;
+        std::vector<ConfigError> set_errors;
+        QVERIFY(bad.set("sampler.pacing", "cubic", &set_errors));
+        QVERIFY(bad.set("sampler.uniform_mix", "1.5", &set_errors));
+        errors = bad.validate();
+        QCOMPARE(errors.size(), std::size_t{2});
+        QVERIFY(bad.set("augment.flip", "on", &set_errors));
+        QVERIFY(bad.augment.flip);
+    }
+
     void fromJsonRejectsUnknownKeysAndWrongTypes() {
         std::vector<ConfigError> errors;
         auto j = nlohmann::json::parse(

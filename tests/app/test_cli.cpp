@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include <csignal>
+#include <fstream>
 
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
@@ -147,6 +148,35 @@ private slots:
         for (const char* f : {"config.json", "run.json", "metrics.csv", "log.txt"})
             QVERIFY2(QFile::exists(out + "/" + f), f);
         QVERIFY(!QDir(out + "/samples").entryList(QDir::Files).isEmpty());
+    }
+
+    void exportModelWritesTheCompactedGenerator() {
+        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--json", "--set",
+                      "train.steps=40", "--set", "prune.method=channel", "--set",
+                      "prune.at_step=20", "--set", "prune.target=0.5"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const auto id = QString::number(json::parse(r.out.toStdString())["id"].get<int64_t>());
+        QCOMPARE(cli({"export", id, "--db", db()}).code, 2);  // neither --out nor --model
+
+        const QString model = m_dir.filePath("g.pt");
+        auto e = cli({"export", id, "--db", db(), "--model", model});
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        QVERIFY(e.err.contains("pruned channels removed"));
+        std::ifstream in((model + ".json").toStdString());
+        const auto shapes = json::parse(in)["tensors"];
+        // Width 128: net.2 and net.4 lost half of their outputs, net.4 and net.6 those inputs.
+        QCOMPARE(shapes["net.0.weight"].get<std::vector<int64_t>>(),
+                 (std::vector<int64_t>{128, 8}));
+        QCOMPARE(shapes["net.2.weight"].get<std::vector<int64_t>>(),
+                 (std::vector<int64_t>{64, 128}));
+        QCOMPARE(shapes["net.4.weight"].get<std::vector<int64_t>>(),
+                 (std::vector<int64_t>{64, 64}));
+        QCOMPARE(shapes["net.6.weight"].get<std::vector<int64_t>>(), (std::vector<int64_t>{2, 64}));
+        const auto dense_params = 128 * 8 + 128 + 2 * (128 * 128 + 128) + 2 * 128 + 2;
+        const auto params = 128 * 8 + 128 + 64 * 128 + 64 + 64 * 64 + 64 + 2 * 64 + 2;
+        QVERIFY(e.err.contains(QString::number(params) + " parameters"));
+        QVERIFY(QFileInfo(model).size() < dense_params * 4);
+        QVERIFY(QFileInfo(model).size() > params * 4);
     }
 
     void sigkillLeavesAnIntactDatabaseAndTheRunResumes() {

@@ -53,6 +53,17 @@ private slots:
         auto zero = torch::zeros({3}, torch::kFloat64);
         QVERIFY(std::abs(discriminator_loss(GanLoss::NonSaturating, zero, zero).item<double>() -
                          2 * std::log(2.0)) < 1e-12);
+        // Importance weights scale each real term: hinge with weights (2, 0) counts only the first.
+        auto w = torch::tensor({2.0, 0.0});
+        QCOMPARE(discriminator_loss(GanLoss::Hinge, real, fake, w).item<double>(),
+                 (2 * 0.5 + 0) / 2 + 0.5);
+        QVERIFY(std::abs(discriminator_loss(GanLoss::WganGp, real, fake, w).item<double>() -
+                         (-1.0 + (2 * (kWganDrift * 0.25 - 0.5)) / 2)) < 1e-6);
+        // The sampler's difficulty is >= 0 for every loss: softplus(-score), hinge's own term.
+        QVERIFY(std::abs(real_difficulty(GanLoss::WganGp, real)[1].item<double>() -
+                         std::log1p(std::exp(-2.0))) < 1e-6);
+        QCOMPARE(real_difficulty(GanLoss::Hinge, real)[0].item<double>(), 0.5);
+        QCOMPARE(real_difficulty(GanLoss::Hinge, real)[1].item<double>(), 0.0);
         QCOMPARE(discriminator_accuracy(real, fake), 0.75);  // 2/2 real right, 1/2 fake right
         QVERIFY_EXCEPTION_THROWN(gan_loss_from("lsgan"), std::invalid_argument);
     }
@@ -217,6 +228,37 @@ private slots:
         const auto resumed = test::run_to_end(c, dir.filePath("b").toStdString(), true);
         QVERIFY2(resumed.final_status == api::RunStatus::Completed, resumed.message.c_str());
         QCOMPARE(resumed.by_step("loss/g").at(4), whole.by_step("loss/g").at(4));
+    }
+
+    void proganWithHardSamplerAndPruningResumes() {
+        // The hard sampler's scores follow the discriminator through the resolutions, magnitude
+        // pruning masks ProGAN's equalised-LR weights, and both come back from a checkpoint.
+        QTemporaryDir dir;
+        auto c = tiny_progan();
+        c.train.steps = 10;
+        c.gan.pack = 2;
+        c.sampler.kind = "hard";
+        c.sampler.beta = 0.5;
+        c.sampler.rescore_every = 3;
+        c.sampler.stale_after = 2;
+        c.prune.method = "magnitude";
+        c.prune.target = 0.5;
+        c.prune.at_step = 4;
+        c.checkpoint.every_steps = 5;
+        QVERIFY(c.validate().empty());
+        const auto whole = test::run_to_end(c, dir.filePath("a").toStdString());
+        QVERIFY2(whole.final_status == api::RunStatus::Completed, whole.message.c_str());
+        QVERIFY(whole.by_step("prune/sparsity").at(10) > 0.45);
+        QVERIFY(whole.by_step("prune/params").at(10) < whole.by_step("prune/params").at(0));
+        QVERIFY(whole.by_step("sampler/unique_seen").at(10) > 0);
+        auto half = c;
+        half.train.steps = 5;
+        test::run_to_end(half, dir.filePath("b").toStdString());
+        const auto resumed = test::run_to_end(c, dir.filePath("b").toStdString(), true);
+        QVERIFY2(resumed.final_status == api::RunStatus::Completed, resumed.message.c_str());
+        for (int64_t step = 6; step <= 10; ++step)
+            QCOMPARE(resumed.by_step("loss/d").at(step), whole.by_step("loss/d").at(step));
+        QCOMPARE(resumed.by_step("prune/sparsity").at(10), whole.by_step("prune/sparsity").at(10));
     }
 
     void wganGpReportsThePenalty() {

@@ -63,6 +63,10 @@ public:
             torch::manual_seed(static_cast<uint64_t>(m_cfg.train.seed));
             m_trainer = make_trainer(m_cfg, m_run.m_device, m_gen);
         }
+        m_trainer->set_logger([this](const std::string& level, const std::string& text) {
+            log(level, text);
+            flush();
+        });
         log("info", m_trainer->describe());
         log("info",
             "device " + m_run.m_device.str() + ", " + std::to_string(threads) + " CPU thread(s)");

@@ -1,35 +1,14 @@
-// Resolves the default database path from the environment.
+// Resolves the default database path: the app's data folder from engine/api/paths.h.
 #include "storage/db_path.h"
 
-#include <cstdlib>
 #include <filesystem>
 
-#include <pwd.h>
-#include <unistd.h>
+#include "engine/api/paths.h"
 
 namespace wb::storage {
 
-namespace {
-
-std::string home_dir() {
-    if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') return home;
-    // Services and some sandboxes run without HOME; the password database still knows it.
-    if (const passwd* pw = getpwuid(getuid()); pw != nullptr && pw->pw_dir != nullptr)
-        return pw->pw_dir;
-    return ".";
-}
-
-}  // namespace
-
 std::string default_db_path() {
-    std::filesystem::path base;
-    // The XDG spec says relative values are invalid and must be ignored.
-    const char* xdg = std::getenv("XDG_DATA_HOME");
-    if (xdg != nullptr && *xdg != '\0' && std::filesystem::path(xdg).is_absolute())
-        base = xdg;
-    else
-        base = std::filesystem::path(home_dir()) / ".local" / "share";
-    return (base / "genai-workbench" / "runs.sqlite").string();
+    return (std::filesystem::path(api::user_data_dir()) / "runs.sqlite").string();
 }
 
 }  // namespace wb::storage

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/cli/fid_command.h"
 #include "app/cli/query_commands.h"
 #include "app/cli/train_command.h"
 #include "storage/db_path.h"
@@ -74,6 +75,23 @@ int main(int argc, char** argv) {
                   "(what magnitude and 2:4 pruning save on disk)")
         ->needs(model_opt);
 
+    FidOptions fid_opt;
+    auto* fid = app.add_subcommand(
+        "fid",
+        "Frechet distance (and KID) between two image sets on the Fashion-MNIST feature "
+        "extractor, which is trained once on first use");
+    fid->add_option("a", fid_opt.a, "IDX images file (plain or .gz) or folder of PNGs")->required();
+    fid->add_option("b", fid_opt.b, "IDX images file (plain or .gz) or folder of PNGs")->required();
+    fid->add_option("--limit", fid_opt.limit, "Use the first N images of each set (0: all)");
+    fid->add_option("--extractor", fid_opt.extractor,
+                    "Feature extractor file (default: fid/fashion_mnist_cnn.wbfx in the data "
+                    "folder)");
+    fid->add_option("--data", fid_opt.data,
+                    "Fashion-MNIST folder to train the extractor from (default: Debian's "
+                    "dataset-fashion-mnist)");
+    fid->add_option("--threads", fid_opt.threads, "CPU threads (0: every core)");
+    fid->add_flag("--json", fid_opt.json, "JSON output");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -102,5 +120,6 @@ int main(int argc, char** argv) {
             code = export_model_command(db, id, model_path, sparse);
         return code;
     }
+    if (*fid) return fid_command(fid_opt);
     return kExitFailure;
 }

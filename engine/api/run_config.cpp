@@ -78,14 +78,34 @@ std::string choices_text(const std::vector<std::string>& choices) {
 
 bool data_fits_model(const std::string& model, const std::string& data) {
     if (model == "gan_mlp") return data == "mixture2d";
-    if (model == "dcgan" || model == "vae") return data == "fashion_mnist";
+    if (model == "dcgan" || model == "progan" || model == "vae") return data == "fashion_mnist";
     if (model == "gpt") return data == "text";
     return true;  // unknown model kinds are reported by the choice check
+}
+
+// Empty when `text` is a comma list of DiffAugment names, else what is wrong.
+std::string diff_augment_problem(const std::string& text) {
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        item.erase(0, item.find_first_not_of(' '));
+        item.erase(item.find_last_not_of(' ') + 1);
+        if (item != "color" && item != "translation" && item != "cutout")
+            return "'" + item +
+                   "' is not an augmentation; use any of color, translation, cutout "
+                   "separated by commas (e.g. color,translation,cutout)";
+    }
+    return {};
 }
 
 void validate_prune(const RunConfig& c, std::vector<ConfigError>* errors) {
     const PruneConfig& p = c.prune;
     if (p.method == "none") return;
+    if (p.method == "channel" && c.model.kind == "progan")
+        errors->push_back({"prune.method",
+                           "channel pruning cannot yet remove channels from ProGAN's growing "
+                           "blocks and their toRGB/fromRGB branches; use magnitude or 2:4, or "
+                           "model.kind=dcgan"});
     const std::string steps = std::to_string(c.train.steps);
     if (p.method == "2:4") {
         if (p.target != 0.5)
@@ -231,21 +251,51 @@ std::vector<ConfigError> RunConfig::validate() const {
         errors.push_back({"model.heads", "model.width " + std::to_string(model.width) +
                                              " must be divisible by model.heads " +
                                              std::to_string(model.heads)});
-    const bool is_gan = model.kind == "gan_mlp" || model.kind == "dcgan";
+    const bool image_gan = model.kind == "dcgan" || model.kind == "progan";
+    const bool is_gan = image_gan || model.kind == "gan_mlp";
     if (is_gan && gan.pack > 0 && train.batch_size % gan.pack != 0)
         errors.push_back({"gan.pack", "train.batch_size " + std::to_string(train.batch_size) +
                                           " must be divisible by gan.pack " +
                                           std::to_string(gan.pack)});
+    if (progressive.enabled && model.kind != "progan")
+        errors.push_back({"progressive.enabled",
+                          "progressive growing needs the ProGAN networks; set model.kind=progan "
+                          "or progressive.enabled=false"});
+    if (progressive.enabled && gan.pack > 0) {
+        const std::pair<const char*, int64_t> batches[] = {
+            {"progressive.batch_4", progressive.batch_4},
+            {"progressive.batch_8", progressive.batch_8},
+            {"progressive.batch_16", progressive.batch_16},
+            {"progressive.batch_32", progressive.batch_32}};
+        for (const auto& [key, b] : batches)
+            if (b > 0 && b % gan.pack != 0)
+                errors.push_back({key, std::to_string(b) + " must be divisible by gan.pack " +
+                                           std::to_string(gan.pack)});
+    }
+    if (gan.d_steps_adaptive && gan.d_steps_max < gan.d_steps_per_g)
+        errors.push_back({"gan.d_steps_max", "gan.d_steps_max " + std::to_string(gan.d_steps_max) +
+                                                 " is below gan.d_steps_per_g " +
+                                                 std::to_string(gan.d_steps_per_g) +
+                                                 ", where adaptive D steps start; raise it"});
+    if (!augment.diff.empty()) {
+        std::string bad = diff_augment_problem(augment.diff);
+        if (!bad.empty())
+            errors.push_back({"augment.diff", bad});
+        else if (!image_gan)
+            errors.push_back({"augment.diff",
+                              "DiffAugment works on images; use model.kind=dcgan "
+                              "or progan, or leave augment.diff empty"});
+    }
     if (model.kind == "gan_mlp" && sampler.kind != "uniform")
         errors.push_back({"sampler.kind",
                           "gan_mlp trains on freshly generated mixture2d points, so there is no "
                           "finite set of examples to rank or mine; use sampler.kind=uniform"});
-    const bool images = model.kind == "vae" || model.kind == "dcgan";
+    const bool images = model.kind == "vae" || image_gan;
     if (!images && (augment.flip || augment.translate > 0 || augment.cutout > 0))
         errors.push_back({augment.flip            ? "augment.flip"
                           : augment.translate > 0 ? "augment.translate"
                                                   : "augment.cutout",
-                          "image augmentation needs an image model (vae or dcgan); turn "
+                          "image augmentation needs an image model (vae, dcgan or progan); turn "
                           "augment.flip, augment.translate and augment.cutout off for " +
                               model.kind});
     if (model.kind != "gpt" && (augment.text_substitute > 0 || augment.text_delete > 0))

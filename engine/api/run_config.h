@@ -12,13 +12,16 @@
 namespace wb::api {
 
 struct ModelConfig {
-    std::string kind = "gan_mlp";  ///< gan_mlp | dcgan | vae | gpt
+    std::string kind = "gan_mlp";  ///< gan_mlp | dcgan | progan | vae | gpt
     int64_t latent_dim = 8;        ///< noise / latent size (GAN, VAE)
     int64_t width = 128;           ///< hidden units (MLP), base channels (conv), embedding (GPT)
     int64_t layers = 3;            ///< hidden layers (MLP) or transformer blocks (GPT)
     int64_t heads = 4;             ///< attention heads (GPT)
     int64_t context = 64;          ///< context length in characters (GPT)
     double dropout = 0.0;          ///< dropout probability (GPT)
+    bool equalized_lr = true;      ///< ProGAN: weights scaled at run time by He's constant
+    bool pixel_norm = true;        ///< ProGAN: per-pixel feature normalisation in the generator
+    bool minibatch_stddev = true;  ///< ProGAN: minibatch standard deviation feature in D
 };
 
 struct DataConfig {
@@ -61,7 +64,24 @@ struct AmpConfig {
 };
 
 struct GanConfig {
-    int64_t pack = 1;  ///< PacGAN: samples the discriminator judges together
+    int64_t pack = 1;                     ///< PacGAN: samples the discriminator judges together
+    std::string loss = "non_saturating";  ///< non_saturating | hinge | wgan_gp
+    double gp_weight = 10.0;              ///< wgan_gp: gradient penalty weight
+    int64_t d_steps_per_g = 1;            ///< discriminator updates per generator update
+    bool d_steps_adaptive = false;        ///< adjust d_steps from D's accuracy
+    int64_t d_steps_max = 5;              ///< adaptive: upper bound
+    double d_target_accuracy = 0.75;      ///< adaptive: accuracy D is steered towards
+    double g_ema = 0.0;                   ///< EMA decay of G's weights for samples/eval; 0: off
+};
+
+struct ProgressiveConfig {
+    bool enabled = false;           ///< grow 4 -> 8 -> 16 -> 32 (model.kind progan)
+    int64_t fade_images = 12800;    ///< images shown to D while a new block fades in
+    int64_t stable_images = 12800;  ///< images shown to D at each resolution once faded in
+    int64_t batch_4 = 0;            ///< batch size at 4x4; 0: train.batch_size
+    int64_t batch_8 = 0;
+    int64_t batch_16 = 0;
+    int64_t batch_32 = 0;
 };
 
 struct PruneConfig {
@@ -98,6 +118,7 @@ struct AugmentConfig {
     int64_t cutout = 0;            ///< images: side of a square cut out; 0 off
     double text_substitute = 0.0;  ///< text: per-character substitution rate of the inputs
     double text_delete = 0.0;      ///< text: per-character deletion rate
+    std::string diff;              ///< GANs, DiffAugment: any of "color,translation,cutout"
 };
 
 struct CheckpointConfig {
@@ -106,7 +127,9 @@ struct CheckpointConfig {
 
 struct EvalConfig {
     int64_t every_steps = 250;
-    int64_t samples = 2500;  ///< generated samples (mixture2d) or validation batches x batch (LM)
+    int64_t samples = 2500;  ///< generated samples (mixture2d, FID) or validation examples
+    bool fid = true;         ///< image GANs: quality/fid and quality/kid
+    std::string extractor;   ///< FID feature extractor file; empty: the one in the data folder
 };
 
 struct SampleConfig {
@@ -127,6 +150,7 @@ struct RunConfig {
     std::string precision = "fp32";  ///< fp32 | bf16 | fp16 (autocast; fp16 with loss scaling)
     AmpConfig amp;
     GanConfig gan;
+    ProgressiveConfig progressive;
     PruneConfig prune;
     SamplerConfig sampler;
     AugmentConfig augment;

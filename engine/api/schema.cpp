@@ -50,10 +50,12 @@ std::vector<FieldSpec> build() {
     s.push_back(choice(
         make(WB_BIND(model.kind, std::string), T::Choice, "Model", "Model",
              "Which generative model to train. gan_mlp: a small MLP GAN for 2-D points (seconds "
-             "per run, shows mode collapse). dcgan: a convolutional GAN for 32x32 images. vae: a "
-             "convolutional variational autoencoder (stable, blurrier samples). gpt: a "
-             "character-level Transformer language model."),
-        {"gan_mlp", "dcgan", "vae", "gpt"}));
+             "per run, shows mode collapse). dcgan: a convolutional GAN for 32x32 images. progan: "
+             "the progressive-growing GAN's networks for 32x32 images (Karras et al. 2018), "
+             "grown from 4x4 when progressive.enabled is on, else trained at 32x32 from the "
+             "start. vae: a convolutional variational autoencoder (stable, blurrier samples). "
+             "gpt: a character-level Transformer language model."),
+        {"gan_mlp", "dcgan", "progan", "vae", "gpt"}));
     s.push_back(ranged(make(WB_BIND(model.latent_dim, int64_t), T::Int, "Model", "Latent size",
                             "Size of the noise vector (GAN) or latent code (VAE). Larger codes "
                             "can describe more variation but take longer to organise."),
@@ -78,6 +80,20 @@ std::vector<FieldSpec> build() {
                             "GPT only: share of activations zeroed in training. Fights "
                             "overfitting on small corpora; slows the fall of the training loss."),
                        0.0, 0.9));
+    s.push_back(make(WB_BIND(model.equalized_lr, bool), T::Bool, "Model", "Equalised learning rate",
+                     "ProGAN only: weights are stored with unit variance and scaled by He's "
+                     "constant in every forward pass, so Adam's step is the same relative size in "
+                     "every layer. Off: the same scale is applied once at initialisation (the same "
+                     "starting network). Costs one multiply per layer per step."));
+    s.push_back(make(WB_BIND(model.pixel_norm, bool), T::Bool, "Model", "Pixel normalisation",
+                     "ProGAN only: after each generator convolution, every pixel's feature vector "
+                     "is scaled to unit length. Keeps generator and discriminator from escalating "
+                     "their magnitudes; replaces batch norm. Costs a little time per layer."));
+    s.push_back(make(
+        WB_BIND(model.minibatch_stddev, bool), T::Bool, "Model", "Minibatch standard deviation",
+        "ProGAN only: the discriminator's last block sees one extra feature, the "
+        "spread of features across a group of 4 samples, so a generator that makes "
+        "too-similar samples is easy to catch (fights mode collapse, like gan.pack)."));
 
     s.push_back(choice(make(WB_BIND(data.name, std::string), T::Choice, "Data", "Dataset",
                             "mixture2d: 8 Gaussians on a ring, generated, no files; the classic "
@@ -232,15 +248,108 @@ std::vector<FieldSpec> build() {
                             "the batch size must divide by it."),
                        1, 16));
     s.push_back(choice(
-        make(WB_BIND(prune.method, std::string), T::Choice, "Pruning", "Pruning method",
-             "none: train the dense model. magnitude: zero the individual weights with the "
-             "smallest |w| (unstructured); the model gets smaller on disk when stored sparse, but "
-             "dense kernels do the same work, so it is not faster. channel: remove whole "
-             "convolution channels, neurons or attention heads with the smallest norm, and the "
-             "inputs of the next layer that read them; the compacted model really is smaller and "
-             "faster, and costs more quality per removed weight. 2:4: in every group of 4 "
-             "consecutive weights along the input keep the 2 largest (50%), the pattern Ampere and "
-             "later GPUs run on sparse tensor cores; on a CPU it only saves size."),
+        make(WB_BIND(gan.loss, std::string), T::Choice, "GAN", "Loss",
+             "non_saturating: the original GAN loss with the generator maximising log D(fake); "
+             "a safe default. hinge: margins instead of log-probabilities (SAGAN, BigGAN); "
+             "often sharper images. wgan_gp: the Wasserstein critic with a gradient penalty "
+             "(and ProGAN's small drift term); smoother training signal, but each "
+             "discriminator step costs a second backward pass, about 1.5x the time. The "
+             "gradient penalty assumes a critic without batch norm: prefer model.kind=progan."),
+        {"non_saturating", "hinge", "wgan_gp"}));
+    s.push_back(
+        ranged(make(WB_BIND(gan.gp_weight, double), T::Float, "GAN", "Gradient penalty weight",
+                    "wgan_gp only: how strongly the critic's gradient norm is pulled to "
+                    "1 on points between real and fake. 10 is the paper's value; too "
+                    "small lets the critic blow up, too large flattens it."),
+               0.0, 1000.0));
+    s.push_back(
+        ranged(make(WB_BIND(gan.d_steps_per_g, int64_t), T::Int, "GAN", "D steps per G step",
+                    "Discriminator updates (each on a fresh batch) per generator update. "
+                    "WGAN-GP classically uses 5. Each extra step costs about one more "
+                    "third of a GAN step and more real images."),
+               1, 10));
+    s.push_back(make(WB_BIND(gan.d_steps_adaptive, bool), T::Bool, "GAN", "Adaptive D steps",
+                     "Adjusts the D steps every 25 generator steps from the discriminator's "
+                     "accuracy on real vs fake: one more when it falls 0.1 below the target "
+                     "(the generator is fooling it), one fewer when it rises 0.1 above (it wins "
+                     "too easily and the generator learns little). Starts from D steps per G "
+                     "step. Curve: gan/d_steps."));
+    s.push_back(ranged(make(WB_BIND(gan.d_steps_max, int64_t), T::Int, "GAN", "Max D steps",
+                            "Adaptive D steps only: the most discriminator updates per generator "
+                            "update it may choose."),
+                       1, 10));
+    s.push_back(
+        ranged(make(WB_BIND(gan.d_target_accuracy, double), T::Float, "GAN", "Target D accuracy",
+                    "Adaptive D steps only: the discriminator accuracy (share of real "
+                    "and fake judged right) to steer towards. 0.5 is a confused "
+                    "discriminator, 1.0 one that has won."),
+               0.5, 0.95));
+    s.push_back(
+        ranged(make(WB_BIND(gan.g_ema, double), T::Float, "GAN", "Generator EMA",
+                    "GANs: decay of an exponential moving average of the "
+                    "generator's weights, used for samples and FID (ProGAN, StyleGAN "
+                    "use 0.999). Averages away the oscillation of the game: smoother, "
+                    "usually better samples. The decay warms up as min(decay, (1+t)/(10+t)) "
+                    "after t updates, so early samples are not the random starting "
+                    "weights. 0 turns it off. Costs one extra copy of the generator and "
+                    "a small update per step."),
+               0.0, 0.99999));
+
+    s.push_back(make(WB_BIND(progressive.enabled, bool), T::Bool, "Progressive growing",
+                     "Progressive growing",
+                     "ProGAN only: train at 4x4 first, then fade in 8x8, 16x16 and 32x32 blocks "
+                     "(Karras et al. 2018). Early phases are cheap, so the same number of images "
+                     "costs less time; it can also stabilise training. Off: the same network "
+                     "trains at 32x32 from the start, a like-for-like comparison. Curves: "
+                     "progressive/resolution, progressive/alpha."));
+    s.push_back(ranged(make(WB_BIND(progressive.fade_images, int64_t), T::Int,
+                            "Progressive growing", "Fade-in images",
+                            "Images shown to the discriminator while a new resolution fades in "
+                            "(alpha from 0 to 1). Too short a fade shocks the networks; longer "
+                            "costs time at the more expensive resolution."),
+                       0, 100'000'000));
+    s.push_back(ranged(make(WB_BIND(progressive.stable_images, int64_t), T::Int,
+                            "Progressive growing", "Stable images",
+                            "Images shown at each resolution after its fade-in (and at 4x4 "
+                            "before the first). After the 32x32 fade-in training stays at 32x32 "
+                            "for the rest of train.steps."),
+                       1, 100'000'000));
+    const char* batch_help =
+        "Images per step at this resolution; 0 uses train.batch_size. Small resolutions are "
+        "cheap, so larger batches there use the hardware better (ProGAN shrinks the batch as "
+        "images grow, to fit memory). A fade-in uses the size of the resolution fading in.";
+    s.push_back(ranged(make(WB_BIND(progressive.batch_4, int64_t), T::Int, "Progressive growing",
+                            "Batch size at 4x4", batch_help),
+                       0, 65536));
+    s.push_back(ranged(make(WB_BIND(progressive.batch_8, int64_t), T::Int, "Progressive growing",
+                            "Batch size at 8x8", batch_help),
+                       0, 65536));
+    s.push_back(ranged(make(WB_BIND(progressive.batch_16, int64_t), T::Int, "Progressive growing",
+                            "Batch size at 16x16", batch_help),
+                       0, 65536));
+    s.push_back(ranged(make(WB_BIND(progressive.batch_32, int64_t), T::Int, "Progressive growing",
+                            "Batch size at 32x32", batch_help),
+                       0, 65536));
+
+    s.push_back(make(WB_BIND(augment.diff, std::string), T::Text, "Augmentation", "DiffAugment",
+                     "Image GANs: differentiable augmentations applied to real and fake images "
+                     "before the discriminator, in both players' steps (Zhao et al. 2020): any "
+                     "of color, translation, cutout, comma-separated; empty for none. Keeps the "
+                     "discriminator from memorising a small data set. Costs a few cheap tensor "
+                     "ops per step; the augmented images are what D sees, not what G learns to "
+                     "make."));
+    s.push_back(choice(
+        make(
+            WB_BIND(prune.method, std::string), T::Choice, "Pruning", "Pruning method",
+            "none: train the dense model. magnitude: zero the individual weights with the "
+            "smallest |w| (unstructured); the model gets smaller on disk when stored sparse, but "
+            "dense kernels do the same work, so it is not faster. channel: remove whole "
+            "convolution channels, neurons or attention heads with the smallest norm, and the "
+            "inputs of the next layer that read them; the compacted model really is smaller and "
+            "faster, and costs more quality per removed weight. 2:4: in every group of 4 "
+            "consecutive weights along the input keep the 2 largest (50%), the pattern Ampere and "
+            "later GPUs run on sparse tensor cores; on a CPU it only saves size. ProGAN: magnitude "
+            "and 2:4 only."),
         {"none", "magnitude", "channel", "2:4"}));
     s.push_back(choice(
         make(WB_BIND(prune.scope, std::string), T::Choice, "Pruning", "Scope",
@@ -418,9 +527,25 @@ std::vector<FieldSpec> build() {
                0, kMaxSteps));
     s.push_back(
         ranged(make(WB_BIND(eval.samples, int64_t), T::Int, "Evaluation", "Evaluation samples",
-                    "Generated points (mixture2d) or held-out examples (VAE, LM) per "
-                    "evaluation: more is less noisy and slower."),
+                    "Generated points (mixture2d), generated and real test images for FID (at "
+                    "most the 10,000 test images), or held-out examples (VAE, LM) per "
+                    "evaluation: more is less noisy and slower. FID is biased upwards for small "
+                    "counts: compare runs only at the same count."),
                64, 1'000'000));
+    s.push_back(make(
+        WB_BIND(eval.fid, bool), T::Bool, "Evaluation", "FID",
+        "Image GANs: Frechet distance (quality/fid, lower is better) and kernel "
+        "distance (quality/kid) between generated and real test images, on the "
+        "features of a small Fashion-MNIST classifier (Inception features mean "
+        "nothing for 28x28 greyscale clothes). The classifier is trained once (a few "
+        "minutes on a 2-core CPU) and cached in the data folder. Each evaluation costs generating "
+        "and classifying eval.samples images."));
+    s.push_back(make(WB_BIND(eval.extractor, std::string), T::Text, "Evaluation",
+                     "FID feature extractor",
+                     "Empty: the shared classifier in the app's data folder "
+                     "(fid/fashion_mnist_cnn.wbfx), so FIDs of all runs are comparable. A path "
+                     "uses (or trains and saves) that file instead; FIDs from different "
+                     "extractors are not comparable."));
     s.push_back(
         ranged(make(WB_BIND(sample.every_steps, int64_t), T::Int, "Evaluation", "Samples every",
                     "Steps between sample previews (image grid, point scatter or "
@@ -463,6 +588,9 @@ const std::vector<SectionSpec>& sections() {
          "Controls of the adversarial game between generator and discriminator. They "
          "decide whether the generator covers all of the data or collapses onto a few "
          "modes."},
+        {"Progressive growing",
+         "Growing the networks from low to high resolution while training (ProGAN). Buys "
+         "cheaper early steps and often steadier training; costs a longer schedule to tune."},
         {"Pruning",
          "Removing weights to make the model smaller and, for channel pruning, faster. The run "
          "measures what it bought (prune/sparsity, prune/params, prune/infer_ms against "
@@ -474,7 +602,9 @@ const std::vector<SectionSpec>& sections() {
          "sometimes scoring passes, and does not always help."},
         {"Augmentation",
          "Random changes to the training examples that keep their meaning, so the model sees "
-         "more variety than the data set holds. Costs a little time per batch."},
+         "more variety than the data set holds, and DiffAugment, which changes what a GAN's "
+         "discriminator sees so it cannot memorise the training images. Costs a little time "
+         "per batch."},
         {"Checkpoints",
          "Saving state so a run can be resumed after a stop or a crash. Costs "
          "disk writes; buys the right to stop."},

@@ -78,6 +78,29 @@ Layout sequential_layout(nn::Sequential& net, const std::string& prefix) {
     return layout;
 }
 
+Layout progan_layout(nn::Module& net, const std::string& prefix, bool generator) {
+    Layout layout;
+    for (const auto& item : net.named_modules(prefix, /*include_self=*/false)) {
+        torch::Tensor weight;
+        if (auto* c = item.value()->as<models::EqConv2d>())
+            weight = c->weight;
+        else if (auto* l = item.value()->as<models::EqLinear>())
+            weight = l->weight;
+        else
+            continue;
+        const bool in_block = item.key().rfind(prefix + ".blocks.", 0) == 0;
+        layout.layers.push_back({item.key(), weight, 1, in_block});
+    }
+    // Block 0 is the 4x4 one: it holds the generator's first layer (from the latent) and the
+    // discriminator's last (to the score). Drop that outermost layer from the default selection.
+    std::vector<Layer*> first_block;
+    for (auto& l : layout.layers)
+        if (l.name.rfind(prefix + ".blocks.0.", 0) == 0) first_block.push_back(&l);
+    if (!first_block.empty())
+        (generator ? first_block.front() : first_block.back())->by_default = false;
+    return layout;
+}
+
 Layout vae_layout(models::VaeImpl& vae) {
     const auto enc = weighted_layers(vae.encoder, "encoder");
     const auto dec = weighted_layers(vae.decoder, "decoder");

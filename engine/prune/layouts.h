@@ -4,6 +4,7 @@
 
 #include "engine/models/gan_models.h"
 #include "engine/models/gpt.h"
+#include "engine/models/progan.h"
 #include "engine/models/vae.h"
 #include "engine/prune/layout.h"
 
@@ -19,6 +20,12 @@ Layout vae_layout(models::VaeImpl& vae);
 /// Attention groups are whole heads (q, k, v rows and the projection's columns); MLP groups
 /// are hidden neurons.
 Layout gpt_layout(models::GptImpl& gpt);
+
+/// ProGAN's equalised-LR convolutions and linear layers under `prefix` (g or d), for the
+/// unstructured methods only (no channel groups: its blocks feed both the next block and a
+/// toRGB/fromRGB branch). The default selection leaves out the toRGB/fromRGB layers and the
+/// network's outermost block layer (the generator's first, the discriminator's last).
+Layout progan_layout(torch::nn::Module& net, const std::string& prefix, bool generator);
 
 /// Appends `more` to `into`.
 void append(Layout& into, Layout more);

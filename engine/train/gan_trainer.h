@@ -1,5 +1,6 @@
-// GAN training (non-saturating loss) for the MLP GAN on 2-D points and DCGAN on images.
-// Quality on mixture2d: modes covered and the share of high-quality samples.
+// GAN training for the MLP GAN on 2-D points and the DCGAN / ProGAN image models: the loss
+// (non-saturating, hinge, WGAN-GP), the D/G update ratio, DiffAugment, the generator EMA and
+// progressive growing. Quality: modes covered on mixture2d, FID/KID on images.
 #pragma once
 
 #include <memory>
@@ -7,6 +8,10 @@
 
 #include "engine/data/idx.h"
 #include "engine/data/sampler.h"
+#include "engine/eval/fid_metric.h"
+#include "engine/train/diff_augment.h"
+#include "engine/train/gan_losses.h"
+#include "engine/train/gan_schedule.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine {
@@ -20,30 +25,53 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    void set_logger(eval::LogFn log) override { m_log = std::move(log); }
     prune::Layout prune_layout() override;
     prune::Deployable deployable() override;
 
 private:
+    // A network and how to call it; ProGAN's forward also takes the current level and alpha.
+    // `net` is the layer stack pruning walks (DCGAN, MLP); ProGAN's blocks have their own.
+    struct Net {
+        std::shared_ptr<torch::nn::Module> module;
+        std::function<torch::Tensor(const torch::Tensor&)> forward;
+        torch::nn::Sequential net{nullptr};
+    };
+    Net make_generator();
+    Net make_discriminator();
+
+    /// The next real batch: sampled indices (images) and the images at the current resolution.
+    torch::Tensor real_batch(int64_t n, std::optional<data::SamplerBatch>* batch);
     /// The discriminator's loss on each real image [B] (an image judged in a PacGAN pack gets
-    /// its pack's loss), from its logits [B/pack].
+    /// its pack's loss), from its scores [B/pack]; >= 0, the hard sampler's priority.
     torch::Tensor per_image_real_loss(const torch::Tensor& d_real) const;
     /// Per-image real loss of training images under the current discriminator, no gradient.
     torch::Tensor score(const torch::Tensor& indices);
     torch::Tensor noise(int64_t n, at::Generator& gen) const;
+    torch::Tensor augment(const torch::Tensor& x);
     torch::Tensor generate(const torch::Tensor& z);
+    int64_t batch_size() const;
+    void update_ema();
 
     bool m_images = false;
+    bool m_progan = false;
     int64_t m_latent = 0;
-    std::shared_ptr<torch::nn::Module> m_g, m_d;
-    torch::nn::Sequential m_g_net{nullptr}, m_d_net{nullptr};
-    std::function<torch::Tensor(const torch::Tensor&)> m_g_forward, m_d_forward;
+    GanLoss m_loss;
+    DiffAugmentPolicy m_augment;
+    DStepsController m_d_steps;
+    ProgressivePhase m_phase{3, 1.0};  ///< ProGAN: 32x32 unless growing
+    int64_t m_images_seen = 0;         ///< real images shown to the discriminator
+    int64_t m_ema_updates = 0;         ///< generator EMA updates so far (for its warm-up)
+    Net m_g, m_d, m_g_ema;
     OptimizerStep* m_opt_g = nullptr;
     OptimizerStep* m_opt_d = nullptr;
+    eval::LogFn m_log = [](const std::string&, const std::string&) {};
     // mixture2d
     torch::Tensor m_centers;
     // images
     std::optional<data::ImageData> m_data;
     std::unique_ptr<data::Sampler> m_sampler;
+    std::optional<eval::FidMetric> m_fid;
     torch::Tensor m_fixed_noise;
 };
 

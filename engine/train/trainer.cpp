@@ -13,7 +13,7 @@ namespace wb::engine {
 std::unique_ptr<Trainer> make_trainer(const api::RunConfig& config, torch::Device device,
                                       at::Generator gen) {
     const auto& kind = config.model.kind;
-    if (kind == "gan_mlp" || kind == "dcgan")
+    if (kind == "gan_mlp" || kind == "dcgan" || kind == "progan")
         return std::make_unique<GanTrainer>(config, device, std::move(gen));
     if (kind == "vae") return std::make_unique<VaeTrainer>(config, device, std::move(gen));
     if (kind == "gpt") return std::make_unique<LmTrainer>(config, device, std::move(gen));

@@ -60,6 +60,11 @@ public:
     virtual double lr() const = 0;
     /// One line for the run log: parameter counts and data source.
     virtual std::string describe() const = 0;
+    /// Where to report slow one-off work (level "info"/"warning", text) while it happens, e.g.
+    /// training the FID feature extractor; trainers without such work ignore it.
+    virtual void set_logger(std::function<void(const std::string&, const std::string&)> log) {
+        (void)log;
+    }
     /// Prunable weights and channel groups of every network it trains (engine/prune).
     virtual prune::Layout prune_layout() = 0;
     /// A fresh copy, with the live weights, of the network a user deploys (a GAN's generator),

@@ -43,7 +43,7 @@ private slots:
             QVERIFY2(!f->label.empty() && f->help.size() > 30, key);
         }
         QCOMPARE(find_field("model.kind")->choices,
-                 (std::vector<std::string>{"gan_mlp", "dcgan", "vae", "gpt"}));
+                 (std::vector<std::string>{"gan_mlp", "dcgan", "progan", "vae", "gpt"}));
         QCOMPARE(find_field("device")->choices, (std::vector<std::string>{"auto", "cpu", "cuda"}));
         // Every field's section is a declared section, so the UI can group it.
         for (const auto& f : schema()) {
@@ -88,6 +88,37 @@ private slots:
         QCOMPARE(errors[0].path, std::string("model.heads"));
     }
 
+    void ganControlCombinations() {
+        auto only = [](const RunConfig& c, const std::string& path, const std::string& part) {
+            const auto errors = c.validate();
+            return errors.size() == 1 && errors[0].path == path &&
+                   errors[0].message.find(part) != std::string::npos;
+        };
+        RunConfig grow = find_preset("dcgan-fashion")->config;
+        grow.progressive.enabled = true;
+        QVERIFY(only(grow, "progressive.enabled", "model.kind=progan"));
+        RunConfig aug = find_preset("progan-fashion")->config;
+        aug.augment.diff = "color,flip";
+        QVERIFY(only(aug, "augment.diff", "'flip' is not an augmentation"));
+        aug.augment.diff = "color, cutout";
+        QVERIFY(aug.validate().empty());
+        RunConfig points = find_preset("gan-mixture2d")->config;
+        points.augment.diff = "translation";
+        QVERIFY(only(points, "augment.diff", "works on images"));
+        RunConfig ratio = find_preset("dcgan-fashion")->config;
+        ratio.gan.d_steps_adaptive = true;
+        ratio.gan.d_steps_per_g = 4;
+        ratio.gan.d_steps_max = 3;
+        QVERIFY(only(ratio, "gan.d_steps_max", "below gan.d_steps_per_g 4"));
+        RunConfig packed = find_preset("progan-fashion")->config;
+        packed.gan.pack = 4;
+        packed.progressive.batch_8 = 30;
+        QVERIFY(only(packed, "progressive.batch_8", "divisible by gan.pack 4"));
+        RunConfig loss = find_preset("dcgan-fashion")->config;
+        loss.gan.loss = "lsgan";
+        QVERIFY(only(loss, "gan.loss", "non_saturating, hinge, wgan_gp"));
+    }
+
     void ganPackMustDivideTheBatch() {
         RunConfig c = find_preset("gan-mixture2d")->config;
         c.train.batch_size = 250;
@@ -119,6 +150,15 @@ private slots:
         QVERIFY(has("prune.end_step", "must be after prune.start_step (300)"));
         QVERIFY(has("prune.initial", "must not exceed prune.target"));
         QCOMPARE(errors.size(), std::size_t{5});
+
+        RunConfig pro = find_preset("progan-fashion")->config;
+        pro.prune.method = "magnitude";
+        pro.prune.at_step = 10;
+        QVERIFY(pro.validate().empty());
+        pro.prune.method = "channel";
+        QCOMPARE(pro.validate().size(), std::size_t{1});
+        QCOMPARE(pro.validate()[0].path, std::string("prune.method"));
+        QVERIFY(pro.validate()[0].message.find("use magnitude or 2:4") != std::string::npos);
 
         RunConfig late = find_preset("gpt-char")->config;
         late.prune.method = "magnitude";
@@ -161,7 +201,7 @@ private slots:
         errors = gpt.validate();
         QCOMPARE(errors.size(), std::size_t{1});
         QCOMPARE(errors[0].path, std::string("augment.translate"));
-        QVERIFY(errors[0].message.find("vae or dcgan") != std::string::npos);
+        QVERIFY(errors[0].message.find("vae, dcgan or progan") != std::string::npos);
 
         RunConfig bad;
         std::vector<ConfigError> set_errors;
@@ -202,7 +242,8 @@ private slots:
 
     void presetsAreValidAndCoverEveryModel() {
         QVERIFY(find_preset(kDefaultPreset));
-        for (const char* name : {"gan-mixture2d", "dcgan-fashion", "vae-fashion", "gpt-char"}) {
+        for (const char* name :
+             {"gan-mixture2d", "dcgan-fashion", "progan-fashion", "vae-fashion", "gpt-char"}) {
             const Preset* p = find_preset(name);
             QVERIFY2(p, name);
             QVERIFY2(p->config.validate().empty(), name);

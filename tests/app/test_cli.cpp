@@ -113,6 +113,12 @@ private slots:
         QCOMPARE(runs[0]["status"].get<std::string>(), std::string("failed"));
     }
 
+    void fidNamesAMissingSetAndExits3() {
+        auto r = cli({"fid", "/nonexistent/a", "/nonexistent/b"});
+        QCOMPARE(r.code, 3);
+        QVERIFY2(r.err.contains("/nonexistent/a: not found"), qPrintable(r.err));
+    }
+
     void shortRunPrintsJsonAndIsRecorded() {
         auto r = cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--name", "quick", "--json",
                       "--set", "train.steps=60", "--set", "eval.every_steps=30"});

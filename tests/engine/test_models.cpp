@@ -1,6 +1,7 @@
 // Every model family trains on its real default data for a few steps on the CPU, reports its
 // loss terms and sample kind, and checkpoints; plus the model shapes and loss definitions.
 #include "engine/api/presets.h"
+#include "engine/eval/feature_extractor.h"
 #include "engine/models/gan_models.h"
 #include "engine/models/gpt.h"
 #include "engine/models/vae.h"
@@ -20,6 +21,7 @@ api::RunConfig tiny(const char* preset) {
     c.train.threads = 1;
     c.eval.every_steps = 0;
     c.eval.samples = 128;
+    c.eval.fid = false;  // FID during a run is tested with a small extractor in fidDuringARun
     c.sample.every_steps = 0;
     c.checkpoint.every_steps = 0;
     return c;
@@ -88,6 +90,10 @@ private slots:
         QTest::addColumn<QString>("sample");
         QTest::newRow("dcgan") << "dcgan-fashion" << QStringList{"loss/g", "loss/d"}
                                << api::kSamplePng;
+        QTest::newRow("progan") << "progan-fashion"
+                                << QStringList{"loss/g", "loss/d", "loss/gp",
+                                               "progressive/resolution"}
+                                << api::kSamplePng;
         QTest::newRow("vae") << "vae-fashion" << QStringList{"loss/recon", "loss/kl", "loss/val"}
                              << api::kSamplePng;
         QTest::newRow("gpt") << "gpt-char"
@@ -114,6 +120,38 @@ private slots:
             if (e.kind == api::EventKind::Sample && e.name == api::kSamplePng)
                 QVERIFY(e.payload.compare(1, 3, "PNG") == 0);
         QCOMPARE(r.count(api::EventKind::Checkpoint), 1);
+    }
+
+    void fidDuringARun() {
+        // An extractor trained for a few steps stands in for the real one (plumbing only): the
+        // run reports quality/fid and quality/kid and names the extractor in its log.
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("x.wbfx").toStdString();
+        auto data = engine::data::load_fashion_mnist("");
+        data.train.images = data.train.images.narrow(0, 0, 64);
+        data.train.labels = data.train.labels.narrow(0, 0, 64);
+        engine::eval::ExtractorTraining t;
+        t.max_steps = 2;
+        t.batch_size = 32;
+        auto e = engine::eval::train_extractor(data, t);
+        engine::eval::save_extractor(e, path);
+        auto c = tiny("progan-fashion");
+        c.model.width = 4;
+        c.eval.fid = true;
+        c.eval.extractor = path;
+        c.eval.every_steps = 2;
+        c.train.steps = 4;
+        const auto r = test::run_to_end(c, dir.filePath("ck").toStdString());
+        QVERIFY2(r.final_status == api::RunStatus::Completed, r.message.c_str());
+        const auto fid = r.by_step("quality/fid");
+        QCOMPARE(fid.size(), std::size_t{2});
+        QVERIFY(fid.at(2) > 0 && std::isfinite(fid.at(4)));
+        QCOMPARE(r.series("quality/kid").size(), std::size_t{2});
+        bool named = false;
+        for (const auto& ev : r.events)
+            named = named || (ev.kind == api::EventKind::Log &&
+                              ev.payload.find(e.checksum) != std::string::npos);
+        QVERIFY(named);
     }
 };
 

@@ -76,6 +76,8 @@ public:
             } catch (const std::invalid_argument& e) {
                 throw RunFailure(FailureKind::Config, e.what());
             }
+            m_trainer->after_optimizer_step(
+                [this](const std::vector<torch::Tensor>& params) { m_pruner->enforce(params); });
             log("info", m_pruner->describe());
         }
         if (m_run.m_request.resume) restore();
@@ -195,10 +197,11 @@ private:
         m_last_sample = m_step;
     }
 
-    // Masks are enforced right after the trainer's step, so every evaluation, sample and
-    // checkpoint sees them. (Enforcing all masks from every optimizer's after-step hook would
-    // modify the generator's weights in place while the generator step's graph still needs
-    // them; per-optimizer enforcement needs masks split by optimizer.)
+    // Each optimizer step re-applies the masks of its own parameters (a GAN's generator step
+    // then sees the discriminator's pruned weights as zero; re-masking all networks there would
+    // modify the generator's weights in place while its step's graph still needs them). After
+    // the trainer's step every mask is enforced once more, covering tensors no optimizer owns,
+    // so every evaluation, sample and checkpoint sees them.
     void prune_tick() {
         if (!m_pruner) return;
         m_pruner->enforce();

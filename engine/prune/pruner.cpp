@@ -1,6 +1,8 @@
 // Layer selection, the schedule, mask upkeep and the masks' checkpoint format.
 #include "engine/prune/pruner.h"
 
+#include <unordered_set>
+
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -155,6 +157,14 @@ void Pruner::prune_to(double sparsity) {
 void Pruner::enforce() {
     torch::NoGradGuard no_grad;
     for (auto& m : m_masked) m.tensor.mul_(m.mask);
+}
+
+void Pruner::enforce(const std::vector<torch::Tensor>& params) {
+    torch::NoGradGuard no_grad;
+    std::unordered_set<const void*> storages;
+    for (const auto& p : params) storages.insert(p.storage().unsafeGetStorageImpl());
+    for (auto& m : m_masked)
+        if (storages.count(m.tensor.storage().unsafeGetStorageImpl())) m.tensor.mul_(m.mask);
 }
 
 double Pruner::sparsity() const {

@@ -25,6 +25,9 @@ public:
     void prune_to(double sparsity);
     /// Multiplies every masked tensor by its mask, so pruned weights are exactly zero.
     void enforce();
+    /// Enforces only the masks of tensors that share storage with `params` (one optimizer's
+    /// parameters), so re-masking one network never touches another's weights in place.
+    void enforce(const std::vector<torch::Tensor>& params);
 
     /// Zero share of the masked weight matrices (biases and BatchNorm vectors not counted).
     double sparsity() const;

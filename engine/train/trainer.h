@@ -53,9 +53,11 @@ public:
     /// State every trainer has (the loss scaler); load accepts archives without it.
     virtual void save_shared(torch::serialize::OutputArchive& archive) = 0;
     virtual void load_shared(torch::serialize::InputArchive& archive) = 0;
-    /// Runs `hook` after every optimizer step taken (e.g. re-applying pruning masks, so a GAN's
-    /// generator step already sees the discriminator's masked weights).
-    virtual void after_optimizer_step(const std::function<void()>& hook) = 0;
+    /// Runs `hook` with the optimizer's parameters after every optimizer step taken (e.g.
+    /// re-applying that network's pruning masks, so a GAN's generator step already sees the
+    /// discriminator's masked weights).
+    using StepHook = std::function<void(const std::vector<torch::Tensor>& params)>;
+    virtual void after_optimizer_step(const StepHook& hook) = 0;
     /// The learning rate the last step used.
     virtual double lr() const = 0;
     /// One line for the run log: parameter counts and data source.
@@ -80,8 +82,9 @@ public:
     void end_step(StepOutput& out) override;
     void save_shared(torch::serialize::OutputArchive& archive) override;
     void load_shared(torch::serialize::InputArchive& archive) override;
-    void after_optimizer_step(const std::function<void()>& hook) override {
-        for (auto& o : m_optimizers) o->add_after_step(hook);
+    void after_optimizer_step(const StepHook& hook) override {
+        for (auto& o : m_optimizers)
+            o->add_after_step([hook, params = o->optimizer().parameters()] { hook(params); });
     }
     double lr() const override { return m_lr; }
 

@@ -165,6 +165,33 @@ private slots:
         QVERIFY(std::fabs(pruner.sparsity() - 0.6) < 0.01);
     }
 
+    void enforcingOneNetworkLeavesTheOtherAlone() {
+        // A GAN's two networks: re-masking after D's step must not write G's weights (G's step
+        // graph may still hold them), and must restore D's own pruned weights.
+        auto g = tiny_mlp(), d = tiny_mlp();
+        api::PruneConfig c = config("magnitude", 0.5);
+        c.layers = "g.2,d.2";
+        auto layout = prune::sequential_layout(g, "g");
+        prune::append(layout, prune::sequential_layout(d, "d"));
+        prune::Pruner pruner(c, std::move(layout));
+        pruner.prune_to(0.5);
+        auto gw = g[2]->as<torch::nn::Linear>()->weight, dw = d[2]->as<torch::nn::Linear>()->weight;
+        const auto g_zero = gw.detach() == 0, d_zero = dw.detach() == 0;
+        QVERIFY(g_zero.any().item<bool>() && d_zero.any().item<bool>());
+        {
+            torch::NoGradGuard no_grad;
+            gw.add_(1.0);
+            dw.add_(1.0);
+        }
+        const auto g_version = gw._version();
+        pruner.enforce(d->parameters());
+        QVERIFY((dw.masked_select(d_zero) == 0).all().item<bool>());
+        QVERIFY((gw.masked_select(g_zero) != 0).all().item<bool>());
+        QCOMPARE(gw._version(), g_version);  // G's weight was not written at all
+        pruner.enforce(g->parameters());
+        QVERIFY((gw.masked_select(g_zero) == 0).all().item<bool>());
+    }
+
     void twoFourKeepsTheTwoLargestOfEveryFour() {
         struct Case {
             std::vector<int64_t> shape;

@@ -3,7 +3,6 @@
 
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <system_error>
 
@@ -47,23 +46,32 @@ std::string fix_for(int code) {
 
 // Refusing a foreign file here, before sqlite3_open, guarantees SQLite never writes to it
 // (switching to WAL would otherwise be the first write attempted on an unknown file).
-void check_existing_file(const std::string& path) {
+// Refuses a folder; true when `path` is a non-empty file whose header must be checked. Only
+// stat(): opening and closing a descriptor of a database file this process already has open
+// would release SQLite's POSIX locks on it, and another process could then delete the WAL under
+// a live connection (https://www.sqlite.org/howtocorrupt.html, section 2.2).
+bool check_existing_file(const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) return;
+    if (ec || !fs::exists(st)) return false;
     if (fs::is_directory(st))
         throw StorageError(path + ": is a folder, not a database file. Pass --db <file>.");
     const auto size = fs::file_size(path, ec);
-    if (ec || size == 0) return;  // SQLite turns an empty file into a new database
-    std::array<char, 16> head{};
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    return !ec && size > 0;  // SQLite turns an empty file into a new database
+}
+
+// Reads the header through SQLite's own descriptor, before SQLite parses or writes anything.
+void check_header(sqlite3* db, const std::string& path) {
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+        file == nullptr || file->pMethods == nullptr)
         throw StorageError(path + ": cannot be read. " + fix_for(SQLITE_CANTOPEN));
-    }
-    in.read(head.data(), head.size());
-    if (in.gcount() != static_cast<std::streamsize>(head.size()) || head != kSqliteMagic)
+    std::array<char, 16> head{};
+    const int rc = file->pMethods->xRead(file, head.data(), static_cast<int>(head.size()), 0);
+    if (rc == SQLITE_IOERR_SHORT_READ || (rc == SQLITE_OK && head != kSqliteMagic))
         throw StorageError(path + ": is not a SQLite database. " + fix_for(SQLITE_NOTADB));
+    if (rc != SQLITE_OK) throw StorageError(path + ": cannot be read. " + fix_for(SQLITE_CANTOPEN));
 }
 
 void create_parent_folders(const std::string& path) {
@@ -166,7 +174,7 @@ const void* Query::blob_at(int column, std::size_t* size) const {
 
 Connection::Connection(std::string path) : m_path(std::move(path)) {
     if (m_path.empty()) throw StorageError("No database file given. Pass --db <file>.");
-    check_existing_file(m_path);
+    const bool existing = check_existing_file(m_path);
     create_parent_folders(m_path);
     // NOMUTEX: each connection is used by one thread at a time (RunStore locks its own mutex,
     // the Recorder's lives on its thread), and SQLite's per-call locking costs ~15% of ingest.
@@ -182,6 +190,7 @@ Connection::Connection(std::string path) : m_path(std::move(path)) {
     try {
         sqlite3_extended_result_codes(m_db, 1);
         sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
+        if (existing) check_header(m_db, m_path);
         // The version check comes before any write so a newer app's file is never modified.
         check_schema_version(*this);
         exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");

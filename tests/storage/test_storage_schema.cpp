@@ -6,6 +6,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "storage/recorder.h"
 #include "storage/run_store.h"
 #include "tests/storage/sqlite_peek.h"
@@ -54,6 +58,7 @@ private slots:
     void damagedHeaderIsRefusedUntouched();
     void newerSchemaIsRefusedUntouched();
     void folderIsRefused();
+    void openingASecondConnectionKeepsTheFirstOnesLock();
     void defaultPathFollowsXdg();
 };
 
@@ -195,6 +200,39 @@ void TestStorageSchema::defaultPathFollowsXdg() {
     qputenv("XDG_DATA_HOME", old_xdg);
     if (old_xdg.isNull()) qunsetenv("XDG_DATA_HOME");
     qputenv("HOME", old_home);
+}
+
+// SQLite keeps a POSIX read lock on the database file while a WAL connection is open, so that
+// no other process deletes the WAL under it. POSIX locks belong to the process: closing any
+// other descriptor of the same file drops them. Opening a second connection (the CLI opens a
+// RunStore and a Recorder) must therefore not open and close the file itself.
+void TestStorageSchema::openingASecondConnectionKeepsTheFirstOnesLock() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    { RunStore create(path); }  // a non-empty file, so the header check runs below
+    RunStore first(path);
+    QVERIFY(first.list_runs().empty());  // a read: the connection now holds its lock
+    auto another_process_sees_a_lock = [&] {
+        const pid_t child = fork();
+        if (child == 0) {
+            const int fd = ::open(path.c_str(), O_RDWR);
+            struct flock probe {};
+            probe.l_type = F_WRLCK;
+            probe.l_whence = SEEK_SET;
+            probe.l_start = 0;
+            probe.l_len = 0;  // the whole file, SQLite's lock bytes included
+            const bool locked =
+                fd >= 0 && fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+            _exit(locked ? 0 : 1);
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    };
+    QVERIFY(another_process_sees_a_lock());
+    { Recorder second(path); }
+    QVERIFY2(another_process_sees_a_lock(),
+             "opening a second connection dropped the first one's lock");
 }
 
 QTEST_GUILESS_MAIN(TestStorageSchema)

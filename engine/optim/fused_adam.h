@@ -61,18 +61,7 @@ private:
     using State =
         std::conditional_t<kAdam, torch::optim::AdamParamState, torch::optim::AdamWParamState>;
 
-    State& state_for(const torch::Tensor& p) {
-        auto& states = this->state();
-        const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
-        auto it = states.find(key);
-        if (it == states.end()) {
-            auto st = std::make_unique<State>();
-            st->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-            st->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-            it = states.emplace(key, std::move(st)).first;
-        }
-        return static_cast<State&>(*it->second);
-    }
+    State& state_for(const torch::Tensor& p) { return moment_state<State>(this->state(), p); }
 };
 
 using FusedAdam = FusedAdamT<torch::optim::Adam, kernels::FusedKind::Adam>;

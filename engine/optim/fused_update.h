@@ -26,4 +26,19 @@ bool fused_supported(const std::vector<FusedSlot>& slots);
 /// One step for every slot with the same hyper-parameters.
 void fused_update(const std::vector<FusedSlot>& slots, const kernels::FusedHyper& h);
 
+/// The state of parameter `p` in an optimizer's per-parameter state map (keyed as LibTorch keys
+/// it), created with zero first and second moments on first use.
+template <class State, class StateMap>
+State& moment_state(StateMap& states, const torch::Tensor& p) {
+    const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+    auto it = states.find(key);
+    if (it == states.end()) {
+        auto st = std::make_unique<State>();
+        st->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
+        st->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
+        it = states.emplace(key, std::move(st)).first;
+    }
+    return static_cast<State&>(*it->second);
+}
+
 }  // namespace wb::optim

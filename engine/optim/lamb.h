@@ -11,24 +11,10 @@
 
 namespace wb::optim {
 
-struct LambOptions : public torch::optim::OptimizerCloneableOptions<LambOptions> {
-    LambOptions(double lr = 1e-3) : lr_(lr) {}
-    TORCH_ARG(double, lr) = 1e-3;
-    typedef std::tuple<double, double> betas_t;
-    TORCH_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
-    TORCH_ARG(double, eps) = 1e-6;
-    TORCH_ARG(double, weight_decay) = 0;
-
-public:
-    void serialize(torch::serialize::InputArchive& archive) override {
-        deserialize_moment_options(*this, archive);
-    }
-    void serialize(torch::serialize::OutputArchive& archive) const override {
-        serialize_moment_options(*this, archive);
-    }
-    double get_lr() const override { return lr(); }
-    void set_lr(const double lr) override { this->lr(lr); }
+struct LambDefaults {
+    static constexpr double kEps = 1e-6;
 };
+using LambOptions = MomentOptions<LambDefaults>;
 
 class Lamb : public MomentOptimizer<LambOptions> {
 public:

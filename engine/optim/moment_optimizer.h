@@ -27,26 +27,39 @@ public:
     void serialize(torch::serialize::OutputArchive& archive) const override;
 };
 
-/// Serializes options with lr, betas, eps and weight_decay (the fields both optimizers share).
-template <class Options>
-void serialize_moment_options(const Options& o, torch::serialize::OutputArchive& archive) {
-    archive.write("lr", c10::IValue(o.lr()));
-    archive.write("betas", c10::IValue(o.betas()));
-    archive.write("eps", c10::IValue(o.eps()));
-    archive.write("weight_decay", c10::IValue(o.weight_decay()));
-}
-template <class Options>
-void deserialize_moment_options(Options& o, torch::serialize::InputArchive& archive) {
-    c10::IValue v;
-    archive.read("lr", v);
-    o.lr(v.toDouble());
-    archive.read("betas", v);
-    o.betas(v.to<std::tuple<double, double>>());
-    archive.read("eps", v);
-    o.eps(v.toDouble());
-    archive.read("weight_decay", v);
-    o.weight_decay(v.toDouble());
-}
+/// Options of a two-moment optimizer: lr, betas, eps and weight_decay, saved like LibTorch's
+/// Adam options. `Defaults` gives the optimizer's own epsilon (kEps) and makes each optimizer's
+/// options a type of its own.
+template <class Defaults>
+struct MomentOptions : public torch::optim::OptimizerCloneableOptions<MomentOptions<Defaults>> {
+    MomentOptions(double lr = 1e-3) : lr_(lr) {}
+    TORCH_ARG(double, lr) = 1e-3;
+    typedef std::tuple<double, double> betas_t;
+    TORCH_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
+    TORCH_ARG(double, eps) = Defaults::kEps;
+    TORCH_ARG(double, weight_decay) = 0;
+
+public:
+    void serialize(torch::serialize::InputArchive& archive) override {
+        c10::IValue v;
+        archive.read("lr", v);
+        lr(v.toDouble());
+        archive.read("betas", v);
+        betas(v.to<betas_t>());
+        archive.read("eps", v);
+        eps(v.toDouble());
+        archive.read("weight_decay", v);
+        weight_decay(v.toDouble());
+    }
+    void serialize(torch::serialize::OutputArchive& archive) const override {
+        archive.write("lr", c10::IValue(lr()));
+        archive.write("betas", c10::IValue(betas()));
+        archive.write("eps", c10::IValue(eps()));
+        archive.write("weight_decay", c10::IValue(weight_decay()));
+    }
+    double get_lr() const override { return lr(); }
+    void set_lr(const double lr) override { this->lr(lr); }
+};
 
 /// Base of AdaBelief and Lamb. `Options` has lr, betas, eps and weight_decay.
 template <class Options>
@@ -112,15 +125,7 @@ protected:
 
 private:
     MomentParamState& state_for(const torch::Tensor& p) {
-        const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
-        auto it = state_.find(key);
-        if (it == state_.end()) {
-            auto st = std::make_unique<MomentParamState>();
-            st->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-            st->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-            it = state_.emplace(key, std::move(st)).first;
-        }
-        return static_cast<MomentParamState&>(*it->second);
+        return moment_state<MomentParamState>(state_, p);
     }
 
     kernels::FusedHyper hyper(const Options& o, int64_t step) const {

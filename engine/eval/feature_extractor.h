@@ -13,8 +13,8 @@
 
 namespace wb::engine::eval {
 
-/// Two conv layers and a 128-unit hidden layer: ~91% test accuracy after two epochs. The
-/// features are the hidden layer's activations.
+/// Two conv layers and a 128-unit hidden layer: 88.2% test accuracy after two epochs (measured on
+/// this project's machine; the cached file records its own). The features are the hidden layer.
 struct FashionClassifierImpl : torch::nn::Module {
     FashionClassifierImpl();
     /// images [N, 1, 32, 32] in [-1, 1] -> features [N, kFeatureDim].

@@ -4,9 +4,14 @@
 
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include "engine/compat.h"
 
@@ -58,6 +63,19 @@ MemoryUse memory_use(const torch::Device& device) {
         read_once = true;
     }
     return last;
+}
+
+void keep_freed_memory_for_reuse() {
+#if defined(__GLIBC__)
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // Fixed values also switch off glibc's dynamic threshold, which only rises after the
+        // first large block has been unmapped and trims the heap at twice that. 32 MiB is the
+        // largest mmap threshold glibc accepts on 64-bit (half its arena heap size).
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    });
+#endif
 }
 
 }  // namespace wb::engine

@@ -1,5 +1,6 @@
 // What the engine's bookkeeping costs: the same preset trained three ways, alternating, in one
-// process: `bare` (the trainer's step() in a loop: no events, no SQLite), `events` (TorchEngine,
+// process: `bare` (the trainer's begin_step/step/end_step in a loop, the same training work as a
+// run's loop: no events, no SQLite), `events` (TorchEngine,
 // whose run loop emits every metric, drained every 100 ms and discarded) and `recorded` (the CLI's
 // loop: TorchEngine drained every 100 ms into the SQLite Recorder). Prints one JSON object with
 // the steady-state steps/s of each round (steps warmup+1..steps).
@@ -41,7 +42,9 @@ double bare(const api::RunConfig& cfg, const Options& o) {
     auto trainer = engine::make_trainer(cfg, torch::Device(torch::kCPU), gen);
     Clock::time_point t0;
     for (int64_t s = 1; s <= o.steps; ++s) {
-        trainer->step();
+        trainer->begin_step(s - 1);
+        auto out = trainer->step();
+        trainer->end_step(out);
         if (s == o.warmup) t0 = Clock::now();
     }
     return static_cast<double>(o.steps - o.warmup) /

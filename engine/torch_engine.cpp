@@ -2,6 +2,8 @@
 // shared event buffer to the consumer.
 #include "engine/torch_engine.h"
 
+#include "engine/process_memory.h"
+
 #include <unistd.h>
 
 #include <map>
@@ -131,6 +133,7 @@ private:
 }  // namespace
 
 std::unique_ptr<api::Engine> make_torch_engine() {
+    keep_freed_memory_for_reuse();  // before the first run thread allocates
     return std::make_unique<TorchEngine>();
 }
 

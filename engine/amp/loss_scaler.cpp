@@ -19,9 +19,10 @@ std::vector<torch::Tensor> gradients(const torch::optim::Optimizer& optimizer) {
 double grad_norm(const torch::optim::Optimizer& optimizer) {
     const auto grads = gradients(optimizer);
     if (grads.empty()) return 0;
-    // One dispatch for all per-tensor norms, accumulated in float64 on the host side.
-    const auto norms = torch::stack(at::_foreach_norm(grads)).to(torch::kFloat64);
-    return std::sqrt(norms.pow(2).sum().item<double>());
+    // One dispatch for all per-tensor norms, then their norm accumulated in float64 (one op:
+    // linalg_vector_norm converts while it reduces).
+    const auto norms = torch::stack(at::_foreach_norm(grads));
+    return at::linalg_vector_norm(norms, 2, c10::nullopt, false, torch::kFloat64).item<double>();
 }
 
 LossScaler::LossScaler(LossScalerOptions options)
@@ -48,7 +49,8 @@ double LossScaler::unscale(torch::optim::Optimizer& optimizer) {
 
 bool LossScaler::step(torch::optim::Optimizer& optimizer) {
     auto& st = m_per_optimizer[&optimizer];
-    if (!st.unscaled) unscale(optimizer);
+    // Disabled, unscaling changes nothing and no step is ever skipped: no need for the norm.
+    if (!st.unscaled && m_options.enabled) unscale(optimizer);
     const bool skip = m_options.enabled && st.found_inf;
     st = PerOptimizer{};
     if (skip) {

@@ -37,8 +37,9 @@ public:
     /// global L2 norm of the unscaled gradients (inf or NaN when any gradient is not finite).
     /// Throws std::logic_error if called twice for the same optimizer before its step().
     double unscale(torch::optim::Optimizer& optimizer);
-    /// Unscales if unscale() was not called, then steps the optimizer unless its gradients held
-    /// inf/NaN (enabled scaler only). Returns whether the step was taken.
+    /// Unscales if unscale() was not called (enabled scaler only: disabled, it computes no norm),
+    /// then steps the optimizer unless its gradients held inf/NaN (enabled scaler only). Returns
+    /// whether the step was taken.
     bool step(torch::optim::Optimizer& optimizer);
     /// Once per iteration: backs off if any step since the last update found inf/NaN, else counts
     /// a clean iteration and grows the scale every growth_interval of them.

@@ -228,9 +228,10 @@ std::vector<FieldSpec> build() {
     s.push_back(ranged(
         make(WB_BIND(optim.grad_clip, double), T::Float, "Optimizer", "Gradient clipping",
              "Rescales all gradients together when their global L2 norm exceeds this (0: off); "
-             "the norm is plotted as grad/norm. Stops single bad batches from blowing the "
-             "weights up; clipping too low slows learning. Costs one norm over all gradients "
-             "per step."),
+             "the norm is plotted as grad/norm, every step while clipping (or fp16) needs it, "
+             "else every 10th step. Stops single bad batches from blowing the weights up; "
+             "clipping too low slows learning. Costs one norm over all gradients per step, a "
+             "few percent of a small model's step."),
         0.0, 1e6));
     s.push_back(
         make(WB_BIND(optim.fused, bool), T::Bool, "Optimizer", "Fused optimizer step",

@@ -67,10 +67,14 @@ OptimizerStep::OptimizerStep(std::string name, std::vector<torch::Tensor> params
       m_grad_clip(config.grad_clip) {}
 
 bool OptimizerStep::run(const torch::Tensor& loss) {
-    m_optimizer->zero_grad();
+    // Optimizer::zero_grad() without its per-gradient detach_() (gradients from backward()
+    // carry no history) and with one foreach dispatch for all zero_() calls.
+    if (auto grads = amp::gradients(*m_optimizer); !grads.empty()) at::_foreach_zero_(grads);
     m_scaler.scale(loss).backward();
-    m_grad_norm = m_scaler.unscale(*m_optimizer);
-    if (m_grad_clip > 0 && std::isfinite(m_grad_norm) && m_grad_norm > m_grad_clip) {
+    m_norm_measured = m_want_norm || m_grad_clip > 0 || m_scaler.enabled();
+    if (m_norm_measured) m_grad_norm = m_scaler.unscale(*m_optimizer);
+    if (m_norm_measured && m_grad_clip > 0 && std::isfinite(m_grad_norm) &&
+        m_grad_norm > m_grad_clip) {
         torch::NoGradGuard no_grad;
         at::_foreach_mul_(amp::gradients(*m_optimizer), m_grad_clip / (m_grad_norm + 1e-6));
     }

@@ -34,9 +34,17 @@ public:
 
     /// zero_grad; backward of the scaled loss; unscale; clip to optim.grad_clip; step unless
     /// the scaler skips it; the after-step hooks. Returns whether the step was taken.
+    /// The global gradient norm is computed when clipping or the fp16 scaler needs it, and
+    /// otherwise only when measure_grad_norm(true) asked for it (it costs about a dozen tensor
+    /// ops per step, a few percent of a small model's step).
     bool run(const torch::Tensor& loss);
 
     void set_lr(double lr);
+    /// Whether the next run() computes the norm even when neither clipping nor the scaler needs
+    /// it (for the grad/norm metric).
+    void measure_grad_norm(bool on) { m_want_norm = on; }
+    /// Whether the last run() computed the norm; last_grad_norm() is its value (else stale).
+    bool grad_norm_measured() const { return m_norm_measured; }
     double last_grad_norm() const { return m_grad_norm; }
     const std::string& name() const { return m_name; }
     torch::optim::Optimizer& optimizer() { return *m_optimizer; }
@@ -49,6 +57,8 @@ private:
     amp::LossScaler& m_scaler;
     double m_grad_clip;
     double m_grad_norm = 0;
+    bool m_want_norm = true;
+    bool m_norm_measured = false;
     std::vector<std::function<void()>> m_after_step;
 };
 

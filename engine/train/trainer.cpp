@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/process_memory.h"
 #include "engine/train/gan_trainer.h"
 #include "engine/train/lm_trainer.h"
 #include "engine/train/vae_trainer.h"
@@ -12,6 +13,7 @@ namespace wb::engine {
 
 std::unique_ptr<Trainer> make_trainer(const api::RunConfig& config, torch::Device device,
                                       at::Generator gen) {
+    keep_freed_memory_for_reuse();
     const auto& kind = config.model.kind;
     if (kind == "gan_mlp" || kind == "dcgan" || kind == "progan")
         return std::make_unique<GanTrainer>(config, device, std::move(gen));
@@ -55,12 +57,19 @@ compat::AutocastGuard TrainerBase::autocast() const {
 
 void TrainerBase::begin_step(int64_t step) {
     m_lr = scheduled_lr(m_config.optim, step, m_config.train.steps);
-    for (auto& o : m_optimizers) o->set_lr(m_lr);
+    // grad/norm on the steps the run reports as multiples of kGradNormEvery (and the last one).
+    const int64_t reported = step + 1;
+    const bool norm = reported % kGradNormEvery == 0 || reported == m_config.train.steps;
+    for (auto& o : m_optimizers) {
+        o->set_lr(m_lr);
+        o->measure_grad_norm(norm);
+    }
 }
 
 void TrainerBase::end_step(StepOutput& out) {
     m_scaler.update();
     for (const auto& o : m_optimizers) {
+        if (!o->grad_norm_measured()) continue;
         // Under fp16 an inf/NaN gradient is expected now and then: the step was skipped and
         // amp/skipped_steps counts it. Anywhere else it is a real divergence and is reported.
         if (m_scaler.enabled() && !std::isfinite(o->last_grad_norm())) continue;

@@ -41,7 +41,8 @@ public:
     virtual void begin_step(int64_t step) = 0;
     /// One optimizer step (for GANs: one discriminator and one generator update).
     virtual StepOutput step() = 0;
-    /// After step(): updates the loss scale and adds the optimizer metrics to `out`.
+    /// After step(): updates the loss scale and adds the optimizer metrics to `out` (grad/norm
+    /// only on the steps where it was computed, see kGradNormEvery).
     virtual void end_step(StepOutput& out) = 0;
     /// Quality metrics on held-out data or fresh samples; draws randomness only from `gen`.
     virtual std::vector<Metric> evaluate(at::Generator& gen) = 0;
@@ -73,6 +74,11 @@ public:
     /// its layout under the same names and a fixed-batch forward pass for timing.
     virtual prune::Deployable deployable() = 0;
 };
+
+/// Without clipping or fp16 loss scaling, which need it every step, the global gradient norm
+/// (grad/norm) is computed and reported on every kGradNormEvery-th step and the last one only:
+/// it costs about a dozen tensor ops per optimizer step, a few percent of a small model's step.
+constexpr int64_t kGradNormEvery = 10;
 
 /// What every trainer keeps: its config, its device, the run's generator, its optimizers with
 /// the shared loss scaler, and the precision its forward passes run in.

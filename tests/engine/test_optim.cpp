@@ -359,6 +359,33 @@ private slots:
         QVERIFY(std::fabs(b[0].item<double>() + 12.0 / 13.0) < 1e-6);
     }
 
+    void gradNormIsComputedOnlyWhenAskedOrNeeded() {
+        api::OptimConfig c;
+        c.name = "sgd";
+        c.momentum = 0;
+        c.lr = 0.5;
+        amp::LossScaler scaler(amp::LossScalerOptions{1, 2, 0.5, 1, false});
+        auto a = torch::tensor({1.0, 1.0}, torch::kFloat64).requires_grad_(true);
+        engine::OptimizerStep step("", {a}, c, scaler);
+        const auto w = torch::tensor({3.0, 4.0}, torch::kFloat64);
+        QVERIFY(step.run((a * w).sum()));  // asked by default: |(3, 4)| = 5
+        QVERIFY(step.grad_norm_measured());
+        QCOMPARE(step.last_grad_norm(), 5.0);
+        step.measure_grad_norm(false);
+        QVERIFY(step.run((a * 2 * w).sum()));  // not asked, no clipping, no fp16: skipped...
+        QVERIFY(!step.grad_norm_measured());
+        // ...but the step is taken on freshly zeroed gradients: 1 - 0.5*3 - 0.5*6, 1 - 2 - 4.
+        QCOMPARE(a[0].item<double>(), 1.0 - 1.5 - 3.0);
+        QCOMPARE(a[1].item<double>(), 1.0 - 2.0 - 4.0);
+        // Clipping needs the norm whatever was asked.
+        c.grad_clip = 100;
+        engine::OptimizerStep clipped("", {a}, c, scaler);
+        clipped.measure_grad_norm(false);
+        QVERIFY(clipped.run((a * w).sum()));
+        QVERIFY(clipped.grad_norm_measured());
+        QCOMPARE(clipped.last_grad_norm(), 5.0);
+    }
+
     void fusedCpuLoopEqualsTheFormulaOnRawPointers() {
         // The kernels' CPU reference directly: one Adam step on two elements by hand.
         std::vector<double> p = {1.0, -1.0}, g = {0.5, 2.0}, m = {0, 0}, v = {0, 0};

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/metric_fill.h"
+#include "bench/timing.h"
 #include "tests/ui/streaming_session.h"
 #include "ui/compare_view.h"
 #include "ui/metric_plot.h"
@@ -32,19 +33,10 @@ double ms_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// CPU time of this thread: on a busy machine it tells what the wall time would be on an idle one.
-double thread_cpu_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-}
-
 }  // namespace
+
+using bench::median;
+using bench::thread_cpu_ms;
 
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");

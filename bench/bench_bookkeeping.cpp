@@ -1,9 +1,11 @@
 // What the engine's bookkeeping costs: the same preset trained three ways, alternating, in one
-// process: `bare` (the trainer's begin_step/step/end_step in a loop, the same training work as a
-// run's loop: no events, no SQLite), `events` (TorchEngine,
-// whose run loop emits every metric, drained every 100 ms and discarded) and `recorded` (the CLI's
-// loop: TorchEngine drained every 100 ms into the SQLite Recorder). Prints one JSON object with
-// the steady-state steps/s of each round (steps warmup+1..steps).
+// process: `bare` (the trainer's begin_step/step/end_step in a loop on a thread of its own, the
+// same training work as a run's loop: no events, no SQLite), `events` (TorchEngine, whose run
+// loop emits every metric, drained every 100 ms and discarded) and `recorded` (the CLI's loop:
+// TorchEngine drained every 100 ms into the SQLite Recorder). malloc is tuned first, as
+// TorchEngine does in workbench-cli and the app. Prints one JSON object with the steady-state
+// steps/s of each round (steps warmup+1..steps); bench/run takes the median of the per-round
+// ratios.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +19,7 @@
 
 #include "engine/api/paths.h"
 #include "engine/api/presets.h"
+#include "engine/process_memory.h"
 #include "engine/torch_engine.h"
 #include "engine/train/trainer.h"
 #include "storage/recorder.h"
@@ -33,6 +36,7 @@ struct Options {
     std::vector<std::string> sets;
     int64_t steps = 1000, warmup = 100, threads = 1, rounds = 3;
     std::string dir = "bench-bookkeeping";
+    std::vector<std::string> modes = {"bare", "events", "recorded"};
 };
 
 double bare(const api::RunConfig& cfg, const Options& o) {
@@ -109,11 +113,23 @@ Options parse(int argc, char** argv) {
             o.rounds = std::stoll(value());
         else if (a == "--dir")
             o.dir = value();
-        else
+        else if (a == "--modes") {
+            o.modes.clear();
+            std::string list = value();
+            for (std::size_t at = 0; at <= list.size();) {
+                const std::size_t comma = std::min(list.find(',', at), list.size());
+                const std::string m = list.substr(at, comma - at);
+                if (m != "bare" && m != "events" && m != "recorded")
+                    throw std::invalid_argument("unknown mode '" + m +
+                                                "'; --modes takes bare,events,recorded");
+                o.modes.push_back(m);
+                at = comma + 1;
+            }
+        } else
             throw std::invalid_argument(
                 "unknown argument " + a +
                 "; use --preset NAME --set k=v --steps N --warmup W --threads T --rounds R "
-                "--dir FOLDER");
+                "--dir FOLDER --modes bare,events,recorded");
     }
     if (o.warmup < 1 || o.warmup >= o.steps)
         throw std::invalid_argument("--warmup must be in [1, --steps)");
@@ -123,6 +139,9 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // As workbench-cli and the app get it: TorchEngine tunes malloc before any other thread
+    // exists, which here the Recorder's thread would prevent.
+    const bool malloc_tuned = engine::keep_freed_memory_for_reuse();
     try {
         const Options o = parse(argc, argv);
         const api::Preset* preset = api::find_preset(o.preset);
@@ -150,23 +169,26 @@ int main(int argc, char** argv) {
         storage::RunStore store(db);
         storage::Recorder recorder(db);
         std::map<std::string, std::vector<double>> rates;
-        const std::vector<std::string> modes = {"bare", "events", "recorded"};
+        const std::vector<std::string>& modes = o.modes;
         for (int64_t r = 0; r < o.rounds; ++r) {
             for (std::size_t k = 0; k < modes.size(); ++k) {
                 const std::string& mode = modes[(k + static_cast<std::size_t>(r)) % modes.size()];
                 double rate = 0;
-                if (mode == "bare")
-                    rate = bare(cfg, o);
-                else
+                if (mode == "bare") {
+                    std::thread t([&] { rate = bare(cfg, o); });
+                    t.join();
+                } else
                     rate = through_engine(cfg, o, store, mode == "recorded" ? &recorder : nullptr);
                 rates[mode].push_back(rate);
                 std::fprintf(stderr, "bookkeeping %s round %lld %s: %.1f steps/s\n",
                              o.preset.c_str(), static_cast<long long>(r + 1), mode.c_str(), rate);
             }
         }
-        nlohmann::json j = {{"preset", o.preset},   {"steps", o.steps},
-                            {"warmup", o.warmup},   {"threads", o.threads},
-                            {"steps_per_s", rates}, {"recorded_events", recorder.stats().events}};
+        nlohmann::json j = {
+            {"preset", o.preset},          {"steps", o.steps},
+            {"warmup", o.warmup},          {"threads", o.threads},
+            {"steps_per_s", rates},        {"recorded_events", recorder.stats().events},
+            {"malloc_tuned", malloc_tuned}};
         std::cout << j.dump() << std::endl;
         fs::remove_all(o.dir);
         return 0;

@@ -19,7 +19,7 @@
 
 #include "engine/api/paths.h"
 #include "engine/api/presets.h"
-#include "engine/process_memory.h"
+#include "engine/malloc_tuning.h"
 #include "engine/torch_engine.h"
 #include "engine/train/trainer.h"
 #include "storage/recorder.h"

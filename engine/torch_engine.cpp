@@ -2,8 +2,6 @@
 // shared event buffer to the consumer.
 #include "engine/torch_engine.h"
 
-#include "engine/process_memory.h"
-
 #include <unistd.h>
 
 #include <map>
@@ -12,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/compat.h"
+#include "engine/malloc_tuning.h"
 #include "engine/run.h"
 
 namespace wb::engine {
@@ -107,6 +106,7 @@ public:
             {"cpu_cores", std::thread::hardware_concurrency()},
             {"host", host},
             {"compiler", __VERSION__},
+            {"malloc_tuned", keep_freed_memory_for_reuse()},
 #ifdef NDEBUG
             {"build", "release"},
 #else

@@ -7,9 +7,11 @@
 #include "app/cli/fid_command.h"
 #include "app/cli/query_commands.h"
 #include "app/cli/train_command.h"
+#include "engine/malloc_tuning.h"
 #include "storage/db_path.h"
 
 int main(int argc, char** argv) {
+    wb::engine::keep_freed_memory_for_reuse();  // before any thread (see malloc_tuning.h)
     using namespace wb::cli;
     CLI::App app{
         "GenAI Training Workbench, headless: train generative models and query the run "

@@ -18,6 +18,7 @@
 
 #include "app/gui/database_session.h"
 #include "engine/api/presets.h"
+#include "engine/malloc_tuning.h"
 #include "engine/torch_engine.h"
 #include "storage/db_path.h"
 #include "storage/storage_error.h"
@@ -71,6 +72,9 @@ std::unique_ptr<DatabaseSession> openInteractively(QString path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before QApplication starts its threads, which would leave the training thread on a malloc
+    // arena of its own (see malloc_tuning.h).
+    wb::engine::keep_freed_memory_for_reuse();
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QObject::tr("GenAI Training Workbench: configure, train, watch and compare generative "

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "engine/process_memory.h"
+#include "engine/malloc_tuning.h"
 #include "engine/train/gan_trainer.h"
 #include "engine/train/lm_trainer.h"
 #include "engine/train/vae_trainer.h"

@@ -10,6 +10,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/data/data_error.h"
+#include "engine/models/cpu_gemm.h"
 #include "engine/process_memory.h"
 #include "engine/prune/measure.h"
 #include "engine/prune/pruner.h"
@@ -58,6 +59,8 @@ public:
                 ? static_cast<int>(m_cfg.train.threads)
                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         at::set_num_threads(threads);
+        models::set_cpu_gemm(m_cfg.train.cpu_gemm == "blas" ? models::CpuGemm::Blas
+                                                            : models::CpuGemm::OneDnn);
         {
             std::lock_guard<std::mutex> lock(g_init_mutex);
             torch::manual_seed(static_cast<uint64_t>(m_cfg.train.seed));

@@ -11,6 +11,7 @@
 
 #include "engine/compat.h"
 #include "engine/malloc_tuning.h"
+#include "engine/models/cpu_gemm.h"
 #include "engine/run.h"
 
 namespace wb::engine {
@@ -107,6 +108,7 @@ public:
             {"host", host},
             {"compiler", __VERSION__},
             {"malloc_tuned", keep_freed_memory_for_reuse()},
+            {"onednn_gemm", models::onednn_gemm_available()},
 #ifdef NDEBUG
             {"build", "release"},
 #else

@@ -11,7 +11,7 @@ sudo=""
 packages=(
   build-essential cmake ninja-build ccache pkg-config dpkg-dev
   qt6-base-dev qt6-base-dev-tools libgl-dev
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libdnnl-dev
   libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libpng-dev zlib1g-dev
   xvfb xauth imagemagick
   dataset-fashion-mnist fortunes fortunes-min

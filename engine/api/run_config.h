@@ -37,7 +37,8 @@ struct TrainConfig {
     int64_t steps = 2000;
     int64_t batch_size = 256;
     int64_t seed = 42;
-    int64_t threads = 0;  ///< 0: every core of the machine
+    int64_t threads = 0;              ///< 0: every core of the machine
+    std::string cpu_gemm = "onednn";  ///< onednn | blas: the GPT's fully connected layers on CPU
 };
 
 struct OptimConfig {

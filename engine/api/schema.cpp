@@ -105,6 +105,15 @@ std::vector<FieldSpec> build() {
                             "LibTorch's intra-op threads. 0 uses every core. 1 makes CPU runs "
                             "bit-for-bit reproducible at the price of speed."),
                        0, 1024));
+    s.push_back(choice(
+        make(WB_BIND(train.cpu_gemm, std::string), T::Choice, "Training", "CPU matrix products",
+             "Which kernel multiplies the GPT's fully connected layers on the CPU (fp32). "
+             "onednn: oneDNN's sgemm, compiled at run time for this CPU; on a CPU where the "
+             "system BLAS picks an older kernel (OpenBLAS 0.3.21 on AMD Zen 4) about 2x faster "
+             "per product. blas: LibTorch's own matmul through the system BLAS, as a PyTorch "
+             "script gets it. Same arithmetic, results agree to float rounding. Ignored on a "
+             "GPU, under bf16 autocast and for the other models."),
+        {"onednn", "blas"}));
     s.push_back(choice(make(WB_BIND(device, std::string), T::Choice, "Training", "Device",
                             "auto: the GPU when LibTorch was built with CUDA and one is present, "
                             "else the CPU. cuda fails with a clear message when no GPU is "

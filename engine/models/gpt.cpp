@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "engine/models/cpu_gemm.h"
+
 namespace wb::models {
 
 namespace nn = torch::nn;
@@ -17,7 +19,7 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(int64_t width, int64_t heads_, 
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
     const int64_t B = x.size(0), T = x.size(1), hd = head_dim, inner = heads * hd;
-    auto parts = qkv->forward(x).split(inner, 2);
+    auto parts = models::linear(x, qkv->weight, qkv->bias).split(inner, 2);
     auto q = parts[0].view({B, T, heads, hd}).transpose(1, 2);
     auto k = parts[1].view({B, T, heads, hd}).transpose(1, 2);
     auto v = parts[2].view({B, T, heads, hd}).transpose(1, 2);
@@ -26,7 +28,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
         torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
     att = torch::softmax(att.masked_fill(mask, -std::numeric_limits<float>::infinity()), -1);
     auto y = torch::matmul(att, v).transpose(1, 2).contiguous().view({B, T, inner});
-    return drop->forward(proj->forward(y));
+    return drop->forward(models::linear(y, proj->weight, proj->bias));
 }
 
 GptBlockImpl::GptBlockImpl(int64_t width, int64_t heads, double dropout) {
@@ -42,7 +44,12 @@ GptBlockImpl::GptBlockImpl(int64_t width, int64_t heads, double dropout) {
 
 torch::Tensor GptBlockImpl::forward(const torch::Tensor& x) {
     auto h = x + attn->forward(ln1->forward(x));
-    return h + mlp->forward(ln2->forward(h));
+    // mlp holds Linear, GELU, Linear, Dropout (the module names checkpoints use); the Linear
+    // layers go through linear() for the CPU GEMM choice.
+    auto& fc1 = *mlp[0]->as<nn::Linear>();
+    auto& fc2 = *mlp[2]->as<nn::Linear>();
+    auto m = mlp[1]->as<nn::GELU>()->forward(models::linear(ln2->forward(h), fc1.weight, fc1.bias));
+    return h + mlp[3]->as<nn::Dropout>()->forward(models::linear(m, fc2.weight, fc2.bias));
 }
 
 GptImpl::GptImpl(const GptOptions& o) : context(o.context()) {
@@ -70,7 +77,7 @@ torch::Tensor GptImpl::forward(const torch::Tensor& ids) {
     auto x = drop->forward(tok->forward(ids) + pos->forward(positions));
     for (auto& b : *blocks) x = b->as<GptBlock>()->forward(x);
     // Tied head: the output projection reuses the token embedding (as in GPT-2 and nanoGPT).
-    return torch::matmul(ln_f->forward(x), tok->weight.t());
+    return models::linear(ln_f->forward(x), tok->weight);
 }
 
 torch::Tensor GptImpl::loss(const torch::Tensor& logits, const torch::Tensor& targets) const {

@@ -2,9 +2,10 @@
 #include "engine/train/lm_trainer.h"
 
 #include "engine/api/run_event.h"
-#include "engine/prune/layouts.h"
 #include "engine/data/difficulty.h"
 #include "engine/data/text_windows.h"
+#include "engine/models/cpu_gemm.h"
+#include "engine/prune/layouts.h"
 #include "engine/train/optimizers.h"
 #include "engine/train/sampling.h"
 
@@ -131,7 +132,13 @@ std::string LmTrainer::describe() const {
            std::to_string(m_corpus.vocab.size()) + " characters, " +
            std::to_string(m_corpus.train_ids.numel()) + " training and " +
            std::to_string(m_corpus.val_ids.numel()) + " validation characters from " +
-           m_corpus.source;
+           m_corpus.source +
+           (m_device.is_cpu() && m_config.precision == "fp32"
+                ? "; fully connected layers through " +
+                      std::string(models::cpu_gemm_name(models::cpu_gemm()) == "onednn"
+                                      ? "oneDNN's sgemm"
+                                      : "LibTorch's BLAS matmul")
+                : std::string());
 }
 
 }  // namespace wb::engine

@@ -37,8 +37,10 @@ struct OneDnnLinear : torch::autograd::Function<OneDnnLinear> {
         auto wc = w.contiguous();
         const int64_t M = x2.size(0);
         const bool has_bias = b.numel() > 0;  // no bias: an empty tensor (autograd needs a device)
-        torch::Tensor y =
-            has_bias ? b.expand({M, out}).contiguous() : torch::empty({M, out}, x.options());
+        // y starts as the bias broadcast over the rows and the product is added to it. A fresh
+        // buffer: for one row, b.expand() is already "contiguous" and would be b itself.
+        torch::Tensor y = torch::empty({M, out}, x.options());
+        if (has_bias) y.copy_(b.expand({M, out}));
         sgemm('N', 'T', M, out, in, x2, wc, has_bias, y);
         ctx->save_for_backward({x2, wc});
         ctx->saved_data["has_bias"] = has_bias;

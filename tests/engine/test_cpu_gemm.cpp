@@ -79,6 +79,23 @@ private slots:
         QVERIFY(torch::equal(ref.y, torch::nn::functional::linear(x, w, b)));
     }
 
+    void oneRowLeavesTheBiasAlone() {
+        if (!models::onednn_gemm_available()) QSKIP("built without oneDNN (libdnnl-dev)");
+        // Sampling text feeds one position at a time: x [1, 1, in]. The product must not be
+        // accumulated into the bias itself.
+        auto x = torch::randn({1, 1, 6}), w = torch::randn({4, 6}), b = torch::randn({4});
+        const auto b0 = b.clone();
+        models::set_cpu_gemm(models::CpuGemm::OneDnn);
+        torch::Tensor y;
+        {
+            torch::NoGradGuard no_grad;
+            y = models::linear(x, w, b);
+        }
+        models::set_cpu_gemm(models::CpuGemm::Blas);
+        QVERIFY(torch::equal(b, b0));
+        QVERIFY(torch::allclose(y, torch::nn::functional::linear(x, w, b0), 1e-5, 1e-5));
+    }
+
     void onlyTheNeededGradientsAreComputed() {
         if (!models::onednn_gemm_available()) QSKIP("built without oneDNN (libdnnl-dev)");
         models::set_cpu_gemm(models::CpuGemm::OneDnn);

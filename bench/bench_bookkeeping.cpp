@@ -4,8 +4,8 @@
 // loop emits every metric, drained every 100 ms and discarded) and `recorded` (the CLI's loop:
 // TorchEngine drained every 100 ms into the SQLite Recorder). malloc is tuned first, as
 // TorchEngine does in workbench-cli and the app. Prints one JSON object with the steady-state
-// steps/s of each round (steps warmup+1..steps); bench/run takes the median of the per-round
-// ratios.
+// steps/s of each round (steps warmup+1..steps) and, for the engine modes, the share of loop time
+// outside the trainer's steps; bench/run takes the median of the per-round ratios.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -55,9 +55,17 @@ double bare(const api::RunConfig& cfg, const Options& o) {
            std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+struct EngineRound {
+    double steps_per_s = 0;
+    /// Share of the run loop's wall time spent outside the trainer's steps (emitting events,
+    /// memory figures, pause checks), in percent of the steps' own time: the bookkeeping cost
+    /// measured inside one run, so immune to this VM's slow and fast phases.
+    double outside_step_pct = 0;
+};
+
 // Trains through TorchEngine like the CLI; `recorder` null: the events are thrown away.
-double through_engine(const api::RunConfig& cfg, const Options& o, storage::RunStore& store,
-                      storage::Recorder* recorder) {
+EngineRound through_engine(const api::RunConfig& cfg, const Options& o, storage::RunStore& store,
+                           storage::Recorder* recorder) {
     auto engine = engine::make_torch_engine();
     const int64_t id = store.create_run("bookkeeping", cfg.model.kind, cfg.to_json().dump(),
                                         engine->environment_json(), cfg.train.steps, "");
@@ -65,13 +73,15 @@ double through_engine(const api::RunConfig& cfg, const Options& o, storage::RunS
     if (auto errors = engine->start(request); !errors.empty())
         throw std::runtime_error(api::format_errors(errors));
     std::map<int64_t, double> wall;  // step -> wall_s of its time/step_ms point
+    double step_s = 0;               // the trainer's own time over steps warmup+1..steps
     bool done = false;
     std::string failure;
     auto take = [&](std::vector<api::RunEvent> events) {
         for (const auto& e : events) {
-            if (e.kind == api::EventKind::Metric && e.name == "time/step_ms" &&
-                (e.step == o.warmup || e.step == o.steps))
-                wall[e.step] = e.wall_s;
+            if (e.kind == api::EventKind::Metric && e.name == "time/step_ms") {
+                if (e.step == o.warmup || e.step == o.steps) wall[e.step] = e.wall_s;
+                if (e.step > o.warmup && e.step <= o.steps) step_s += e.value / 1e3;
+            }
             if (e.kind == api::EventKind::Status && api::is_final(e.status)) {
                 done = true;
                 if (e.status == api::RunStatus::Failed) failure = e.payload;
@@ -88,7 +98,8 @@ double through_engine(const api::RunConfig& cfg, const Options& o, storage::RunS
     if (recorder) recorder->flush();
     if (!failure.empty()) throw std::runtime_error("the run failed: " + failure);
     if (wall.size() != 2) throw std::runtime_error("missing time/step_ms points");
-    return static_cast<double>(o.steps - o.warmup) / (wall[o.steps] - wall[o.warmup]);
+    const double span = wall[o.steps] - wall[o.warmup];
+    return {static_cast<double>(o.steps - o.warmup) / span, (span / step_s - 1) * 100};
 }
 
 Options parse(int argc, char** argv) {
@@ -168,7 +179,7 @@ int main(int argc, char** argv) {
         const std::string db = (fs::path(o.dir) / "runs.sqlite").string();
         storage::RunStore store(db);
         storage::Recorder recorder(db);
-        std::map<std::string, std::vector<double>> rates;
+        std::map<std::string, std::vector<double>> rates, outside;
         const std::vector<std::string>& modes = o.modes;
         for (int64_t r = 0; r < o.rounds; ++r) {
             for (std::size_t k = 0; k < modes.size(); ++k) {
@@ -177,18 +188,25 @@ int main(int argc, char** argv) {
                 if (mode == "bare") {
                     std::thread t([&] { rate = bare(cfg, o); });
                     t.join();
-                } else
-                    rate = through_engine(cfg, o, store, mode == "recorded" ? &recorder : nullptr);
+                } else {
+                    const EngineRound round =
+                        through_engine(cfg, o, store, mode == "recorded" ? &recorder : nullptr);
+                    rate = round.steps_per_s;
+                    outside[mode].push_back(round.outside_step_pct);
+                }
                 rates[mode].push_back(rate);
                 std::fprintf(stderr, "bookkeeping %s round %lld %s: %.1f steps/s\n",
                              o.preset.c_str(), static_cast<long long>(r + 1), mode.c_str(), rate);
             }
         }
-        nlohmann::json j = {
-            {"preset", o.preset},          {"steps", o.steps},
-            {"warmup", o.warmup},          {"threads", o.threads},
-            {"steps_per_s", rates},        {"recorded_events", recorder.stats().events},
-            {"malloc_tuned", malloc_tuned}};
+        nlohmann::json j = {{"preset", o.preset},
+                            {"steps", o.steps},
+                            {"warmup", o.warmup},
+                            {"threads", o.threads},
+                            {"steps_per_s", rates},
+                            {"outside_step_pct", outside},
+                            {"recorded_events", recorder.stats().events},
+                            {"malloc_tuned", malloc_tuned}};
         std::cout << j.dump() << std::endl;
         fs::remove_all(o.dir);
         return 0;

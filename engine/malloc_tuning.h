@@ -12,8 +12,8 @@ namespace wb::engine {
 /// allocates from the main heap), blocks up to 32 MiB from the heap and keeps up to 256 MiB of
 /// freed memory there (visible in memory/allocated_bytes). Only possible while no second thread
 /// has allocated yet: call it first thing in main() (make_torch_engine() calls it too, which is
-/// early enough only where no other thread has started). Returns whether it
-/// applied (the first call decides; glibc only).
+/// early enough only where no other thread has started). Returns whether it applied (the first
+/// call decides; glibc only).
 bool keep_freed_memory_for_reuse();
 
 }  // namespace wb::engine

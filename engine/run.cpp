@@ -70,6 +70,9 @@ public:
             log(level, text);
             flush();
         });
+        m_trainer->set_attribute_sink([this](const std::string& key, const std::string& json) {
+            m_batch.push_back(RunEvent::attribute(m_id, m_step, wall(), key, json));
+        });
         log("info", m_trainer->describe());
         log("info",
             "device " + m_run.m_device.str() + ", " + std::to_string(threads) + " CPU thread(s)");

@@ -22,6 +22,11 @@ constexpr const char* kInsertLog =
     "INSERT INTO logs (run_id, step, wall_s, level, text) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr const char* kInsertCheckpoint =
     "INSERT OR REPLACE INTO checkpoints (run_id, step, path, created_at) VALUES (?1, ?2, ?3, ?4)";
+// The run's environment is a JSON object; a value learnt while training joins it under its key.
+constexpr const char* kSetAttribute =
+    "UPDATE runs SET env_json = json_set(CASE WHEN json_valid(env_json) AND "
+    "json_type(env_json) = 'object' THEN env_json ELSE '{}' END, '$.' || json_quote(?2), "
+    "json(?3)) WHERE id = ?1";
 constexpr const char* kUpdateProgress =
     "UPDATE runs SET steps_done = MAX(steps_done, ?2), wall_s = MAX(wall_s, ?3) WHERE id = ?1";
 
@@ -53,6 +58,7 @@ std::vector<int64_t> BatchWriter::write_events(const std::vector<EventChunk>& ba
     auto sample = m_db.query(kInsertSample);
     auto log = m_db.query(kInsertLog);
     auto checkpoint = m_db.query(kInsertCheckpoint);
+    auto attribute = m_db.query(kSetAttribute);
     // Progress is a running maximum, so folding it per run and writing it once per batch gives
     // the same result as one UPDATE per event, at a fraction of the cost.
     std::unordered_map<int64_t, Progress> progress;
@@ -102,6 +108,10 @@ std::vector<int64_t> BatchWriter::write_events(const std::vector<EventChunk>& ba
                         .bind_text(3, e.payload)
                         .bind_real(4, chunk.received_at_s);
                     checkpoint.run();
+                    break;
+                case api::EventKind::Attribute:
+                    attribute.bind_int(1, e.run_id).bind_text(2, e.name).bind_text(3, e.payload);
+                    attribute.run();
                     break;
                 case api::EventKind::Status: {
                     if (e.status == api::RunStatus::Unset) continue;

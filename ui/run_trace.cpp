@@ -43,6 +43,7 @@ void RunTrace::append(const api::RunEvent& e) {
             log.push_back({e.step, QStringLiteral("info"),
                            QStringLiteral("checkpoint written: %1").arg(qs(e.payload))});
             break;
+        case api::EventKind::Attribute:  // kept with the run's row; the views read it from there
         case api::EventKind::Unset:
             break;
     }

@@ -12,6 +12,7 @@
 
 #include "app/cli/progress_line.h"
 #include "app/cli/train_command.h"
+#include "engine/api/fid_extractor_info.h"
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
@@ -159,8 +160,12 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     if (!row->error.empty()) std::printf("  error: %s\n", row->error.c_str());
     if (!row->notes.empty()) std::printf("  notes: %s\n", row->notes.c_str());
     std::printf("metrics (last value):\n");
-    for (auto it = last.begin(); it != last.end(); ++it)
-        std::printf("  %-28s %s\n", it.key().c_str(), it.value().dump().c_str());
+    const auto extractor = api::fid_extractor_of(row->env_json);
+    for (auto it = last.begin(); it != last.end(); ++it) {
+        const bool fid = it.key() == "quality/fid" || it.key() == "quality/kid";
+        std::printf("  %-28s %s%s\n", it.key().c_str(), it.value().dump().c_str(),
+                    fid && extractor ? ("  (" + api::describe(*extractor) + ")").c_str() : "");
+    }
     std::printf("config:\n%s\n", j["config"].dump(2).c_str());
     auto logs = store->logs(id);
     const std::size_t from = logs.size() > 10 ? logs.size() - 10 : 0;

@@ -104,4 +104,9 @@ RunEvent RunEvent::checkpoint(int64_t run, int64_t step, double wall_s, std::str
     return make_event(EventKind::Checkpoint, run, step, wall_s, {}, std::move(path));
 }
 
+RunEvent RunEvent::attribute(int64_t run, int64_t step, double wall_s, std::string key,
+                             std::string json) {
+    return make_event(EventKind::Attribute, run, step, wall_s, std::move(key), std::move(json));
+}
+
 }  // namespace wb::api

@@ -7,7 +7,9 @@
 
 namespace wb::api {
 
-enum class EventKind : uint8_t { Unset = 0, Metric, Sample, Status, Log, Checkpoint };
+/// Attribute: a fact about the run learnt while it trains (name = key, payload = JSON value),
+/// kept in its environment record, e.g. "fid_extractor" once FID's extractor is known.
+enum class EventKind : uint8_t { Unset = 0, Metric, Sample, Status, Log, Checkpoint, Attribute };
 
 enum class RunStatus : uint8_t {
     Unset = 0,
@@ -50,10 +52,10 @@ struct RunEvent {
     int64_t step = 0;
     double wall_s = 0;  ///< seconds since the run (first) started, excluding paused time
     /// Metric: its name ("loss/g"). Sample: its kind (kSamplePng...). Log: the level
-    /// ("info", "warning", "error"). Status: the failure kind when Failed.
+    /// ("info", "warning", "error"). Status: the failure kind when Failed. Attribute: its key.
     std::string name;
     double value = 0;     ///< Metric value
-    std::string payload;  ///< Sample bytes, log text, status message, checkpoint path
+    std::string payload;  ///< Sample bytes, log text, status message, checkpoint path, JSON
     RunStatus status = RunStatus::Unset;
 
     static RunEvent metric(int64_t run, int64_t step, double wall_s, std::string name, double v);
@@ -64,6 +66,8 @@ struct RunEvent {
     static RunEvent log(int64_t run, int64_t step, double wall_s, std::string level,
                         std::string text);
     static RunEvent checkpoint(int64_t run, int64_t step, double wall_s, std::string path);
+    static RunEvent attribute(int64_t run, int64_t step, double wall_s, std::string key,
+                              std::string json);
 };
 
 }  // namespace wb::api

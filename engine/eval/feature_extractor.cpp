@@ -1,8 +1,9 @@
 // Training, checksummed storage and use of the FID feature extractor.
-// File layout: "WBFX1\n", one JSON line (architecture, payload size, CRC-32, test accuracy), then
-// the LibTorch archive of the weights.
+// File layout: "WBFX1\n", one JSON line (architecture, payload size, CRC-32, test accuracy, what
+// it was trained on), then the LibTorch archive of the weights.
 #include "engine/eval/feature_extractor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -24,12 +25,25 @@ constexpr const char* kMagic = "WBFX1";
 // Changing the layers changes this name, so an older cached file is retrained, not misread.
 constexpr const char* kArch = "fashion_cnn_16_32_128";
 
-std::string crc_hex(const std::string& bytes) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size()));
+uLong crc_update(uLong crc, const void* data, size_t bytes) {
+    const auto* p = static_cast<const Bytef*>(data);
+    while (bytes > 0) {
+        const auto n = static_cast<uInt>(std::min<size_t>(bytes, 1u << 30));
+        crc = crc32(crc, p, n);
+        p += n;
+        bytes -= n;
+    }
+    return crc;
+}
+
+std::string hex(uLong crc) {
     char buf[9];
     std::snprintf(buf, sizeof buf, "%08lx", static_cast<unsigned long>(crc));
     return buf;
+}
+
+std::string crc_hex(const std::string& bytes) {
+    return hex(crc_update(crc32(0L, Z_NULL, 0), bytes.data(), bytes.size()));
 }
 
 std::string weights_bytes(const FashionClassifier& net) {
@@ -103,11 +117,50 @@ torch::Tensor FashionClassifierImpl::forward(const torch::Tensor& images) {
     return head(features(images));
 }
 
+bool ExtractorProvenance::canonical() const {
+    return data_crc32 == kFashionMnistTrainCrc && train_images == kFashionMnistTrainImages &&
+           test_images == kFashionMnistTestImages;
+}
+
 std::string Extractor::describe() const {
     char acc[32];
     std::snprintf(acc, sizeof acc, "%.2f%%", 100.0 * test_accuracy);
     return "FID feature extractor " + path + " (checksum " + checksum +
            ", Fashion-MNIST test accuracy " + acc + ")";
+}
+
+std::string Extractor::identity_json() const {
+    return nlohmann::json{{"path", path},
+                          {"checksum", checksum},
+                          {"test_accuracy", test_accuracy},
+                          {"canonical", trained_on.canonical()}}
+        .dump();
+}
+
+std::string training_set_crc(const data::ImageSet& set) {
+    // [-1, 1] back to the source bytes: exact for 8-bit sources, whatever float path loaded them.
+    auto bytes = ((set.images.to(torch::kFloat64) + 1.0) * 127.5).round().to(torch::kUInt8);
+    auto labels = set.labels.to(torch::kInt64).contiguous();
+    bytes = bytes.contiguous();
+    uLong crc = crc_update(crc32(0L, Z_NULL, 0), bytes.data_ptr(), bytes.numel());
+    crc = crc_update(crc, labels.data_ptr(), labels.numel() * sizeof(int64_t));
+    return hex(crc);
+}
+
+std::string canonical_problem(const Extractor& e) {
+    const auto& t = e.trained_on;
+    char acc[32];
+    std::snprintf(acc, sizeof acc, "%.2f%%", 100.0 * e.test_accuracy);
+    if (!t.canonical())
+        return "it was not trained on Fashion-MNIST's training set (" +
+               std::to_string(t.train_images) + " training images, data checksum " +
+               (t.data_crc32.empty() ? std::string("unrecorded") : t.data_crc32) +
+               "), so its FIDs are not comparable with anyone's";
+    if (!(e.test_accuracy >= kMinExtractorAccuracy))
+        return std::string("its Fashion-MNIST test accuracy is ") + acc + ", below the " +
+               std::to_string(static_cast<int>(kMinExtractorAccuracy * 100)) +
+               "% needed for its features to tell images apart";
+    return {};
 }
 
 std::string default_extractor_path() {
@@ -138,6 +191,7 @@ Extractor train_extractor(const data::ImageData& data, const ExtractorTraining& 
     e.net->eval();
     e.test_accuracy = accuracy(e.net, data.test);
     e.checksum = crc_hex(weights_bytes(e.net));
+    e.trained_on = {training_set_crc(train), n, data.test.images.size(0), step, options.seed};
     return e;
 }
 
@@ -146,7 +200,13 @@ void save_extractor(const Extractor& extractor, const std::string& path) {
     nlohmann::json meta = {{"arch", kArch},
                            {"payload_bytes", payload.size()},
                            {"crc32", crc_hex(payload)},
-                           {"test_accuracy", extractor.test_accuracy}};
+                           {"test_accuracy", extractor.test_accuracy},
+                           {"trained_on",
+                            {{"data_crc32", extractor.trained_on.data_crc32},
+                             {"train_images", extractor.trained_on.train_images},
+                             {"test_images", extractor.trained_on.test_images},
+                             {"steps", extractor.trained_on.steps},
+                             {"seed", extractor.trained_on.seed}}}};
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
     const std::string tmp = path + ".tmp";
@@ -200,28 +260,55 @@ Extractor load_extractor(const std::string& path) {
     e.test_accuracy = meta.value("test_accuracy", 0.0);
     e.checksum = meta["crc32"].get<std::string>();
     e.path = path;
+    // Files written before provenance was recorded have none, so they count as not canonical.
+    const auto t = meta.value("trained_on", nlohmann::json::object());
+    if (t.is_object()) {
+        e.trained_on.data_crc32 = t.value("data_crc32", "");
+        e.trained_on.train_images = t.value("train_images", int64_t{0});
+        e.trained_on.test_images = t.value("test_images", int64_t{0});
+        e.trained_on.steps = t.value("steps", int64_t{0});
+        e.trained_on.seed = t.value("seed", uint64_t{0});
+    }
     return e;
 }
 
 Extractor load_or_train_extractor(
-    const std::string& path, const std::function<data::ImageData()>& load_data,
+    const std::string& path, const std::function<data::ImageData()>& load_fashion_mnist,
     const std::function<void(const std::string&, const std::string&)>& log,
     const ExtractorTraining& options) {
     std::error_code ec;
     if (fs::exists(path, ec)) {
         try {
-            return load_extractor(path);
+            Extractor e = load_extractor(path);
+            const std::string problem = canonical_problem(e);
+            if (problem.empty()) return e;
+            const std::string aside = path + ".rejected";
+            fs::rename(path, aside, ec);
+            log("warning", "refusing the FID feature extractor " + path + ": " + problem +
+                               (ec ? "" : "; moved it to " + aside) +
+                               "; training the canonical one on Fashion-MNIST now");
         } catch (const ExtractorError& e) {
             log("warning", std::string(e.what()) + "; training a new one now");
         }
     } else {
         log("info",
             "no FID feature extractor at " + path +
-                ": training one on Fashion-MNIST (once; a few minutes on a 2-core CPU, longer "
-                "while the machine is busy)");
+                ": training one on Fashion-MNIST's training set (once; a few minutes on a 2-core "
+                "CPU, longer while the machine is busy)");
     }
-    Extractor e = train_extractor(load_data(), options);
+    const data::ImageData data = load_fashion_mnist();
+    if (data.train.images.size(0) != kFashionMnistTrainImages ||
+        training_set_crc(data.train) != kFashionMnistTrainCrc)
+        throw ExtractorError(
+            data.source +
+            ": not Fashion-MNIST's training set, and the FID feature extractor is trained on "
+            "that set only (so every FID is measured on the same features); install Debian's "
+            "dataset-fashion-mnist package or point to a folder with its IDX files");
+    Extractor e = train_extractor(data, options);
     e.path = path;
+    if (const std::string problem = canonical_problem(e); !problem.empty())
+        throw ExtractorError("the newly trained FID feature extractor is not usable: " + problem +
+                             "; FID is unavailable (try again with a different seed)");
     save_extractor(e, path);
     log("info", "trained " + e.describe());
     return e;

@@ -47,7 +47,8 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
         if (config.eval.fid)
             m_fid.emplace(
                 config.eval.extractor, *m_data, config.eval.samples,
-                [this](const std::string& level, const std::string& text) { m_log(level, text); });
+                [this](const std::string& level, const std::string& text) { m_log(level, text); },
+                [this](const std::string& json) { m_attribute("fid_extractor", json); });
     } else {
         m_centers = data::mixture_centers(config.data.modes, config.data.radius);
     }

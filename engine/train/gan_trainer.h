@@ -26,6 +26,10 @@ public:
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
     void set_logger(eval::LogFn log) override { m_log = std::move(log); }
+    void set_attribute_sink(
+        std::function<void(const std::string&, const std::string&)> f) override {
+        m_attribute = std::move(f);
+    }
     prune::Layout prune_layout() override;
     prune::Deployable deployable() override;
 
@@ -66,6 +70,8 @@ private:
     OptimizerStep* m_opt_g = nullptr;
     OptimizerStep* m_opt_d = nullptr;
     eval::LogFn m_log = [](const std::string&, const std::string&) {};
+    std::function<void(const std::string&, const std::string&)> m_attribute =
+        [](const std::string&, const std::string&) {};
     // mixture2d
     torch::Tensor m_centers;
     // images

@@ -68,6 +68,11 @@ public:
     virtual void set_logger(std::function<void(const std::string&, const std::string&)> log) {
         (void)log;
     }
+    /// Where to report facts learnt while training (key, JSON value), kept with the run's
+    /// environment, e.g. which FID extractor measured it; trainers that learn none ignore it.
+    virtual void set_attribute_sink(std::function<void(const std::string&, const std::string&)> f) {
+        (void)f;
+    }
     /// Prunable weights and channel groups of every network it trains (engine/prune).
     virtual prune::Layout prune_layout() = 0;
     /// A fresh copy, with the live weights, of the network a user deploys (a GAN's generator),

@@ -18,6 +18,7 @@ void quiet(api::RunConfig* c, int64_t steps) {
     c->train.steps = steps;
     c->train.threads = 1;
     c->eval.every_steps = 0;
+    c->eval.fid = false;  // FID needs the canonical extractor: test_fid_reference trains it
     c->eval.samples = 64;
     c->sample.every_steps = 0;
     c->checkpoint.every_steps = 0;

@@ -1,7 +1,8 @@
-// FID and KID against closed forms, and the feature extractor's file handling (a few training
-// steps on synthetic images: plumbing only; its real accuracy is measured by `workbench-cli fid`).
+// FID and KID against closed forms, and the feature extractor's file handling and refusals (a few
+// training steps on synthetic images: plumbing only; test_fid_reference trains the real one).
 #include <fstream>
 
+#include "engine/api/fid_extractor_info.h"
 #include "engine/data/data_error.h"
 #include "engine/eval/feature_extractor.h"
 #include "engine/eval/frechet.h"
@@ -50,13 +51,56 @@ data::ImageData synthetic(int64_t n) {
     return d;
 }
 
-std::string tiny_extractor(const std::string& path) {
+eval::Extractor tiny(double accuracy_on_record = -1) {
     eval::ExtractorTraining t;
     t.max_steps = 20;
     t.batch_size = 20;
     auto e = eval::train_extractor(synthetic(400), t);
+    if (accuracy_on_record >= 0) {
+        // A file whose record says "Fashion-MNIST's training set": what the checks can see.
+        e.trained_on = {eval::kFashionMnistTrainCrc, eval::kFashionMnistTrainImages,
+                        eval::kFashionMnistTestImages, 937, 0};
+        e.test_accuracy = accuracy_on_record;
+    }
+    return e;
+}
+
+std::string tiny_extractor(const std::string& path, double accuracy_on_record = -1) {
+    auto e = tiny(accuracy_on_record);
     eval::save_extractor(e, path);
     return e.checksum;
+}
+
+struct Attempt {
+    std::vector<std::string> logs;
+    std::string error;
+    int loads = 0;
+};
+
+// load_or_train_extractor with synthetic data: whatever it decides to train is refused.
+Attempt load_or_train_synthetic(const std::string& path) {
+    Attempt a;
+    eval::ExtractorTraining t;
+    t.max_steps = 2;
+    try {
+        eval::load_or_train_extractor(
+            path,
+            [&] {
+                ++a.loads;
+                return synthetic(40);
+            },
+            [&](const std::string& level, const std::string& text) {
+                a.logs.push_back(level + ": " + text);
+            },
+            t);
+    } catch (const eval::ExtractorError& e) {
+        a.error = e.what();
+    }
+    return a;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -131,10 +175,10 @@ private slots:
         QVERIFY(torch::equal(f, eval::extract_features(eval::load_extractor(path).net, imgs)));
     }
 
-    void corruptExtractorIsReportedAndRetrained() {
+    void corruptExtractorIsReportedAndReplaced() {
         QTemporaryDir dir;
         const std::string path = dir.filePath("x.wbfx").toStdString();
-        tiny_extractor(path);
+        tiny_extractor(path, 0.9);
         {
             std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
             f.seekp(-100, std::ios::end);
@@ -144,49 +188,99 @@ private slots:
             eval::load_extractor(path);
             QFAIL("a corrupt file loaded");
         } catch (const eval::ExtractorError& e) {
-            QVERIFY2(std::string(e.what()).find("checksum mismatch") != std::string::npos,
-                     e.what());
+            QVERIFY2(contains(e.what(), "checksum mismatch"), e.what());
         }
-        std::vector<std::string> logs;
-        int loads = 0;
-        eval::ExtractorTraining t;
-        t.max_steps = 2;
-        auto e = eval::load_or_train_extractor(
-            path,
-            [&] {
-                ++loads;
-                return synthetic(40);
-            },
-            [&](const std::string& level, const std::string& text) {
-                logs.push_back(level + ": " + text);
-            },
-            t);
-        QCOMPARE(loads, 1);
-        QVERIFY(!logs.empty() && logs.front().rfind("warning: ", 0) == 0);
-        QVERIFY(logs.front().find(path) != std::string::npos);
-        QCOMPARE(eval::load_extractor(path).checksum, e.checksum);
-        // A valid file is used as is: no training, no data loaded.
-        eval::load_or_train_extractor(
-            path,
-            [&] {
-                ++loads;
-                return synthetic(40);
-            },
-            [](const std::string&, const std::string&) {}, t);
-        QCOMPARE(loads, 1);
+        // It is reported, naming the file, and the replacement is trained on the canonical data
+        // only: synthetic data is refused before any training.
+        const auto a = load_or_train_synthetic(path);
+        QCOMPARE(a.loads, 1);
+        QVERIFY(!a.logs.empty() && a.logs.front().rfind("warning: ", 0) == 0);
+        QVERIFY(contains(a.logs.front(), path));
+        QVERIFY2(contains(a.error, "not Fashion-MNIST's training set"), a.error.c_str());
     }
 
-    void missingExtractorIsTrainedWithANotice() {
+    void missingExtractorIsAnnouncedAndNeedsFashionMnist() {
         QTemporaryDir dir;
         const std::string path = dir.filePath("sub/dir/x.wbfx").toStdString();
-        std::vector<std::string> levels;
-        eval::ExtractorTraining t;
-        t.max_steps = 2;
-        eval::load_or_train_extractor(
-            path, [] { return synthetic(40); },
-            [&](const std::string& level, const std::string&) { levels.push_back(level); }, t);
-        QCOMPARE(levels.front(), std::string("info"));
-        QVERIFY(QFile::exists(QString::fromStdString(path)));
+        const auto a = load_or_train_synthetic(path);
+        QVERIFY(!a.logs.empty() && a.logs.front().rfind("info: ", 0) == 0);
+        QVERIFY2(contains(a.error, "not Fashion-MNIST's training set"), a.error.c_str());
+        QVERIFY(!QFile::exists(QString::fromStdString(path)));
+    }
+
+    void canonicalFileIsUsedAsIs() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("x.wbfx").toStdString();
+        const std::string crc = tiny_extractor(path, 0.9);
+        const auto a = load_or_train_synthetic(path);
+        QCOMPARE(a.loads, 0);  // no training, no data loaded
+        QVERIFY2(a.error.empty(), a.error.c_str());
+        QVERIFY(a.logs.empty());
+        QCOMPARE(eval::load_extractor(path).checksum, crc);
+    }
+
+    void fileRecordsWhatItWasTrainedOn() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("x.wbfx").toStdString();
+        const auto e = tiny();
+        eval::save_extractor(e, path);
+        const auto back = eval::load_extractor(path);
+        QCOMPARE(back.trained_on.data_crc32, eval::training_set_crc(synthetic(400).train));
+        QCOMPARE(back.trained_on.train_images, int64_t{400});
+        QCOMPARE(back.trained_on.test_images, int64_t{100});
+        QCOMPARE(back.trained_on.steps, int64_t{20});
+        QVERIFY(!back.trained_on.canonical());
+        QVERIFY(contains(eval::canonical_problem(back), "not trained on Fashion-MNIST"));
+    }
+
+    void plantedOtherDataExtractorIsRefused() {
+        // What the test suite used to leave behind: an extractor trained on a test's images.
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("x.wbfx").toStdString();
+        tiny_extractor(path);
+        const auto a = load_or_train_synthetic(path);
+        QVERIFY(!a.logs.empty());
+        QVERIFY2(contains(a.logs.front(), "warning: refusing the FID feature extractor " + path),
+                 a.logs.front().c_str());
+        QVERIFY(contains(a.logs.front(), "400 training images"));
+        QVERIFY(contains(a.logs.front(), "moved it to " + path + ".rejected"));
+        QVERIFY(QFile::exists(QString::fromStdString(path + ".rejected")));
+        QVERIFY(!a.error.empty());
+    }
+
+    void plantedLowAccuracyExtractorIsRefused() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("x.wbfx").toStdString();
+        tiny_extractor(path, 0.1562);
+        const auto a = load_or_train_synthetic(path);
+        QVERIFY(!a.logs.empty());
+        QVERIFY2(contains(a.logs.front(), "refusing the FID feature extractor " + path),
+                 a.logs.front().c_str());
+        QVERIFY2(contains(a.logs.front(), "15.62%, below the 80%"), a.logs.front().c_str());
+    }
+
+    void fashionMnistTrainingSetHasTheRecordedChecksum() {
+        const auto data = engine::data::load_fashion_mnist("");
+        QCOMPARE(data.train.images.size(0), eval::kFashionMnistTrainImages);
+        QCOMPARE(data.test.images.size(0), eval::kFashionMnistTestImages);
+        QCOMPARE(QString::fromStdString(eval::training_set_crc(data.train)),
+                 QString(eval::kFashionMnistTrainCrc));
+        QVERIFY(eval::training_set_crc(data.test) != eval::kFashionMnistTrainCrc);
+    }
+
+    void identityRecordNamesChecksumAndAccuracy() {
+        auto e = tiny(0.8821);
+        e.path = "/x.wbfx";
+        const std::string env = R"({"device":"cpu","fid_extractor":)" + e.identity_json() + "}";
+        const auto info = api::fid_extractor_of(env);
+        QVERIFY(info.has_value());
+        QCOMPARE(info->checksum, e.checksum);
+        QCOMPARE(api::describe(*info), "extractor " + e.checksum + ", 88.21% test accuracy");
+        QVERIFY(!api::fid_extractor_of(R"({"device":"cpu"})").has_value());
+        QVERIFY(!api::fid_extractor_of("not json").has_value());
+        const std::string other = R"({"fid_extractor":{"checksum":"0badf00d"}})";
+        QVERIFY(api::fid_extractor_mismatch({env, env, "{}"}).empty());
+        QVERIFY(contains(api::fid_extractor_mismatch({env, other}), "0badf00d"));
     }
 
     void pngFolderAndIdxFileLoad() {

@@ -1,5 +1,6 @@
 // Every model family trains on its real default data for a few steps on the CPU, reports its
 // loss terms and sample kind, and checkpoints; plus the model shapes and loss definitions.
+#include "engine/api/fid_extractor_info.h"
 #include "engine/api/presets.h"
 #include "engine/eval/feature_extractor.h"
 #include "engine/models/gan_models.h"
@@ -123,8 +124,9 @@ private slots:
     }
 
     void fidDuringARun() {
-        // An extractor trained for a few steps stands in for the real one (plumbing only): the
-        // run reports quality/fid and quality/kid and names the extractor in its log.
+        // An extractor trained for a few steps, its record saying "canonical", stands in for the
+        // real one (plumbing only): the run reports quality/fid and quality/kid, names the
+        // extractor in its log and records its identity for the run's environment.
         QTemporaryDir dir;
         const std::string path = dir.filePath("x.wbfx").toStdString();
         auto data = engine::data::load_fashion_mnist("");
@@ -134,6 +136,9 @@ private slots:
         t.max_steps = 2;
         t.batch_size = 32;
         auto e = engine::eval::train_extractor(data, t);
+        e.trained_on.data_crc32 = engine::eval::kFashionMnistTrainCrc;
+        e.trained_on.train_images = engine::eval::kFashionMnistTrainImages;
+        e.test_accuracy = 0.9;
         engine::eval::save_extractor(e, path);
         auto c = tiny("progan-fashion");
         c.model.width = 4;
@@ -152,6 +157,14 @@ private slots:
             named = named || (ev.kind == api::EventKind::Log &&
                               ev.payload.find(e.checksum) != std::string::npos);
         QVERIFY(named);
+        int identities = 0;
+        for (const auto& ev : r.events)
+            if (ev.kind == api::EventKind::Attribute && ev.name == "fid_extractor") {
+                ++identities;
+                const auto info = api::fid_extractor_of(R"({"fid_extractor":)" + ev.payload + "}");
+                QVERIFY(info && info->checksum == e.checksum && info->canonical);
+            }
+        QCOMPARE(identities, 1);
     }
 };
 

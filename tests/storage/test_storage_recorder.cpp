@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include <nlohmann/json.hpp>
+
 #include "storage/recorder.h"
 #include "storage/run_store.h"
 #include "tests/storage/sqlite_peek.h"
@@ -34,6 +36,7 @@ private slots:
     void fullQueueCommitsEarly();
     void lockedDatabaseDropsBatchAndRecovers();
     void ingestsMillionPoints();
+    void attributesJoinTheEnvironment();
 
 private:
     std::string db_path() const { return m_dir->filePath("runs.sqlite").toStdString(); }
@@ -333,6 +336,25 @@ void TestStorageRecorder::ingestsMillionPoints() {
     QCOMPARE(store.get_run(id)->steps_done, int64_t(kSteps - 1));
     RawDb raw(db_path());
     QCOMPARE(raw.count("SELECT COUNT(*) FROM metrics"), 4LL * kSteps);
+}
+
+// A fact learnt while training (which FID extractor measured the run) joins the run's
+// environment JSON under its key, next to what the launcher recorded; a later value replaces it.
+void TestStorageRecorder::attributesJoinTheEnvironment() {
+    RunStore store(db_path());
+    const int64_t id =
+        store.create_run("r", "dcgan", "{}", R"({"device":"cpu","torch":"1.13"})", 10, "");
+    const int64_t broken = store.create_run("b", "dcgan", "{}", "not json", 10, "");
+    Recorder recorder(db_path());
+    recorder.record({RunEvent::attribute(id, 5, 1.0, "fid_extractor", R"({"checksum":"aa"})"),
+                     RunEvent::attribute(broken, 5, 1.0, "fid_extractor", R"({"checksum":"bb"})")});
+    recorder.record({RunEvent::attribute(id, 9, 2.0, "fid_extractor", R"({"checksum":"cc"})")});
+    recorder.flush();
+    const auto env = nlohmann::json::parse(store.get_run(id)->env_json);
+    QCOMPARE(env["device"].get<std::string>(), std::string("cpu"));
+    QCOMPARE(env["fid_extractor"]["checksum"].get<std::string>(), std::string("cc"));
+    const auto fixed = nlohmann::json::parse(store.get_run(broken)->env_json);
+    QCOMPARE(fixed["fid_extractor"]["checksum"].get<std::string>(), std::string("bb"));
 }
 
 QTEST_GUILESS_MAIN(TestStorageRecorder)

@@ -31,8 +31,7 @@ int64_t step_of(const fs::path& p) {
 
 void write_all(const std::string& path, const std::string& bytes) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw std::runtime_error("cannot write checkpoint " + path + ": " + std::strerror(errno));
+    if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -40,13 +39,16 @@ void write_all(const std::string& path, const std::string& bytes) {
         if (n <= 0) {
             const int err = errno;
             ::close(fd);
-            throw std::runtime_error("cannot write checkpoint " + path + ": " + std::strerror(err) +
+            throw std::runtime_error("cannot write " + path + ": " + std::strerror(err) +
                                      " (is the disk full?)");
         }
         done += static_cast<std::size_t>(n);
     }
-    ::fsync(fd);
-    ::close(fd);
+    const bool synced = ::fsync(fd) == 0;
+    const int err = errno;
+    if (::close(fd) != 0 || !synced)
+        throw std::runtime_error("cannot write " + path + ": " +
+                                 std::strerror(synced ? errno : err) + " (is the disk full?)");
 }
 
 void sync_dir(const std::string& dir) {
@@ -74,16 +76,29 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
         return n;
     });
     const std::string path = (fs::path(dir) / (kPrefix + std::to_string(step) + kSuffix)).string();
-    const std::string tmp = path + ".tmp";
-    write_all(tmp, bytes);
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " +
-                                 std::strerror(errno));
-    sync_dir(dir);
+    write_file_atomic(path, bytes);
     auto all = list_checkpoints(dir);
     for (std::size_t i = static_cast<std::size_t>(std::max(keep, 1)); i < all.size(); ++i)
         fs::remove(all[i], ec);
     return path;
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+    const std::string tmp = path + ".tmp";
+    try {
+        write_all(tmp, bytes);
+    } catch (...) {
+        ::unlink(tmp.c_str());
+        throw;
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " +
+                                 std::strerror(err));
+    }
+    const auto parent = fs::path(path).parent_path();
+    sync_dir(parent.empty() ? "." : parent.string());
 }
 
 std::vector<std::string> list_checkpoints(const std::string& dir) {

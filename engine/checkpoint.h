@@ -17,6 +17,11 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
                              const std::function<void(torch::serialize::OutputArchive&)>& fill,
                              int keep = 2);
 
+/// Writes `bytes` to `path` through a synced temporary file and a rename, so `path` is either
+/// its old content or all of the new. Throws std::runtime_error naming the path and the cause
+/// (and removes the temporary file).
+void write_file_atomic(const std::string& path, const std::string& bytes);
+
 /// Checkpoint files in `dir`, newest (highest step) first.
 std::vector<std::string> list_checkpoints(const std::string& dir);
 

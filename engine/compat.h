@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #if defined(WB_TORCH_CUDA)
+#include <ATen/cuda/CUDAGeneratorImpl.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
@@ -29,6 +30,21 @@ inline bool built_with_cuda() {
 
 inline bool cuda_usable() {
     return built_with_cuda() && torch::cuda::is_available();
+}
+
+/// A generator for random draws made on `device` (dropout masks): `cpu` itself on the CPU, else a
+/// CUDA generator of that device seeded with `seed`.
+inline at::Generator device_generator(const torch::Device& device, const at::Generator& cpu,
+                                      uint64_t seed) {
+#if defined(WB_TORCH_CUDA)
+    if (device.is_cuda()) {
+        auto gen = at::cuda::detail::createCUDAGenerator(device.has_index() ? device.index() : 0);
+        gen.set_current_seed(seed);
+        return gen;
+    }
+#endif
+    (void)device, (void)seed;
+    return cpu;
 }
 
 /// Waits for the device's queued work, so a wall-clock timing covers it.

@@ -32,4 +32,17 @@ void set_generator_state_hex(at::Generator& gen, const std::string& hex) {
     gen.set_state(state);
 }
 
+std::mutex& global_generator_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+GlobalGeneratorGuard::GlobalGeneratorGuard()
+    : m_lock(global_generator_mutex()), m_state(at::detail::getDefaultCPUGenerator().get_state()) {}
+
+GlobalGeneratorGuard::~GlobalGeneratorGuard() {
+    at::Generator global = at::detail::getDefaultCPUGenerator();
+    global.set_state(m_state);
+}
+
 }  // namespace wb::engine

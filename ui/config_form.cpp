@@ -92,6 +92,9 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
             label->setToolTip(qs(spec.help));
             label->setBuddy(field.editor);
             form->addRow(label, box);
+            field.row = box;
+            field.form = form;
+            field.group = group;
             m_fields.push_back(field);
         }
         if (form->rowCount() > 0)
@@ -183,12 +186,38 @@ QWidget* ConfigForm::createPathCell(const api::FieldSpec& spec, QWidget* lineEdi
 
 void ConfigForm::write(const api::FieldSpec& spec, const json& value) {
     spec.set(m_config, value);
+    if (spec.path == "model.kind") {
+        // Fields the new model does not use are hidden; back to their defaults so that a value
+        // nobody can see does not become a validation error (or a surprise when switching back).
+        for (const auto& f : m_fields)
+            if (!f.spec->applies_to_model(m_config.model.kind)) {
+                f.spec->set(m_config, f.spec->default_value());
+                display(f);
+            }
+    }
+    updateShownFields();
     emit configEdited();
 }
 
 void ConfigForm::setConfig(const api::RunConfig& config) {
     m_config = config;
     for (const auto& f : m_fields) display(f);
+    updateShownFields();
+}
+
+void ConfigForm::updateShownFields() {
+    std::map<QGroupBox*, bool> any;
+    for (const auto& f : m_fields) {
+        const bool shown = f.spec->applies(m_config);
+        f.form->setRowVisible(f.row, shown);
+        any[f.group] = any[f.group] || shown;
+    }
+    for (const auto& [group, shown] : any) group->setVisible(shown);
+}
+
+bool ConfigForm::isFieldShown(const QString& path) const {
+    const Field* f = find(path);
+    return f && !f->row->isHidden() && !f->group->isHidden();
 }
 
 void ConfigForm::display(const Field& f) {

@@ -1,5 +1,6 @@
 // ConfigForm: the RunConfig editor generated from api::schema(): one group per section, one editor
 // per field with the schema's range or choices, tooltips from its help, inline validation marks.
+// It shows only the fields that apply to the config (FieldSpec::applies_to) and follows changes.
 #pragma once
 
 #include <vector>
@@ -9,6 +10,8 @@
 #include "engine/api/run_config.h"
 #include "engine/api/schema.h"
 
+class QFormLayout;
+class QGroupBox;
 class QLabel;
 
 namespace wb::ui {
@@ -32,6 +35,8 @@ public:
     /// The inline message under a field's editor (hidden while the field is valid).
     QLabel* errorLabel(const QString& path) const;
     int fieldCount() const { return static_cast<int>(m_fields.size()); }
+    /// Whether the field's row is shown: it applies to the current model and settings.
+    bool isFieldShown(const QString& path) const;
 
 signals:
     void configEdited();
@@ -46,12 +51,17 @@ private:
         const api::FieldSpec* spec = nullptr;
         QWidget* editor = nullptr;
         QLabel* error = nullptr;
+        QWidget* row = nullptr;  ///< the editor's cell in its section's form layout
+        QFormLayout* form = nullptr;
+        QGroupBox* group = nullptr;
     };
 
     QWidget* createEditor(const api::FieldSpec& spec);
     QWidget* createPathCell(const api::FieldSpec& spec, QWidget* lineEdit);
     void write(const api::FieldSpec& spec, const nlohmann::json& value);
     void display(const Field& field);
+    /// Shows the rows (and sections) that apply to m_config, hides the others.
+    void updateShownFields();
     void requestHelp(const Field& field);
     const Field* find(const QString& path) const;
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/model_kinds.h"
 #include "engine/api/schema.h"
 
 namespace wb::api {
@@ -76,11 +77,22 @@ std::string choices_text(const std::vector<std::string>& choices) {
     return s;
 }
 
-bool data_fits_model(const std::string& model, const std::string& data) {
-    if (model == "gan_mlp") return data == "mixture2d";
-    if (model == "dcgan" || model == "progan" || model == "vae") return data == "fashion_mnist";
-    if (model == "gpt") return data == "text";
-    return true;  // unknown model kinds are reported by the choice check
+// A setting left at a non-default value on a model it does nothing for: say so rather than
+// let the user believe it took effect. Empty when the field applies, holds its default, or is
+// a switch left off (eval.fid=false on a GPT asks for nothing the GPT could do).
+std::string inapplicable(const FieldSpec& f, const RunConfig& c) {
+    if (f.applies_to_model(c.model.kind)) return {};
+    const json v = f.get(c);
+    if (v == f.default_value() || (v.is_boolean() && !v.get<bool>())) return {};
+    std::string list;
+    const auto& models = f.applies_to.models;
+    for (size_t i = 0; i < models.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == models.size() ? " and " : ", ") + models[i];
+    const json d = f.default_value();
+    const std::string plain =
+        d.is_string() && !d.get<std::string>().empty() ? d.get<std::string>() : d.dump();
+    return f.label + " has no effect on model.kind '" + c.model.kind + "': it applies to " + list +
+           ". Set " + f.path + "=" + plain + " or use model.kind=" + models.front();
 }
 
 // Empty when `text` is a comma list of DiffAugment names, else what is wrong.
@@ -226,6 +238,7 @@ std::vector<ConfigError> RunConfig::validate() const {
     std::vector<ConfigError> errors;
     for (const auto& f : schema()) {
         json v = f.get(*this);
+        const size_t before = errors.size();
         if (f.type == FieldType::Int || f.type == FieldType::Float) {
             double d = v.get<double>();
             if (!std::isfinite(d) || d < f.min || d > f.max)
@@ -239,28 +252,22 @@ std::vector<ConfigError> RunConfig::validate() const {
             if (!ok)
                 errors.push_back({f.path, "'" + s + "' is not one of: " + choices_text(f.choices)});
         }
+        if (errors.size() == before)
+            if (auto why = inapplicable(f, *this); !why.empty()) errors.push_back({f.path, why});
     }
-    if (!data_fits_model(model.kind, data.name)) {
-        const char* wants = model.kind == "gan_mlp" ? "mixture2d"
-                            : model.kind == "gpt"   ? "text"
-                                                    : "fashion_mnist";
+    const ModelKind* kind = find_model_kind(model.kind);
+    if (kind && kind->data != data.name)
         errors.push_back({"data.name", "'" + data.name + "' does not fit model.kind '" +
-                                           model.kind + "'; use data.name=" + wants});
-    }
+                                           model.kind + "'; use data.name=" + kind->data});
     if (model.kind == "gpt" && model.heads > 0 && model.width % model.heads != 0)
         errors.push_back({"model.heads", "model.width " + std::to_string(model.width) +
                                              " must be divisible by model.heads " +
                                              std::to_string(model.heads)});
-    const bool image_gan = model.kind == "dcgan" || model.kind == "progan";
-    const bool is_gan = image_gan || model.kind == "gan_mlp";
+    const bool is_gan = kind && kind->family == "gan";
     if (is_gan && gan.pack > 0 && train.batch_size % gan.pack != 0)
         errors.push_back({"gan.pack", "train.batch_size " + std::to_string(train.batch_size) +
                                           " must be divisible by gan.pack " +
                                           std::to_string(gan.pack)});
-    if (progressive.enabled && model.kind != "progan")
-        errors.push_back({"progressive.enabled",
-                          "progressive growing needs the ProGAN networks; set model.kind=progan "
-                          "or progressive.enabled=false"});
     if (progressive.enabled && gan.pack > 0) {
         const std::pair<const char*, int64_t> batches[] = {
             {"progressive.batch_4", progressive.batch_4},
@@ -279,31 +286,8 @@ std::vector<ConfigError> RunConfig::validate() const {
                                                  ", where adaptive D steps start; raise it"});
     if (!augment.diff.empty()) {
         std::string bad = diff_augment_problem(augment.diff);
-        if (!bad.empty())
-            errors.push_back({"augment.diff", bad});
-        else if (!image_gan)
-            errors.push_back({"augment.diff",
-                              "DiffAugment works on images; use model.kind=dcgan "
-                              "or progan, or leave augment.diff empty"});
+        if (!bad.empty()) errors.push_back({"augment.diff", bad});
     }
-    if (model.kind == "gan_mlp" && sampler.kind != "uniform")
-        errors.push_back({"sampler.kind",
-                          "gan_mlp trains on freshly generated mixture2d points, so there is no "
-                          "finite set of examples to rank or mine; use sampler.kind=uniform"});
-    const bool images = model.kind == "vae" || image_gan;
-    if (!images && (augment.flip || augment.translate > 0 || augment.cutout > 0))
-        errors.push_back({augment.flip            ? "augment.flip"
-                          : augment.translate > 0 ? "augment.translate"
-                                                  : "augment.cutout",
-                          "image augmentation needs an image model (vae, dcgan or progan); turn "
-                          "augment.flip, augment.translate and augment.cutout off for " +
-                              model.kind});
-    if (model.kind != "gpt" && (augment.text_substitute > 0 || augment.text_delete > 0))
-        errors.push_back(
-            {augment.text_substitute > 0 ? "augment.text_substitute" : "augment.text_delete",
-             "text noise needs model.kind=gpt; set augment.text_substitute and "
-             "augment.text_delete to 0 for " +
-                 model.kind});
     if (optim.nesterov && (optim.name != "sgd" || optim.momentum <= 0))
         errors.push_back(
             {"optim.nesterov", "Nesterov momentum needs optim.name=sgd and optim.momentum > 0"});
@@ -317,9 +301,6 @@ std::vector<ConfigError> RunConfig::validate() const {
                               " warm-up steps leave no step at the full learning rate in " +
                               std::to_string(train.steps) + " steps; lower it below train.steps"});
     validate_prune(*this, &errors);
-    if (data.name == "mixture2d" && !data.path.empty())
-        errors.push_back(
-            {"data.path", "mixture2d is generated and reads no files; leave it empty"});
     return errors;
 }
 

@@ -4,6 +4,10 @@
 
 #include "engine/api/schema_build.h"
 
+#include <algorithm>
+
+#include "engine/api/model_kinds.h"
+
 #include <limits>
 
 namespace wb::api {
@@ -23,7 +27,7 @@ std::vector<FieldSpec> build() {
              "grown from 4x4 when progressive.enabled is on, else trained at 32x32 from the "
              "start. vae: a convolutional variational autoencoder (stable, blurrier samples). "
              "gpt: a character-level Transformer language model."),
-        {"gan_mlp", "dcgan", "progan", "vae", "gpt"}));
+        model_kind_names()));
     s.push_back(ranged(make(WB_BIND(model.latent_dim, int64_t), T::Int, "Model", "Latent size",
                             "Size of the noise vector (GAN) or latent code (VAE). Larger codes "
                             "can describe more variation but take longer to organise."),
@@ -257,10 +261,25 @@ std::vector<FieldSpec> build() {
                     "Steps between sample previews (image grid, point scatter or "
                     "generated text). 0 only at the end."),
                0, kMaxSteps));
+    set_applies_to(s);
     return s;
 }
 
 }  // namespace
+
+bool FieldSpec::applies_to_model(const std::string& kind) const {
+    const auto& m = applies_to.models;
+    return m.empty() || std::find(m.begin(), m.end(), kind) != m.end();
+}
+
+bool FieldSpec::applies(const RunConfig& c) const {
+    if (!applies_to_model(c.model.kind)) return false;
+    if (applies_to.field.empty()) return true;
+    const FieldSpec* on = find_field(applies_to.field);
+    if (!on || !on->applies(c)) return false;
+    const auto& v = applies_to.values;
+    return std::find(v.begin(), v.end(), on->get(c)) != v.end();
+}
 
 const std::vector<FieldSpec>& schema() {
     static const std::vector<FieldSpec> kSchema = build();
@@ -349,6 +368,11 @@ nlohmann::json schema_json() {
             if (f.log_scale) j["log_scale"] = true;
         }
         if (f.type == FieldType::Choice) j["choices"] = f.choices;
+        json applies = {{"models", f.applies_to.models.empty() ? json(model_kind_names())
+                                                               : json(f.applies_to.models)}};
+        if (!f.applies_to.field.empty())
+            applies["when"] = {{"field", f.applies_to.field}, {"in", f.applies_to.values}};
+        j["applies_to"] = std::move(applies);
         fields.push_back(std::move(j));
     }
     json secs = json::array();

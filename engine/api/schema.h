@@ -14,6 +14,14 @@ namespace wb::api {
 
 enum class FieldType { Unset = 0, Bool, Int, Float, Choice, Text };
 
+/// Where a field has an effect: on the models it lists (empty: every model) and, where it
+/// matters, only while another field holds one of `values` (sampler.alpha: sampler.kind hard).
+struct AppliesTo {
+    std::vector<std::string> models;
+    std::string field;
+    std::vector<nlohmann::json> values;
+};
+
 struct FieldSpec {
     std::string path;  ///< "train.steps"
     FieldType type = FieldType::Unset;
@@ -24,10 +32,16 @@ struct FieldSpec {
     double max = 0;
     bool log_scale = false;            ///< Float: spans decades (learning rates)
     std::vector<std::string> choices;  ///< Choice
+    AppliesTo applies_to;
     std::function<nlohmann::json(const RunConfig&)> get;
     std::function<void(RunConfig&, const nlohmann::json&)> set;
 
     nlohmann::json default_value() const { return get(RunConfig{}); }
+    /// Whether the field does anything for this model kind.
+    bool applies_to_model(const std::string& kind) const;
+    /// Whether it does anything in `c`: its model, and its condition (whose own field must
+    /// apply too, so prune.at_step needs prune.schedule oneshot and pruning on).
+    bool applies(const RunConfig& c) const;
 };
 
 /// Every field, in display order.

@@ -50,4 +50,8 @@ constexpr double kMaxSteps = 10'000'000;
 /// sampling and augmentation (schema_optimizations.cpp).
 void add_optimization_fields(std::vector<FieldSpec>& s);
 
+/// Fills every field's applies_to from the table in schema_applies.cpp; throws std::logic_error
+/// when a field is missing there (a new field must say where it applies).
+void set_applies_to(std::vector<FieldSpec>& fields);
+
 }  // namespace wb::api::schema_build

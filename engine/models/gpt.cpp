@@ -1,4 +1,4 @@
-// GPT layers. Dropout uses LibTorch's global generator, which the run seeds and checkpoints.
+// GPT layers. Dropout draws from the generator the trainer hands the model (the run's own).
 #include "engine/models/gpt.h"
 
 #include <cmath>
@@ -10,11 +10,19 @@ namespace wb::models {
 namespace nn = torch::nn;
 namespace F = torch::nn::functional;
 
+torch::Tensor SeededDropoutImpl::forward(const torch::Tensor& x) {
+    if (!is_training() || p <= 0) return x;
+    if (!generator) return F::dropout(x, F::DropoutFuncOptions().p(p).training(true));
+    auto keep =
+        torch::empty(x.sizes(), x.options().dtype(torch::kFloat32)).bernoulli_(1.0 - p, *generator);
+    return x * keep.to(x.scalar_type()) * (1.0 / (1.0 - p));
+}
+
 CausalSelfAttentionImpl::CausalSelfAttentionImpl(int64_t width, int64_t heads_, double dropout)
     : heads(heads_), head_dim(width / heads_) {
     qkv = register_module("qkv", nn::Linear(width, 3 * width));
     proj = register_module("proj", nn::Linear(width, width));
-    drop = register_module("drop", nn::Dropout(dropout));
+    drop = register_module("drop", SeededDropout(dropout));
 }
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
@@ -38,7 +46,7 @@ GptBlockImpl::GptBlockImpl(int64_t width, int64_t heads, double dropout) {
     mlp->push_back(nn::Linear(width, 4 * width));
     mlp->push_back(nn::GELU());
     mlp->push_back(nn::Linear(4 * width, width));
-    mlp->push_back(nn::Dropout(dropout));
+    mlp->push_back(SeededDropout(dropout));
     register_module("mlp", mlp);
 }
 
@@ -49,13 +57,13 @@ torch::Tensor GptBlockImpl::forward(const torch::Tensor& x) {
     auto& fc1 = *mlp[0]->as<nn::Linear>();
     auto& fc2 = *mlp[2]->as<nn::Linear>();
     auto m = mlp[1]->as<nn::GELU>()->forward(models::linear(ln2->forward(h), fc1.weight, fc1.bias));
-    return h + mlp[3]->as<nn::Dropout>()->forward(models::linear(m, fc2.weight, fc2.bias));
+    return h + mlp[3]->as<SeededDropout>()->forward(models::linear(m, fc2.weight, fc2.bias));
 }
 
 GptImpl::GptImpl(const GptOptions& o) : context(o.context()) {
     tok = register_module("tok", nn::Embedding(o.vocab(), o.width()));
     pos = register_module("pos", nn::Embedding(o.context(), o.width()));
-    drop = register_module("drop", nn::Dropout(o.dropout()));
+    drop = register_module("drop", SeededDropout(o.dropout()));
     for (int64_t i = 0; i < o.layers(); ++i)
         blocks->push_back(GptBlock(o.width(), o.heads(), o.dropout()));
     register_module("blocks", blocks);
@@ -78,6 +86,11 @@ torch::Tensor GptImpl::forward(const torch::Tensor& ids) {
     for (auto& b : *blocks) x = b->as<GptBlock>()->forward(x);
     // Tied head: the output projection reuses the token embedding (as in GPT-2 and nanoGPT).
     return models::linear(ln_f->forward(x), tok->weight);
+}
+
+void GptImpl::set_dropout_generator(const at::Generator& gen) {
+    for (auto& m : modules())
+        if (auto* d = m->as<SeededDropoutImpl>()) d->generator = gen;
 }
 
 torch::Tensor GptImpl::loss(const torch::Tensor& logits, const torch::Tensor& targets) const {

@@ -2,9 +2,22 @@
 // learned positions and a tied output head.
 #pragma once
 
+#include <optional>
+
 #include <torch/torch.h>
 
 namespace wb::models {
+
+/// Dropout that draws its masks from a generator the owner hands it (a run's own), so runs that
+/// train at the same time stay reproducible from their seeds; LibTorch's Dropout draws from the
+/// one global generator. Without a generator set it uses the global one, like LibTorch's.
+struct SeededDropoutImpl : torch::nn::Module {
+    explicit SeededDropoutImpl(double p) : p(p) {}
+    torch::Tensor forward(const torch::Tensor& x);
+    double p;
+    std::optional<at::Generator> generator;
+};
+TORCH_MODULE(SeededDropout);
 
 struct GptOptions {
     GptOptions(int64_t vocab, int64_t context, int64_t width, int64_t layers, int64_t heads)
@@ -27,7 +40,7 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
     CausalSelfAttentionImpl(int64_t width, int64_t heads, double dropout);
     torch::Tensor forward(const torch::Tensor& x);
     torch::nn::Linear qkv{nullptr}, proj{nullptr};
-    torch::nn::Dropout drop{nullptr};
+    SeededDropout drop{nullptr};
     int64_t heads;
     /// Fixed at construction; channel pruning removes whole heads, so heads * head_dim can
     /// become smaller than the width.
@@ -50,11 +63,13 @@ struct GptImpl : torch::nn::Module {
     torch::Tensor forward(const torch::Tensor& ids);
     /// Mean cross-entropy of predicting `targets` [B, T].
     torch::Tensor loss(const torch::Tensor& logits, const torch::Tensor& targets) const;
+    /// Every dropout layer draws from `gen` from now on (a generator on the model's device).
+    void set_dropout_generator(const at::Generator& gen);
 
     torch::nn::Embedding tok{nullptr}, pos{nullptr};
     torch::nn::ModuleList blocks;
     torch::nn::LayerNorm ln_f{nullptr};
-    torch::nn::Dropout drop{nullptr};
+    SeededDropout drop{nullptr};
     int64_t context;
 };
 TORCH_MODULE(Gpt);

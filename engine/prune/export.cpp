@@ -1,8 +1,8 @@
-// Model export: rebuild the trainer, load the checkpoint and its masks, compact, write.
+// Model export: rebuild the trainer, load the newest usable checkpoint and its masks through the
+// checkpoint module (falling back to older files as resume does), compact, write.
 #include "engine/prune/export.h"
 
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -10,17 +10,13 @@
 #include "engine/checkpoint.h"
 #include "engine/prune/measure.h"
 #include "engine/prune/pruner.h"
+#include "engine/run/run_checkpoint.h"
 #include "engine/train/trainer.h"
 
 namespace wb::prune {
 
 ExportedModel export_model(const api::RunConfig& config, const std::string& checkpoint_dir,
                            const std::string& path, bool sparse) {
-    const auto files = engine::list_checkpoints(checkpoint_dir);
-    if (files.empty())
-        throw std::runtime_error("no checkpoint in " + checkpoint_dir +
-                                 ": the run saved none yet; resume it or set "
-                                 "checkpoint.every_steps");
     const torch::Device cpu(torch::kCPU);
     auto trainer = engine::make_trainer(
         config, cpu, at::make_generator<at::CPUGeneratorImpl>(config.train.seed));
@@ -28,20 +24,20 @@ ExportedModel export_model(const api::RunConfig& config, const std::string& chec
     if (config.prune.method != "none")
         pruner = std::make_unique<Pruner>(config.prune, trainer->prune_layout());
 
-    torch::serialize::InputArchive ar;
-    ar.load_from(files.front(), cpu);
-    c10::IValue meta;
-    ar.read("meta", meta);
-    torch::serialize::InputArchive part;
-    ar.read("trainer", part);
-    trainer->load(part);
-    if (pruner) {
-        torch::serialize::InputArchive masks;
-        if (ar.try_read("prune", masks)) pruner->load(masks);
-    }
-
     ExportedModel out;
-    out.step = nlohmann::json::parse(meta.toStringRef()).at("step").get<int64_t>();
+    const std::string used = engine::checkpoint::use_newest(
+        checkpoint_dir, cpu,
+        [&](engine::checkpoint::Reader& r) {
+            r.load_trainer(*trainer);
+            if (pruner)
+                if (auto* masks = r.extension("prune", *trainer)) pruner->load(*masks);
+            out.step = r.meta().step;
+        },
+        [&](const std::string&, const std::string&) {});
+    if (used.empty())
+        throw std::runtime_error("no checkpoint in " + checkpoint_dir +
+                                 ": the run saved none yet; resume it or set "
+                                 "checkpoint.every_steps");
     auto model = trainer->deployable();
     if (pruner) pruner->compact(model.layout);
     nlohmann::json shapes = nlohmann::json::object();
@@ -60,13 +56,14 @@ ExportedModel export_model(const api::RunConfig& config, const std::string& chec
     }
     out.bytes = static_cast<int64_t>(std::filesystem::file_size(path));
     out.shapes_path = path + ".json";
-    std::ofstream(out.shapes_path) << nlohmann::json{{"config", config.to_json()},
-                                                     {"step", out.step},
-                                                     {"format", sparse ? "sparse" : "dense"},
-                                                     {"parameters", out.parameters},
-                                                     {"tensors", shapes}}
-                                          .dump(2)
-                                   << "\n";
+    engine::write_file_atomic(out.shapes_path,
+                              nlohmann::json{{"config", config.to_json()},
+                                             {"step", out.step},
+                                             {"format", sparse ? "sparse" : "dense"},
+                                             {"parameters", out.parameters},
+                                             {"tensors", shapes}}
+                                      .dump(2) +
+                                  "\n");
     return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/checkpoint.h"
 #include "engine/compat.h"
 
 namespace wb::prune {
@@ -89,11 +90,12 @@ int64_t sparse_bytes(const torch::nn::Module& m) {
 }
 
 void write_archive(torch::serialize::OutputArchive& archive, const std::string& path) {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) throw std::runtime_error("cannot write " + path + ": check the folder exists");
-    archive.save_to(out);
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + path + " (is the disk full?)");
+    std::string bytes;
+    archive.save_to([&bytes](const void* data, size_t n) {
+        bytes.append(static_cast<const char*>(data), n);
+        return n;
+    });
+    engine::write_file_atomic(path, bytes);
 }
 
 Measurement measure(const std::function<Deployable()>& make, const Pruner* pruner, int repeats) {

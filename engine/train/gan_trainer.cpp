@@ -29,13 +29,6 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
                 config.gan.d_target_accuracy) {
     m_g = make_generator();
     m_d = make_discriminator();
-    if (config.gan.g_ema > 0) {
-        m_g_ema = make_generator();
-        torch::NoGradGuard no_grad;
-        auto src = m_g.module->named_parameters(), dst = m_g_ema.module->named_parameters();
-        for (auto& p : src) dst[p.key()].copy_(p.value());
-        for (auto& p : dst) p.value().set_requires_grad(false);
-    }
     if (m_images) {
         m_data = data::load_fashion_mnist(config.data.path);
         m_sampler = make_sampler(config, m_data->train.images.size(0),
@@ -55,8 +48,7 @@ GanTrainer::GanTrainer(const api::RunConfig& config, torch::Device device, at::G
     if (m_progan && config.progressive.enabled)
         m_phase = progressive_phase(0, config.progressive.fade_images,
                                     config.progressive.stable_images, models::kProganLevels);
-    for (auto* net : {&m_g, &m_d, &m_g_ema})
-        if (net->module) net->module->to(m_device);
+    for (auto* net : {&m_g, &m_d}) net->module->to(m_device);
     m_opt_d = &add_optimizer("d", m_d.module->parameters());
     m_opt_g = &add_optimizer("g", m_g.module->parameters());
 }
@@ -189,7 +181,6 @@ StepOutput GanTrainer::step() {
         loss_g = generator_loss(m_loss, d_gen);
     }
     m_opt_g->run(loss_g);
-    if (m_g_ema.module) update_ema();
 
     const double accuracy = discriminator_accuracy(d_real, d_fake);
     m_d_steps.observe(accuracy);
@@ -218,25 +209,12 @@ StepOutput GanTrainer::step() {
     return out;
 }
 
-void GanTrainer::update_ema() {
-    torch::NoGradGuard no_grad;
-    // Warm-up as in TensorFlow's ExponentialMovingAverage(num_updates): a 0.999 average of a
-    // few hundred steps would still be mostly the random initial weights.
-    const double t = static_cast<double>(m_ema_updates++);
-    const double decay = std::min(m_config.gan.g_ema, (1.0 + t) / (10.0 + t));
-    auto src = m_g.module->named_parameters();
-    for (auto& p : m_g_ema.module->named_parameters()) p.value().lerp_(src[p.key()], 1.0 - decay);
-    // Running statistics (DCGAN's batch norm) are copied, not averaged, as in ProGAN/StyleGAN.
-    auto src_buffers = m_g.module->named_buffers();
-    for (auto& b : m_g_ema.module->named_buffers()) b.value().copy_(src_buffers[b.key()]);
-}
-
 torch::Tensor GanTrainer::generate(const torch::Tensor& z) {
     torch::NoGradGuard no_grad;
-    Net& g = m_g_ema.module ? m_g_ema : m_g;
-    g.module->eval();
-    auto x = g.forward(z);
-    g.module->train();
+    // With gan.g_ema on, the EMA extension has swapped the averaged weights in around this.
+    m_g.module->eval();
+    auto x = m_g.forward(z);
+    m_g.module->train();
     return x.to(torch::kCPU);
 }
 
@@ -285,11 +263,8 @@ void GanTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "d", *m_d.module);
     save_part(archive, "opt_g", m_opt_g->optimizer());
     save_part(archive, "opt_d", m_opt_d->optimizer());
-    if (m_g_ema.module) save_part(archive, "g_ema", *m_g_ema.module);
     if (m_sampler) save_sampler(archive, *m_sampler);
-    const nlohmann::json state = {{"images_seen", m_images_seen},
-                                  {"ema_updates", m_ema_updates},
-                                  {"d_steps", m_d_steps.state()}};
+    const nlohmann::json state = {{"images_seen", m_images_seen}, {"d_steps", m_d_steps.state()}};
     archive.write("gan_state", c10::IValue(state.dump()));
 }
 
@@ -298,13 +273,11 @@ void GanTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "d", *m_d.module);
     load_part(archive, "opt_g", m_opt_g->optimizer());
     load_part(archive, "opt_d", m_opt_d->optimizer());
-    if (m_g_ema.module) load_part(archive, "g_ema", *m_g_ema.module);
     if (m_sampler) load_sampler(archive, *m_sampler);
     c10::IValue v;
     if (archive.try_read("gan_state", v)) {  // absent in checkpoints of older versions
         const auto state = nlohmann::json::parse(v.toStringRef());
         m_images_seen = state.at("images_seen").get<int64_t>();
-        m_ema_updates = state.value("ema_updates", int64_t{0});
         m_d_steps.load_state(state.at("d_steps").get<std::string>());
     }
     if (m_progan && m_config.progressive.enabled)
@@ -321,6 +294,12 @@ std::string GanTrainer::describe() const {
 }  // namespace wb::engine
 
 namespace wb::engine {
+
+torch::nn::Module* GanTrainer::network(const std::string& name) {
+    if (name == "g") return m_g.module.get();
+    if (name == "d") return m_d.module.get();
+    return nullptr;
+}
 
 prune::Layout GanTrainer::prune_layout() {
     if (m_progan) {

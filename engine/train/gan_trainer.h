@@ -30,6 +30,7 @@ public:
         std::function<void(const std::string&, const std::string&)> f) override {
         m_attribute = std::move(f);
     }
+    torch::nn::Module* network(const std::string& name) override;
     prune::Layout prune_layout() override;
     prune::Deployable deployable() override;
 
@@ -55,7 +56,6 @@ private:
     torch::Tensor augment(const torch::Tensor& x);
     torch::Tensor generate(const torch::Tensor& z);
     int64_t batch_size() const;
-    void update_ema();
 
     bool m_images = false;
     bool m_progan = false;
@@ -65,8 +65,7 @@ private:
     DStepsController m_d_steps;
     ProgressivePhase m_phase{3, 1.0};  ///< ProGAN: 32x32 unless growing
     int64_t m_images_seen = 0;         ///< real images shown to the discriminator
-    int64_t m_ema_updates = 0;         ///< generator EMA updates so far (for its warm-up)
-    Net m_g, m_d, m_g_ema;
+    Net m_g, m_d;
     OptimizerStep* m_opt_g = nullptr;
     OptimizerStep* m_opt_d = nullptr;
     eval::LogFn m_log = [](const std::string&, const std::string&) {};

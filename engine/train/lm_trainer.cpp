@@ -6,6 +6,7 @@
 #include "engine/data/text_windows.h"
 #include "engine/models/cpu_gemm.h"
 #include "engine/prune/layouts.h"
+#include "engine/rng_state.h"
 #include "engine/train/optimizers.h"
 #include "engine/train/sampling.h"
 
@@ -25,6 +26,10 @@ LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Gen
     m_gpt = models::Gpt(
         models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
     m_gpt->to(m_device);
+    // Dropout masks come from the run's generator (on a GPU, one seeded from the run's seed).
+    m_dropout_gen = compat::device_generator(m_device, m_gen,
+                                             static_cast<uint64_t>(config.train.seed) + 104729);
+    m_gpt->set_dropout_generator(m_dropout_gen);
     m_opt = &add_optimizer("", m_gpt->parameters());
     const int64_t windows = data::text_window_count(m_corpus.train_ids, mc.context);
     m_sampler = make_sampler(config, windows, [this] {
@@ -113,6 +118,9 @@ void LmTrainer::save(torch::serialize::OutputArchive& archive) {
     save_part(archive, "opt", m_opt->optimizer());
     archive.write("vocab", c10::IValue(m_corpus.vocab));
     save_sampler(archive, *m_sampler);
+    // On the CPU the dropout generator is the run's, which the checkpoint holds already.
+    if (m_device.is_cuda())
+        archive.write("dropout_rng", c10::IValue(generator_state_hex(m_dropout_gen)));
 }
 
 void LmTrainer::load(torch::serialize::InputArchive& archive) {
@@ -125,6 +133,9 @@ void LmTrainer::load(torch::serialize::InputArchive& archive) {
     load_part(archive, "gpt", *m_gpt);
     load_part(archive, "opt", m_opt->optimizer());
     load_sampler(archive, *m_sampler);
+    c10::IValue rng;
+    if (m_device.is_cuda() && archive.try_read("dropout_rng", rng))
+        set_generator_state_hex(m_dropout_gen, rng.toStringRef());
 }
 
 std::string LmTrainer::describe() const {

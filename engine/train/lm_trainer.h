@@ -20,6 +20,9 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    torch::nn::Module* network(const std::string& name) override {
+        return name == "gpt" ? m_gpt.ptr().get() : nullptr;
+    }
     prune::Layout prune_layout() override;
     prune::Deployable deployable() override;
 
@@ -32,6 +35,7 @@ private:
     data::TextCorpus m_corpus;
     models::Gpt m_gpt{nullptr};
     OptimizerStep* m_opt = nullptr;
+    at::Generator m_dropout_gen;
     std::unique_ptr<data::Sampler> m_sampler;
 };
 

@@ -62,15 +62,18 @@ double scheduled_lr(const api::OptimConfig& c, int64_t step, int64_t total_steps
 OptimizerStep::OptimizerStep(std::string name, std::vector<torch::Tensor> params,
                              const api::OptimConfig& config, amp::LossScaler& scaler)
     : m_name(std::move(name)),
-      m_optimizer(make_optimizer(std::move(params), config)),
+      m_optimizer(make_optimizer(params, config)),
       m_scaler(scaler),
-      m_grad_clip(config.grad_clip) {}
+      m_grad_clip(config.grad_clip),
+      m_params(std::move(params)) {}
 
 bool OptimizerStep::run(const torch::Tensor& loss) {
     // Optimizer::zero_grad() without its per-gradient detach_() (gradients from backward()
     // carry no history) and with one foreach dispatch for all zero_() calls.
     if (auto grads = amp::gradients(*m_optimizer); !grads.empty()) at::_foreach_zero_(grads);
     m_scaler.scale(loss).backward();
+    const OptimizerStepInfo info{m_name, m_params};
+    for (const auto& hook : m_after_backward) hook(info);
     m_norm_measured = m_want_norm || m_grad_clip > 0 || m_scaler.enabled();
     if (m_norm_measured) m_grad_norm = m_scaler.unscale(*m_optimizer);
     if (m_norm_measured && m_grad_clip > 0 && std::isfinite(m_grad_norm) &&
@@ -80,7 +83,7 @@ bool OptimizerStep::run(const torch::Tensor& loss) {
     }
     const bool stepped = m_scaler.step(*m_optimizer);
     if (stepped)
-        for (const auto& hook : m_after_step) hook();
+        for (const auto& hook : m_after_step) hook(info);
     return stepped;
 }
 

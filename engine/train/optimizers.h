@@ -16,6 +16,13 @@
 
 namespace wb::engine {
 
+/// The parameters one optimizer step covers, and which optimizer it is ("g", "d"; "" for a
+/// trainer's only one): what the run extensions' optimizer hooks receive.
+struct OptimizerStepInfo {
+    const std::string& optimizer;
+    const std::vector<torch::Tensor>& params;
+};
+
 /// LibTorch's SGD/Adam/AdamW, or AdaBelief/LAMB from engine/optim; fused variants when
 /// config.fused is on.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tensor> params,
@@ -48,8 +55,11 @@ public:
     double last_grad_norm() const { return m_grad_norm; }
     const std::string& name() const { return m_name; }
     torch::optim::Optimizer& optimizer() { return *m_optimizer; }
+    using Hook = std::function<void(const OptimizerStepInfo&)>;
+    /// Runs when backward has filled the gradients, before they are unscaled and clipped.
+    void add_after_backward(Hook hook) { m_after_backward.push_back(std::move(hook)); }
     /// Runs after every step taken (e.g. re-applying pruning masks).
-    void add_after_step(std::function<void()> hook) { m_after_step.push_back(std::move(hook)); }
+    void add_after_step(Hook hook) { m_after_step.push_back(std::move(hook)); }
 
 private:
     std::string m_name;
@@ -59,7 +69,8 @@ private:
     double m_grad_norm = 0;
     bool m_want_norm = true;
     bool m_norm_measured = false;
-    std::vector<std::function<void()>> m_after_step;
+    std::vector<torch::Tensor> m_params;
+    std::vector<Hook> m_after_backward, m_after_step;
 };
 
 }  // namespace wb::engine

@@ -54,11 +54,12 @@ public:
     /// State every trainer has (the loss scaler); load accepts archives without it.
     virtual void save_shared(torch::serialize::OutputArchive& archive) = 0;
     virtual void load_shared(torch::serialize::InputArchive& archive) = 0;
-    /// Runs `hook` with the optimizer's parameters after every optimizer step taken (e.g.
-    /// re-applying that network's pruning masks, so a GAN's generator step already sees the
-    /// discriminator's masked weights).
-    using StepHook = std::function<void(const std::vector<torch::Tensor>& params)>;
-    virtual void after_optimizer_step(const StepHook& hook) = 0;
+    /// Calls `after_backward` when each optimizer's gradients are ready and `after_step` after
+    /// each optimizer step taken (the run loop passes them on to its extensions).
+    virtual void on_optimizer_events(OptimizerStep::Hook after_backward,
+                                     OptimizerStep::Hook after_step) = 0;
+    /// A network by name ("g", "d", "vae", "gpt"); nullptr when the model has none of that name.
+    virtual torch::nn::Module* network(const std::string& name) = 0;
     /// The learning rate the last step used.
     virtual double lr() const = 0;
     /// One line for the run log: parameter counts and data source.
@@ -93,9 +94,12 @@ public:
     void end_step(StepOutput& out) override;
     void save_shared(torch::serialize::OutputArchive& archive) override;
     void load_shared(torch::serialize::InputArchive& archive) override;
-    void after_optimizer_step(const StepHook& hook) override {
-        for (auto& o : m_optimizers)
-            o->add_after_step([hook, params = o->optimizer().parameters()] { hook(params); });
+    void on_optimizer_events(OptimizerStep::Hook after_backward,
+                             OptimizerStep::Hook after_step) override {
+        for (auto& o : m_optimizers) {
+            o->add_after_backward(after_backward);
+            o->add_after_step(after_step);
+        }
     }
     double lr() const override { return m_lr; }
 

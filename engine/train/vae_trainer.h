@@ -20,6 +20,9 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
+    torch::nn::Module* network(const std::string& name) override {
+        return name == "vae" ? m_vae.ptr().get() : nullptr;
+    }
     prune::Layout prune_layout() override;
     prune::Deployable deployable() override;
 

@@ -56,6 +56,39 @@ private slots:
         QCOMPARE(j["fields"][0]["path"].get<std::string>(), std::string("model.kind"));
     }
 
+    void everyFieldSaysWhereItApplies() {
+        const auto j = schema_json();
+        for (const auto& f : j["fields"]) {
+            QVERIFY2(f.contains("applies_to"), f["path"].dump().c_str());
+            QVERIFY(!f["applies_to"]["models"].empty());
+            if (f["applies_to"].contains("when"))
+                QVERIFY(find_field(f["applies_to"]["when"]["field"].get<std::string>()));
+        }
+        const auto* heads = find_field("model.heads");
+        QVERIFY(heads->applies_to_model("gpt") && !heads->applies_to_model("dcgan"));
+        RunConfig c = find_preset("dcgan-fashion")->config;
+        QVERIFY(!find_field("sampler.alpha")->applies(c));
+        c.sampler.kind = "hard";
+        QVERIFY(find_field("sampler.alpha")->applies(c));
+        // A condition on a field that does not apply does not hold either.
+        c.prune.schedule = "gradual";
+        QVERIFY(!find_field("prune.end_step")->applies(c));
+        c.prune.method = "magnitude";
+        QVERIFY(find_field("prune.end_step")->applies(c));
+    }
+
+    void aSettingThatDoesNothingIsAnError() {
+        RunConfig c = find_preset("dcgan-fashion")->config;
+        c.model.heads = 8;
+        const auto errors = c.validate();
+        QCOMPARE(errors.size(), std::size_t{1});
+        QCOMPARE(errors[0].path, std::string("model.heads"));
+        QVERIFY2(errors[0].message.find("no effect on model.kind 'dcgan': it applies to gpt") !=
+                     std::string::npos,
+                 errors[0].message.c_str());
+        for (const auto& p : presets()) QVERIFY2(p.config.validate().empty(), p.name.c_str());
+    }
+
     void validateReportsEveryProblemAtOnce() {
         RunConfig c;
         c.train.steps = 0;
@@ -104,7 +137,7 @@ private slots:
         QVERIFY(aug.validate().empty());
         RunConfig points = find_preset("gan-mixture2d")->config;
         points.augment.diff = "translation";
-        QVERIFY(only(points, "augment.diff", "works on images"));
+        QVERIFY(only(points, "augment.diff", "it applies to dcgan and progan"));
         RunConfig ratio = find_preset("dcgan-fashion")->config;
         ratio.gan.d_steps_adaptive = true;
         ratio.gan.d_steps_per_g = 4;
@@ -201,7 +234,7 @@ private slots:
         errors = gpt.validate();
         QCOMPARE(errors.size(), std::size_t{1});
         QCOMPARE(errors[0].path, std::string("augment.translate"));
-        QVERIFY(errors[0].message.find("vae, dcgan or progan") != std::string::npos);
+        QVERIFY(errors[0].message.find("dcgan, progan and vae") != std::string::npos);
 
         RunConfig bad;
         std::vector<ConfigError> set_errors;

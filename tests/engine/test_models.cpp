@@ -85,6 +85,26 @@ private slots:
         QVERIFY(std::abs(loss - std::log(11.0)) < 0.3);
     }
 
+    void gptDropoutDrawsFromTheRunsGenerator() {
+        // Dropout masks follow the generator the model is handed, and LibTorch's global one is
+        // left alone, so two runs training at once cannot change each other's masks.
+        models::Gpt gpt(models::GptOptions(11, 8, 16, 1, 2).dropout(0.5));
+        gpt->train();
+        auto ids = torch::randint(11, {4, 8});
+        auto forward = [&](uint64_t seed) {
+            gpt->set_dropout_generator(at::make_generator<at::CPUGeneratorImpl>(seed));
+            return gpt->forward(ids);
+        };
+        at::Generator global = at::detail::getDefaultCPUGenerator();
+        const auto before = global.get_state();
+        auto a = forward(3), b = forward(3), c = forward(4);
+        QVERIFY(torch::equal(a, b));
+        QVERIFY(!torch::equal(a, c));
+        QVERIFY(torch::equal(global.get_state(), before));
+        gpt->eval();
+        QVERIFY(torch::equal(gpt->forward(ids), gpt->forward(ids)));
+    }
+
     void eachPresetTrainsOnItsRealData_data() {
         QTest::addColumn<QString>("preset");
         QTest::addColumn<QStringList>("metrics");

@@ -27,7 +27,46 @@ private slots:
     void presetsLoadIntoTheForm();
     void logScaleStepsAlongOneTwoFive();
     void focusedFieldExplainsItself();
+    void showsOnlyTheFieldsThatApply();
 };
+
+// What the form shows for a model follows from the schema's applies_to; these are the fields the
+// issue names, checked against the widgets, plus every field against the schema.
+void TestConfigForm::showsOnlyTheFieldsThatApply() {
+    ui::ConfigForm form;
+    form.setConfig(api::find_preset("gpt-char")->config);
+    QVERIFY(!form.isFieldShown("model.latent_dim"));
+    for (const char* mixture : {"data.modes", "data.radius", "data.std"})
+        QVERIFY2(!form.isFieldShown(mixture), mixture);
+    QVERIFY(form.isFieldShown("model.heads"));
+    QVERIFY(form.isFieldShown("augment.text_substitute"));
+    QVERIFY(!form.isFieldShown("gan.pack"));
+
+    form.setConfig(api::find_preset("gan-mixture2d")->config);
+    QVERIFY(!form.isFieldShown("model.heads"));
+    QVERIFY(form.isFieldShown("model.latent_dim"));
+    QVERIFY(form.isFieldShown("data.modes"));
+    QVERIFY(!form.isFieldShown("sampler.kind"));  // generated points: nothing to sample from
+    for (const auto& f : api::schema())
+        QCOMPARE(form.isFieldShown(QString::fromStdString(f.path)), f.applies(form.config()));
+
+    // A field's condition: the hard sampler's settings appear with it.
+    form.setConfig(api::find_preset("dcgan-fashion")->config);
+    QVERIFY(form.isFieldShown("sampler.kind"));
+    QVERIFY(!form.isFieldShown("sampler.alpha"));
+    qobject_cast<QComboBox*>(form.editor("sampler.kind"))->setCurrentText("hard");
+    QVERIFY(form.isFieldShown("sampler.alpha"));
+
+    // Switching the model changes the form, and a hidden field goes back to its default.
+    auto* kind = qobject_cast<QComboBox*>(form.editor("model.kind"));
+    form.setConfig(api::find_preset("progan-fashion")->config);
+    QVERIFY(form.isFieldShown("model.pixel_norm"));
+    qobject_cast<QCheckBox*>(form.editor("model.pixel_norm"))->setChecked(false);
+    kind->setCurrentText("gpt");
+    QVERIFY(!form.isFieldShown("model.pixel_norm"));
+    QVERIFY(form.isFieldShown("model.context"));
+    QCOMPARE(form.config().model.pixel_norm, api::RunConfig{}.model.pixel_norm);
+}
 
 void TestConfigForm::oneEditorPerFieldWithSchemaRanges() {
     ui::ConfigForm form;

@@ -1,0 +1,82 @@
+// RunExtension: a feature that takes part in every run (pruning, the generator EMA, and the
+// features to come: data-parallel all-reduce, distillation, quantization, growth) through fixed
+// hooks of the run loop, so that neither the loop nor any trainer names it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "engine/api/run_config.h"
+#include "engine/train/optimizers.h"
+
+namespace wb::engine {
+
+class Trainer;
+struct Metric;
+
+/// What the run loop lends its extensions. Valid from configure() to the end of the run.
+struct RunHost {
+    const api::RunConfig& config;
+    torch::Device device;
+    Trainer& trainer;
+    /// Completed steps so far.
+    const int64_t& step;
+    std::function<void(const std::string& name, double value)> metric;
+    std::function<void(const std::string& level, const std::string& text)> log;
+};
+
+/// Every hook does nothing unless overridden. Hooks run in registration order
+/// (engine/run/extensions.cpp); the loop calls them, never the trainers.
+class RunExtension {
+public:
+    virtual ~RunExtension() = default;
+    /// Its checkpoint key; its state is stored under it and nowhere else.
+    virtual const char* key() const = 0;
+    /// Once, after the trainer is built and before a checkpoint is restored. Throws
+    /// std::invalid_argument for a config the model cannot take (a config error).
+    virtual void configure(RunHost& host) { (void)host; }
+    /// Once, before the first step of this session; `restored`: a checkpoint was loaded.
+    virtual void on_start(RunHost& host, bool restored) { (void)host, (void)restored; }
+    /// Gradients of one optimizer's parameters are ready, before its step.
+    virtual void after_backward(RunHost& host, const OptimizerStepInfo& s) { (void)host, (void)s; }
+    /// One optimizer step was taken.
+    virtual void after_optimizer_step(RunHost& host, const OptimizerStepInfo& s) {
+        (void)host, (void)s;
+    }
+    /// The trainer's whole step is done (for a GAN: every D and G update).
+    virtual void after_step(RunHost& host) { (void)host; }
+    /// Around an evaluation or a sample: e.g. swap averaged weights in, and back out.
+    virtual void before_inference(RunHost& host) { (void)host; }
+    virtual void after_inference(RunHost& host) { (void)host; }
+    /// After the trainer's evaluation: add the extension's own quality metrics.
+    virtual void on_eval(RunHost& host, std::vector<Metric>* metrics) { (void)host, (void)metrics; }
+    /// The run's last step is done (completed or stopped), before the final checkpoint.
+    virtual void on_end(RunHost& host) { (void)host; }
+    /// The parameter set changed (a network grew): rebuild whatever holds parameters.
+    virtual void on_params_changed(RunHost& host) { (void)host; }
+    virtual void save(torch::serialize::OutputArchive& archive) { (void)archive; }
+    /// `archive` is null when the checkpoint holds no state under key() (saved without the
+    /// feature); `step` is the checkpoint's.
+    virtual void load(RunHost& host, torch::serialize::InputArchive* archive, int64_t step) {
+        (void)host, (void)archive, (void)step;
+    }
+};
+
+/// One entry of the registry: its name and a factory that returns nullptr when the config does
+/// not switch the feature on.
+struct ExtensionEntry {
+    const char* name;
+    std::function<std::unique_ptr<RunExtension>(const api::RunConfig&)> make;
+};
+
+/// Every extension, in hook order.
+const std::vector<ExtensionEntry>& extension_registry();
+
+/// The extensions `config` switches on, in registry order.
+std::vector<std::unique_ptr<RunExtension>> make_extensions(const api::RunConfig& config);
+
+}  // namespace wb::engine

@@ -59,6 +59,13 @@ const char* to_string(FailureKind k) {
     return "";
 }
 
+FailureKind failure_from_string(const std::string& s) {
+    for (auto k : {FailureKind::Config, FailureKind::Data, FailureKind::OutOfMemory,
+                   FailureKind::NonFinite, FailureKind::Checkpoint, FailureKind::Other})
+        if (s == to_string(k)) return k;
+    return FailureKind::Unset;
+}
+
 namespace {
 
 // Every event kind uses the same header fields plus a name and a payload.

@@ -37,6 +37,8 @@ enum class FailureKind : uint8_t {
     Other
 };
 const char* to_string(FailureKind k);
+/// Unset when `s` names no failure kind (an empty string included).
+FailureKind failure_from_string(const std::string& s);
 
 /// Stable sample kinds.
 inline constexpr const char* kSamplePng = "image/png";

@@ -199,7 +199,7 @@ private slots:
         QCOMPARE(integrity(kdb), std::string("ok"));
         wb::storage::RunStore store(kdb.toStdString());
         auto run = store.list_runs().at(0);
-        QCOMPARE(run.status, std::string("interrupted"));
+        QCOMPARE(run.status, wb::api::RunStatus::Interrupted);
         // Metrics up to about a second before the kill are there (the recorder commits ~5x/s).
         const auto loss = store.metrics(run.id, "loss/g");
         QVERIFY(loss.size() >= 120);
@@ -231,7 +231,7 @@ private slots:
         QCOMPARE(p.exitCode(), 130);
         wb::storage::RunStore store(sdb.toStdString());
         auto run = store.list_runs().at(0);
-        QCOMPARE(run.status, std::string("stopped"));
+        QCOMPARE(run.status, wb::api::RunStatus::Stopped);
         const auto ck = store.latest_checkpoint(run.id);
         QVERIFY(ck.has_value());
         QCOMPARE(ck->step, run.steps_done);

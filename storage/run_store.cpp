@@ -118,7 +118,8 @@ void RunStore::set_checkpoint_dir(int64_t id, const std::string& dir) {
 void RunStore::set_status(int64_t id, api::RunStatus status, const std::string& error,
                           api::FailureKind failure) {
     if (status == api::RunStatus::Unset)
-        throw StorageError(m_db->path() + ": a run's status cannot be set to \"unset\"; use "
+        throw StorageError(m_db->path() +
+                           ": a run's status cannot be set to \"unset\"; use "
                            "queued, running, paused, completed, stopped, failed or interrupted.");
     std::lock_guard lock(m_mutex);
     StatusChange change;

@@ -232,8 +232,7 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
                 return static_cast<int>(100 * r.steps_done / r.total_steps);
             return {};
         case Qt::ForegroundRole:
-            if (index.column() == Status)
-                return QBrush(statusColor(r.status));
+            if (index.column() == Status) return QBrush(statusColor(r.status));
             return {};
         case Qt::TextAlignmentRole:
             if (index.column() == Id || index.column() == Steps || index.column() == Duration ||

@@ -49,9 +49,8 @@ public:
     std::vector<int64_t> activeRuns() const;
     bool hasActiveRuns() const { return !activeRuns().empty(); }
 
-    /// History edits and reads go through the service (HistoryPanel holds it).
+    /// History reads and edits go through the service (HistoryPanel holds it).
     service::RunService& service() { return m_service; }
-    const storage::RunStore& store() const { return m_service.store(); }
     /// Switches to another database; only while no run is active (their events belong to the
     /// old one). Returns false otherwise.
     bool setStore(storage::RunStore& store, EventSink sink);

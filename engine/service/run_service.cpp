@@ -73,7 +73,8 @@ Started RunService::start(const api::RunConfig& config, const std::string& name)
         s.checkpoint_dir = api::run_files_dir(m_store->path(), s.run_id);
         m_store->set_checkpoint_dir(s.run_id, s.checkpoint_dir);
     } catch (const std::exception& e) {
-        s.refusal = refusal(Cause::Storage, std::string("Could not record the new run: ") + e.what());
+        s.refusal =
+            refusal(Cause::Storage, std::string("Could not record the new run: ") + e.what());
         if (s.run_id > 0) mark_failed(s.run_id, *s.refusal, api::FailureKind::Other);
         return s;
     }
@@ -96,9 +97,9 @@ StoredRun RunService::stored_run(int64_t id) const {
         return out;
     }
     if (!row) {
-        out.refusal = refusal(Cause::State, "There is no " + run_label(id) + " in " +
-                                                m_store->path() +
-                                                ". List the runs to see which ids exist.");
+        out.refusal =
+            refusal(Cause::State, "There is no " + run_label(id) + " in " + m_store->path() +
+                                      ". List the runs to see which ids exist.");
         return out;
     }
     out.row = *row;
@@ -118,9 +119,9 @@ StoredRun RunService::stored_run(int64_t id) const {
         return out;
     }
     if (!errors.empty())
-        out.refusal = config_refusal(
-            "The stored settings of " + run_label(id) + " do not fit this version",
-            std::move(errors));
+        out.refusal =
+            config_refusal("The stored settings of " + run_label(id) + " do not fit this version",
+                           std::move(errors));
     return out;
 }
 
@@ -129,8 +130,8 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config) {
     s.run_id = id;
     s.config = config;
     if (is_live(status(id))) {
-        s.refusal = refusal(Cause::State, "Run #" + std::to_string(id) +
-                                              " is still training; stop it first.");
+        s.refusal = refusal(Cause::State,
+                            "Run #" + std::to_string(id) + " is still training; stop it first.");
         return s;
     }
     StoredRun stored = stored_run(id);
@@ -149,8 +150,8 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config) {
         return s;
     }
     if (auto problems = config.validate(); !problems.empty()) {
-        s.refusal = config_refusal("Run #" + std::to_string(id) + " cannot continue",
-                                   std::move(problems));
+        s.refusal =
+            config_refusal("Run #" + std::to_string(id) + " cannot continue", std::move(problems));
         return s;
     }
     s.name = row.name;
@@ -207,8 +208,8 @@ void RunService::mark_failed(int64_t id, Refusal& r, api::FailureKind kind) {
     try {
         m_store->set_status(id, api::RunStatus::Failed, r.message, kind);
     } catch (const std::exception& e) {
-        r.message += std::string("\n\nThe run's row could not be marked failed either: ") +
-                     e.what();
+        r.message +=
+            std::string("\n\nThe run's row could not be marked failed either: ") + e.what();
     }
 }
 
@@ -307,10 +308,9 @@ std::optional<Refusal> RunService::delete_run(int64_t id) {
     // Only the folder named after the run: a user-chosen checkpoint path is not ours to remove.
     const std::string dir = api::run_files_dir(m_store->path(), id);
     if (const std::string cause = remove_run_files(dir); !cause.empty())
-        return refusal(Cause::Checkpoint, "Run #" + std::to_string(id) +
-                                              " was deleted, but its checkpoint folder " + dir +
-                                              " could not be removed (" + cause +
-                                              "); delete it by hand.");
+        return refusal(Cause::Checkpoint,
+                       "Run #" + std::to_string(id) + " was deleted, but its checkpoint folder " +
+                           dir + " could not be removed (" + cause + "); delete it by hand.");
     return std::nullopt;
 }
 

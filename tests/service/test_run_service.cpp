@@ -51,8 +51,8 @@ private:
     int64_t stoppedRun() {
         const auto started = m_service->start(config(), "ended");
         if (!started.ok()) return 0;
-        m_engine->push(api::RunEvent::status_change(started.run_id, 50, 1.0,
-                                                    api::RunStatus::Stopped));
+        m_engine->push(
+            api::RunEvent::status_change(started.run_id, 50, 1.0, api::RunStatus::Stopped));
         m_service->drain();
         m_store->set_status(started.run_id, api::RunStatus::Stopped);
         return started.run_id;
@@ -204,8 +204,8 @@ void TestRunService::continueRefusesLiveRunsAndUnknownIds() {
     QVERIFY(refused.refusal->message.find("still training") != std::string::npos);
 
     // Running in the database but not started here: another process trains it.
-    const int64_t elsewhere = m_store->create_run("other", "gan_mlp", config().to_json().dump(),
-                                                  "{}", 100, "");
+    const int64_t elsewhere =
+        m_store->create_run("other", "gan_mlp", config().to_json().dump(), "{}", 100, "");
     m_store->set_status(elsewhere, api::RunStatus::Running);
     refused = m_service->continue_run(elsewhere, config(500));
     QVERIFY(!refused.ok());
@@ -224,8 +224,7 @@ void TestRunService::continueAfterTheRunEndedHere() {
     // The engine reported Stopped, but the Recorder has not committed it yet: the row still
     // reads running. A run this service saw end may continue anyway.
     m_store->set_status(started.run_id, api::RunStatus::Running);
-    m_engine->push(
-        api::RunEvent::status_change(started.run_id, 50, 1.0, api::RunStatus::Stopped));
+    m_engine->push(api::RunEvent::status_change(started.run_id, 50, 1.0, api::RunStatus::Stopped));
     m_service->drain();
     QVERIFY(m_service->active_runs().empty());
 
@@ -263,9 +262,8 @@ void TestRunService::drainTracksStatusesAndSinkErrors() {
     service::RunService broken(*m_engine, *m_store, [](const std::vector<api::RunEvent>&) {
         throw storage::StorageError("runs.sqlite: disk I/O error");
     });
-    m_engine->push(api::RunEvent::status_change(started.run_id, 10, 1.0,
-                                                api::RunStatus::Failed, "NaN",
-                                                api::FailureKind::NonFinite));
+    m_engine->push(api::RunEvent::status_change(started.run_id, 10, 1.0, api::RunStatus::Failed,
+                                                "NaN", api::FailureKind::NonFinite));
     drained = broken.drain();
     QCOMPARE(drained.events.size(), std::size_t{1});  // still handed back for the widgets
     QVERIFY(drained.sink_error.find("disk I/O error") != std::string::npos);
@@ -301,14 +299,11 @@ void TestRunService::exitCodes() {
     using api::FailureKind;
     using api::RunStatus;
     QCOMPARE(service::exit_code(RunStatus::Completed, FailureKind::Unset), service::kExitOk);
-    QCOMPARE(service::exit_code(RunStatus::Stopped, FailureKind::Unset),
-             service::kExitInterrupted);
+    QCOMPARE(service::exit_code(RunStatus::Stopped, FailureKind::Unset), service::kExitInterrupted);
     QCOMPARE(service::exit_code(RunStatus::Failed, FailureKind::Data), service::kExitDataProblem);
     QCOMPARE(service::exit_code(RunStatus::Failed, FailureKind::Config), service::kExitBadConfig);
-    QCOMPARE(service::exit_code(RunStatus::Failed, FailureKind::Checkpoint),
-             service::kExitFailure);
-    QCOMPARE(service::exit_code(RunStatus::Interrupted, FailureKind::Unset),
-             service::kExitFailure);
+    QCOMPARE(service::exit_code(RunStatus::Failed, FailureKind::Checkpoint), service::kExitFailure);
+    QCOMPARE(service::exit_code(RunStatus::Interrupted, FailureKind::Unset), service::kExitFailure);
     QCOMPARE(int(service::kExitInterrupted), 130);
 }
 

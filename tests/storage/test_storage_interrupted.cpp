@@ -68,8 +68,10 @@ void TestStorageInterrupted::deadOwnerBecomesInterrupted() {
     const std::string path = db_path();
     const pid_t child = in_dead_child([&] {
         RunStore store(path);
-        store.set_status(store.create_run("running", "vae", "{}", "{}", 10, ""), wb::api::RunStatus::Running);
-        store.set_status(store.create_run("paused", "vae", "{}", "{}", 10, ""), wb::api::RunStatus::Paused);
+        store.set_status(store.create_run("running", "vae", "{}", "{}", 10, ""),
+                         wb::api::RunStatus::Running);
+        store.set_status(store.create_run("paused", "vae", "{}", "{}", 10, ""),
+                         wb::api::RunStatus::Paused);
         store.create_run("queued", "vae", "{}", "{}", 10, "");
     });
     QVERIFY(child > 0);
@@ -168,8 +170,10 @@ void TestStorageInterrupted::finishedRunsAreNotTouched() {
     const std::string path = db_path();
     const pid_t child = in_dead_child([&] {
         RunStore store(path);
-        store.set_status(store.create_run("done", "vae", "{}", "{}", 10, ""), wb::api::RunStatus::Completed);
-        store.set_status(store.create_run("broke", "vae", "{}", "{}", 10, ""), wb::api::RunStatus::Failed, "boom");
+        store.set_status(store.create_run("done", "vae", "{}", "{}", 10, ""),
+                         wb::api::RunStatus::Completed);
+        store.set_status(store.create_run("broke", "vae", "{}", "{}", 10, ""),
+                         wb::api::RunStatus::Failed, "boom");
     });
     QVERIFY(child > 0);
     RunStore store(path);

@@ -165,7 +165,8 @@ void TestStorageRunStore::failedKeepsMessageUntilRestarted() {
     QVERIFY(row->error.empty());
     QCOMPARE(row->failure, wb::api::FailureKind::Unset);
 
-    store.set_status(id, wb::api::RunStatus::Failed, "no space left", wb::api::FailureKind::Checkpoint);
+    store.set_status(id, wb::api::RunStatus::Failed, "no space left",
+                     wb::api::FailureKind::Checkpoint);
     row = store.get_run(id);
     QCOMPARE(row->failure, wb::api::FailureKind::Checkpoint);
     QCOMPARE(RawDb(path).scalar("SELECT failure FROM runs"), std::string("checkpoint"));

@@ -7,8 +7,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "storage/recorder.h"
 #include "engine/service/run_service.h"
+#include "storage/recorder.h"
 #include "storage/run_store.h"
 #include "tests/ui/fake_engine.h"
 #include "ui/history_model.h"

@@ -51,7 +51,7 @@ void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
             case api::EventKind::Status:
                 out->status = e.status;
                 if (e.status == api::RunStatus::Failed) {
-                    out->failure = api::failure_from_string(e.name);
+                    out->failure = e.failure;
                     out->message = e.payload;
                 }
                 break;
@@ -160,8 +160,8 @@ int run_command(const TrainOptions& opt) {
     const int64_t id = started.run_id;
     name = started.name;
     std::fprintf(stderr, "%s run %lld (%s), %lld steps, database %s\n",
-                 opt.resume_id > 0 ? "resuming" : "started", static_cast<long long>(id), name.c_str(),
-                 static_cast<long long>(config.train.steps), store->path().c_str());
+                 opt.resume_id > 0 ? "resuming" : "started", static_cast<long long>(id),
+                 name.c_str(), static_cast<long long>(config.train.steps), store->path().c_str());
     if (!opt.json) std::printf("%lld\n", static_cast<long long>(id));
     std::fflush(stdout);
 

@@ -96,9 +96,9 @@ RunEvent RunEvent::sample(int64_t run, int64_t step, double wall_s, std::string 
 
 RunEvent RunEvent::status_change(int64_t run, int64_t step, double wall_s, RunStatus s,
                                  std::string message, FailureKind why) {
-    RunEvent e =
-        make_event(EventKind::Status, run, step, wall_s, to_string(why), std::move(message));
+    RunEvent e = make_event(EventKind::Status, run, step, wall_s, {}, std::move(message));
     e.status = s;
+    e.failure = why;
     return e;
 }
 

@@ -52,7 +52,7 @@ QString droppedConfig(const QMimeData* mime) {
 
 }  // namespace
 
-MainWindow::MainWindow(RunController& controller, storage::RunStore* store, QWidget* parent)
+MainWindow::MainWindow(RunController& controller, const storage::RunStore* store, QWidget* parent)
     : QMainWindow(parent), m_controller(controller) {
     setAcceptDrops(true);
     auto* left = new QWidget(this);
@@ -194,7 +194,7 @@ void MainWindow::wireController() {
     connect(&m_controller, &RunController::storageFailed, this, &MainWindow::showStorageError);
 }
 
-void MainWindow::setStore(storage::RunStore* store) {
+void MainWindow::setStore(const storage::RunStore* store) {
     m_store = store;
     m_live->setStore(store);
     m_compare->setStore(store);

@@ -47,7 +47,7 @@ inline std::vector<int64_t> make_compare_runs(const std::string& db, int runs, i
         record_metrics(recorder, ids.back(), {"loss/g"}, points, 10000);
         if (!finish) continue;
         const auto t0 = std::chrono::steady_clock::now();
-        store.set_status(ids.back(), "completed");
+        store.set_status(ids.back(), api::RunStatus::Completed);
         if (finish_ms != nullptr)
             finish_ms->push_back(
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)

@@ -119,7 +119,7 @@ std::vector<int64_t> BatchWriter::write_events(const std::vector<EventChunk>& ba
                     change.run_id = e.run_id;
                     change.status = e.status;
                     change.message = e.payload;
-                    change.failure = e.name;
+                    change.failure = e.failure;
                     change.at_s = chunk.received_at_s;
                     apply_status(m_db, change);
                     if (api::is_final(e.status)) finished.push_back(e.run_id);

@@ -5,18 +5,21 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/api/run_event.h"
+
 namespace wb::storage {
 
 struct RunRow {
     int64_t id = 0;
     std::string name;
-    std::string status;  ///< queued | running | paused | completed | stopped | failed | interrupted
+    /// Unset when the stored text names no status (a file written by a newer version).
+    api::RunStatus status = api::RunStatus::Unset;
     std::string model;
     std::string config_json;
     std::string env_json;
     std::string notes;
-    std::string error;    ///< failure message
-    std::string failure;  ///< failure kind (api::to_string(FailureKind))
+    std::string error;  ///< failure message
+    api::FailureKind failure = api::FailureKind::Unset;
     std::string checkpoint_dir;
     int64_t steps_done = 0;
     int64_t total_steps = 0;

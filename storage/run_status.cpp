@@ -48,7 +48,7 @@ bool apply_status(Connection& db, const StatusChange& change) {
         .bind_int(10, error_mode)
         .bind_text(11, change.message)
         .bind_int(12, set_failure)
-        .bind_text(13, set_failure ? *change.failure : std::string());
+        .bind_text(13, set_failure ? api::to_string(*change.failure) : "");
     q.run();
     return db.changes() > 0;
 }

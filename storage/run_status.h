@@ -15,9 +15,9 @@ class Connection;
 struct StatusChange {
     int64_t run_id = 0;
     api::RunStatus status = api::RunStatus::Unset;
-    std::string message;                 ///< stored as the error when status is Failed
-    std::optional<std::string> failure;  ///< failure kind when Failed; nullopt keeps the old one
-    double at_s = 0;                     ///< unix seconds of the change
+    std::string message;                      ///< stored as the error when status is Failed
+    std::optional<api::FailureKind> failure;  ///< kind when Failed; nullopt keeps the old one
+    double at_s = 0;                          ///< unix seconds of the change
 };
 
 /// Running sets started_at once and clears ended_at; a final status sets ended_at; queued,

@@ -21,13 +21,13 @@ RunRow read_run(const Query& q) {
     RunRow r;
     r.id = q.int_at(0);
     r.name = q.text_at(1);
-    r.status = q.text_at(2);
+    r.status = api::status_from_string(q.text_at(2));
     r.model = q.text_at(3);
     r.config_json = q.text_at(4);
     r.env_json = q.text_at(5);
     r.notes = q.text_at(6);
     r.error = q.text_at(7);
-    r.failure = q.text_at(8);
+    r.failure = api::failure_from_string(q.text_at(8));
     r.checkpoint_dir = q.text_at(9);
     r.steps_done = q.int_at(10);
     r.total_steps = q.int_at(11);
@@ -115,22 +115,23 @@ void RunStore::set_checkpoint_dir(int64_t id, const std::string& dir) {
     set_text(id, "UPDATE runs SET checkpoint_dir = ?2 WHERE id = ?1", dir);
 }
 
-void RunStore::set_status(int64_t id, const std::string& status, const std::string& error) {
-    const api::RunStatus parsed = api::status_from_string(status);
-    if (parsed == api::RunStatus::Unset)
-        throw StorageError(m_db->path() + ": unknown run status \"" + status +
-                           "\"; use queued, running, paused, completed, stopped, failed or "
-                           "interrupted.");
+void RunStore::set_status(int64_t id, api::RunStatus status, const std::string& error,
+                          api::FailureKind failure) {
+    if (status == api::RunStatus::Unset)
+        throw StorageError(m_db->path() +
+                           ": a run's status cannot be set to \"unset\"; use "
+                           "queued, running, paused, completed, stopped, failed or interrupted.");
     std::lock_guard lock(m_mutex);
     StatusChange change;
     change.run_id = id;
-    change.status = parsed;
+    change.status = status;
     change.message = error;
+    if (failure != api::FailureKind::Unset) change.failure = failure;
     change.at_s = now_unix_s();
     if (!apply_status(*m_db, change))
         throw StorageError(m_db->path() + ": no run with id " + std::to_string(id) +
                            ". List the runs to see which ids exist.");
-    if (!api::is_final(parsed)) return;
+    if (!api::is_final(status)) return;
     try {
         pack_run_series(*m_db, id);
     } catch (const StorageError&) {

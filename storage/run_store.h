@@ -30,7 +30,7 @@ public:
 
     const std::string& path() const;
 
-    /// Status "queued", owned by this process; returns the new id.
+    /// Status Queued, owned by this process; returns the new id.
     int64_t create_run(const std::string& name, const std::string& model,
                        const std::string& config_json, const std::string& env_json,
                        int64_t total_steps, const std::string& checkpoint_dir);
@@ -38,9 +38,11 @@ public:
     void update_config(int64_t id, const std::string& config_json, int64_t total_steps);
     /// Where the run's checkpoints live (known only once the id is, see api::run_files_dir).
     void set_checkpoint_dir(int64_t id, const std::string& dir);
-    /// `status` is one of RunRow::status's names; `error` is kept as the message of a failed
-    /// run. Queued, running and paused claim the run for this process (see run_status.h).
-    void set_status(int64_t id, const std::string& status, const std::string& error = {});
+    /// `error` and `failure` are kept as the message and kind of a failed run (an Unset kind
+    /// keeps the stored one). Queued, running and paused claim the run for this process (see
+    /// run_status.h). Unset is refused.
+    void set_status(int64_t id, api::RunStatus status, const std::string& error = {},
+                    api::FailureKind failure = api::FailureKind::Unset);
     void rename(int64_t id, const std::string& name);
     void set_notes(int64_t id, const std::string& notes);
     /// Removes the run and its metrics, samples, logs and checkpoint rows (not the files).

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/api/schema.h"
+#include "engine/service/run_service.h"
 #include "storage/run_store.h"
 #include "ui/formatting.h"
 #include "ui/metric_roles.h"
@@ -24,8 +25,9 @@ QString qs(const std::string& s) {
     return QString::fromStdString(s);
 }
 
-bool isLive(const std::string& status) {
-    return status == "queued" || status == "running" || status == "paused";
+bool isLive(api::RunStatus status) {
+    return status == api::RunStatus::Queued || status == api::RunStatus::Running ||
+           status == api::RunStatus::Paused;
 }
 
 // The settings that tell runs apart at a glance: optimizer, learning rate and batch, plus every
@@ -58,15 +60,15 @@ QString summariseConfig(const std::string& configJson) {
 
 HistoryModel::HistoryModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void HistoryModel::setStore(storage::RunStore* store) {
+void HistoryModel::setService(service::RunService* service) {
     beginResetModel();
-    m_store = store;
+    m_service = service;
     m_rows.clear();
     endResetModel();
 }
 
 void HistoryModel::summarise(Row& row) const {
-    const auto last = m_store->last_metrics(row.run.id);
+    const auto last = m_service->store().last_metrics(row.run.id);
     QStringList names;
     QStringList tip;
     for (const auto& [name, p] : last) {
@@ -85,8 +87,8 @@ void HistoryModel::summarise(Row& row) const {
 }
 
 void HistoryModel::refresh() {
-    if (!m_store) return;
-    std::vector<storage::RunRow> fresh = m_store->list_runs();
+    if (!m_service) return;
+    std::vector<storage::RunRow> fresh = m_service->store().list_runs();
     std::map<int64_t, storage::RunRow*> byId;
     for (auto& r : fresh) byId[r.id] = &r;
 
@@ -166,9 +168,9 @@ QVariant HistoryModel::display(const Row& row, int column) const {
         case Status:
             return isLive(r.status) && r.total_steps > 0
                        ? QStringLiteral("%1 %2%")
-                             .arg(qs(r.status))
+                             .arg(statusText(r.status))
                              .arg(100 * r.steps_done / r.total_steps)
-                       : qs(r.status);
+                       : statusText(r.status);
         case Steps:
             return QStringLiteral("%L1 / %L2").arg(r.steps_done).arg(r.total_steps);
         case Duration:
@@ -230,8 +232,7 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
                 return static_cast<int>(100 * r.steps_done / r.total_steps);
             return {};
         case Qt::ForegroundRole:
-            if (index.column() == Status)
-                return QBrush(statusColor(api::status_from_string(r.status)));
+            if (index.column() == Status) return QBrush(statusColor(r.status));
             return {};
         case Qt::TextAlignmentRole:
             if (index.column() == Id || index.column() == Steps || index.column() == Duration ||
@@ -261,22 +262,23 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
 }
 
 bool HistoryModel::setData(const QModelIndex& index, const QVariant& value, int role) {
-    if (!m_store || role != Qt::EditRole || !index.isValid()) return false;
+    if (!m_service || role != Qt::EditRole || !index.isValid()) return false;
     Row& row = m_rows[index.row()];
     const std::string text = value.toString().toStdString();
-    try {
-        if (index.column() == Name) {
-            if (value.toString().trimmed().isEmpty()) return false;
-            m_store->rename(row.run.id, text);
-            row.run.name = text;
-        } else if (index.column() == Notes) {
-            m_store->set_notes(row.run.id, text);
-            row.run.notes = text;
-        } else {
+    if (index.column() == Name) {
+        if (value.toString().trimmed().isEmpty()) return false;
+        if (const auto refused = m_service->rename(row.run.id, text)) {
+            emit storageFailed(QString::fromStdString(refused->message));
             return false;
         }
-    } catch (const storage::StorageError& e) {
-        emit storageFailed(QString::fromUtf8(e.what()));
+        row.run.name = text;
+    } else if (index.column() == Notes) {
+        if (const auto refused = m_service->set_notes(row.run.id, text)) {
+            emit storageFailed(QString::fromStdString(refused->message));
+            return false;
+        }
+        row.run.notes = text;
+    } else {
         return false;
     }
     emit dataChanged(index, index);

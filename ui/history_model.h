@@ -9,8 +9,8 @@
 
 #include "storage/run_rows.h"
 
-namespace wb::storage {
-class RunStore;
+namespace wb::service {
+class RunService;
 }
 
 namespace wb::ui {
@@ -42,7 +42,8 @@ public:
 
     explicit HistoryModel(QObject* parent = nullptr);
 
-    void setStore(storage::RunStore* store);
+    /// Reads the service's store; renames and notes are sent through the service.
+    void setService(service::RunService* service);
     /// Re-reads the run list; rows that changed get one dataChanged for their range, new and
     /// deleted runs are inserted and removed, so selections and scroll positions survive.
     /// Throws storage::StorageError.
@@ -53,7 +54,7 @@ public:
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
     Qt::ItemFlags flags(const QModelIndex& index) const override;
-    /// Name and notes are edited in place and written to the store at once.
+    /// Name and notes are edited in place and sent to the service at once.
     bool setData(const QModelIndex& index, const QVariant& value, int role) override;
 
     int rowOf(int64_t id) const;
@@ -77,7 +78,7 @@ private:
     QVariant display(const Row& row, int column) const;
     QVariant sortKey(const Row& row, int column) const;
 
-    storage::RunStore* m_store = nullptr;
+    service::RunService* m_service = nullptr;
     std::vector<Row> m_rows;
 };
 

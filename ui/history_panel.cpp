@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include <QDir>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -16,16 +15,18 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
-#include "engine/api/paths.h"
-#include "storage/run_store.h"
+#include "engine/service/run_service.h"
+#include "storage/storage_error.h"
+#include "ui/formatting.h"
 #include "ui/history_model.h"
 #include "ui/progress_delegate.h"
 
 namespace wb::ui {
 namespace {
 
-bool isLive(const std::string& status) {
-    return status == "queued" || status == "running" || status == "paused";
+bool isLive(api::RunStatus status) {
+    return status == api::RunStatus::Queued || status == api::RunStatus::Running ||
+           status == api::RunStatus::Paused;
 }
 
 }  // namespace
@@ -135,9 +136,9 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
     updateButtons();
 }
 
-void HistoryPanel::setStore(storage::RunStore* store) {
-    m_store = store;
-    m_model->setStore(store);
+void HistoryPanel::setService(service::RunService* service) {
+    m_service = service;
+    m_model->setService(service);
     m_refreshTimer.start();
     refreshNow();
 }
@@ -180,8 +181,7 @@ void HistoryPanel::updateButtons() {
     bool finished = false;
     if (n == 1) {
         const storage::RunRow* run = m_model->run(m_model->rowOf(selectedRuns().front()));
-        finished = run && (run->status == "stopped" || run->status == "interrupted" ||
-                           run->status == "failed" || run->status == "completed");
+        finished = run && api::is_final(run->status);
     }
     m_continue->setEnabled(finished);
 }
@@ -201,7 +201,7 @@ void HistoryPanel::editNotes() {
 
 void HistoryPanel::deleteSelected() {
     const auto ids = selectedRuns();
-    if (ids.empty() || !m_store) return;
+    if (ids.empty() || !m_service) return;
     QStringList names;
     for (int64_t id : ids) {
         const storage::RunRow* run = m_model->run(m_model->rowOf(id));
@@ -211,7 +211,7 @@ void HistoryPanel::deleteSelected() {
                 this, tr("Run still active"),
                 tr("Run #%1 \"%2\" is %3. Stop it before deleting it.")
                     .arg(id)
-                    .arg(QString::fromStdString(run->name), QString::fromStdString(run->status)));
+                    .arg(QString::fromStdString(run->name), statusText(run->status)));
             return;
         }
         names << QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(run->name));
@@ -224,15 +224,11 @@ void HistoryPanel::deleteSelected() {
             .arg(names.join(QLatin1Char('\n'))),
         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer != QMessageBox::Yes) return;
-    try {
-        for (int64_t id : ids) {
-            m_store->delete_run(id);
-            // Only the folder this app names after the run: a user-chosen path is not ours.
-            QDir(QString::fromStdString(api::run_files_dir(m_store->path(), id)))
-                .removeRecursively();
+    for (int64_t id : ids) {
+        if (const auto refused = m_service->delete_run(id)) {
+            emit storageFailed(QString::fromStdString(refused->message));
+            break;
         }
-    } catch (const storage::StorageError& e) {
-        emit storageFailed(QString::fromUtf8(e.what()));
     }
     refreshNow();
 }

@@ -14,8 +14,8 @@ class QPushButton;
 class QSortFilterProxyModel;
 class QTableView;
 
-namespace wb::storage {
-class RunStore;
+namespace wb::service {
+class RunService;
 }
 
 namespace wb::ui {
@@ -31,7 +31,8 @@ public:
 
     explicit HistoryPanel(QWidget* parent = nullptr);
 
-    void setStore(storage::RunStore* store);
+    /// The history of the service's database; edits and deletes are sent through it.
+    void setService(service::RunService* service);
     void refreshNow();
     /// Makes run `id` the current row (and scrolls to it) when it is in the table.
     void selectRun(int64_t id);
@@ -58,7 +59,7 @@ private:
     void deleteSelected();
     void updateButtons();
 
-    storage::RunStore* m_store = nullptr;
+    service::RunService* m_service = nullptr;
     HistoryModel* m_model = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;
     QTableView* m_view = nullptr;

@@ -182,7 +182,7 @@ RunTrace& LiveView::liveTrace(int64_t id) {
                 t.name = QString::fromStdString(row->name);
                 t.model = QString::fromStdString(row->model);
                 t.totalSteps = row->total_steps;
-                t.status = api::status_from_string(row->status);
+                t.status = row->status;
             }
         } catch (const storage::StorageError&) {
             // The events still show; only the name and step count are missing.

@@ -52,7 +52,7 @@ QString droppedConfig(const QMimeData* mime) {
 
 }  // namespace
 
-MainWindow::MainWindow(RunController& controller, storage::RunStore* store, QWidget* parent)
+MainWindow::MainWindow(RunController& controller, const storage::RunStore* store, QWidget* parent)
     : QMainWindow(parent), m_controller(controller) {
     setAcceptDrops(true);
     auto* left = new QWidget(this);
@@ -121,8 +121,13 @@ MainWindow::MainWindow(RunController& controller, storage::RunStore* store, QWid
 MainWindow::~MainWindow() = default;
 
 void MainWindow::continueRun(qint64 id) {
-    const auto row = m_store ? m_store->get_run(id) : std::nullopt;
-    if (!row) return;
+    // Damaged settings or a vanished row are reported before the user picks a step count.
+    const service::StoredRun stored = m_controller.service().stored_run(id);
+    if (!stored.ok()) {
+        notify(tr("Run not continued"), qs(stored.refusal->message), true);
+        return;
+    }
+    const storage::RunRow* row = &stored.row;
     // A run that reached its target trains on; by default for as long again.
     const auto suggested =
         row->steps_done < row->total_steps ? row->total_steps : row->total_steps * 2;
@@ -189,11 +194,11 @@ void MainWindow::wireController() {
     connect(&m_controller, &RunController::storageFailed, this, &MainWindow::showStorageError);
 }
 
-void MainWindow::setStore(storage::RunStore* store) {
+void MainWindow::setStore(const storage::RunStore* store) {
     m_store = store;
     m_live->setStore(store);
     m_compare->setStore(store);
-    m_history->setStore(store);
+    m_history->setService(&m_controller.service());
     const QString path = store ? qs(store->path()) : QString();
     m_dbLabel->setText(path.isEmpty() ? tr("no database") : tr("Database: %1").arg(path));
     setWindowTitle(path.isEmpty()

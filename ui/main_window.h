@@ -29,11 +29,12 @@ class MainWindow final : public QMainWindow {
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    MainWindow(RunController& controller, storage::RunStore* store, QWidget* parent = nullptr);
+    MainWindow(RunController& controller, const storage::RunStore* store,
+               QWidget* parent = nullptr);
     ~MainWindow() override;
 
     /// Shows another database (the app opened it after databaseOpenRequested).
-    void setStore(storage::RunStore* store);
+    void setStore(const storage::RunStore* store);
     /// Reads a JSON config into the setup panel; reports problems to the user. False when the
     /// file could not be used at all.
     bool loadConfigFile(const QString& path);
@@ -72,7 +73,7 @@ private:
     void writeSettings() const;
 
     RunController& m_controller;
-    storage::RunStore* m_store = nullptr;
+    const storage::RunStore* m_store = nullptr;  ///< read side; writes go through the controller
     RunSetupPanel* m_setup = nullptr;
     RunControls* m_controls = nullptr;
     LiveView* m_live = nullptr;

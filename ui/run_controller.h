@@ -1,20 +1,16 @@
-// RunController: starts and steers runs on an api::Engine, creates their history rows, and drains
-// the engine's events on a UI timer, handing each batch to storage and then to the widgets.
+// RunController: the UI's side of the run service. It drives a service::RunService (start,
+// continue, steer, history edits), drains it on a UI timer and turns batches and refusals into
+// signals for the widgets.
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <vector>
 
 #include <QObject>
 #include <QTimer>
 
 #include "engine/api/engine.h"
-
-namespace wb::storage {
-class RunStore;
-}
+#include "engine/service/run_service.h"
 
 namespace wb::ui {
 
@@ -25,7 +21,7 @@ class RunController final : public QObject {
 public:
     /// Receives every drained batch before the widgets see it (the app passes the Recorder's
     /// record), so what is shown has been handed to storage.
-    using EventSink = std::function<void(const std::vector<api::RunEvent>&)>;
+    using EventSink = service::RunService::EventSink;
 
     /// ~33 ms: fast enough for smooth curves, slow enough that a batch holds many points.
     static constexpr int kDrainIntervalMs = 33;
@@ -53,7 +49,8 @@ public:
     std::vector<int64_t> activeRuns() const;
     bool hasActiveRuns() const { return !activeRuns().empty(); }
 
-    storage::RunStore& store() const { return *m_store; }
+    /// History reads and edits go through the service (HistoryPanel holds it).
+    service::RunService& service() { return m_service; }
     /// Switches to another database; only while no run is active (their events belong to the
     /// old one). Returns false otherwise.
     bool setStore(storage::RunStore& store, EventSink sink);
@@ -66,7 +63,7 @@ signals:
     /// One signal per drained batch, never one per point: receivers append in bulk.
     void eventsArrived(const std::vector<wb::api::RunEvent>& events);
     void runStatusChanged(qint64 id, wb::api::RunStatus status, const QString& message);
-    /// The engine or storage refused a start; the message names the cause and the fix.
+    /// The service refused a start or a continue; the message names the cause and the fix.
     void startFailed(const QString& message);
     /// A run ended with a Failed status; the message is the engine's.
     void runFailed(qint64 id, const QString& message);
@@ -74,10 +71,9 @@ signals:
     void storageFailed(const QString& message);
 
 private:
-    api::Engine& m_engine;
-    storage::RunStore* m_store = nullptr;
-    EventSink m_sink;
-    std::map<int64_t, api::RunStatus> m_status;
+    void emitBatch(service::Drained drained);
+
+    service::RunService m_service;
     QTimer m_drainTimer;
 };
 

@@ -1,6 +1,7 @@
 // workbench-cli: headless training and run history. Parses the command line and dispatches;
 // the commands live in train_command.cpp and query_commands.cpp.
 #include <cstdio>
+#include <exception>
 
 #include <CLI/CLI.hpp>
 
@@ -101,27 +102,37 @@ int main(int argc, char** argv) {
         return code == 0 ? kExitOk : kExitBadConfig;
     }
     train.db = db;
-    if (*presets) return presets_command(json);
-    if (*schema) return schema_command(json);
-    if (*run) return run_command(train);
-    if (*resume) {
-        train.resume_id = id;
-        return run_command(train);
-    }
-    if (*runs) return runs_command(db, json);
-    if (*show) return show_command(db, id, json);
-    if (*metrics) return metrics_command(db, id, metric_name, json);
-    if (*exp) {
-        if (out_dir.empty() && model_path.empty()) {
-            std::fprintf(stderr, "error: export needs --out FOLDER and/or --model FILE\n");
-            return kExitBadConfig;
+    const auto dispatch = [&]() -> int {
+        if (*presets) return presets_command(json);
+        if (*schema) return schema_command(json);
+        if (*run) return run_command(train);
+        if (*resume) {
+            train.resume_id = id;
+            return run_command(train);
         }
-        int code = kExitOk;
-        if (!out_dir.empty()) code = export_command(db, id, out_dir);
-        if (code == kExitOk && !model_path.empty())
-            code = export_model_command(db, id, model_path, sparse);
-        return code;
+        if (*runs) return runs_command(db, json);
+        if (*show) return show_command(db, id, json);
+        if (*metrics) return metrics_command(db, id, metric_name, json);
+        if (*exp) {
+            if (out_dir.empty() && model_path.empty()) {
+                std::fprintf(stderr, "error: export needs --out FOLDER and/or --model FILE\n");
+                return kExitBadConfig;
+            }
+            int code = kExitOk;
+            if (!out_dir.empty()) code = export_command(db, id, out_dir);
+            if (code == kExitOk && !model_path.empty())
+                code = export_model_command(db, id, model_path, sparse);
+            return code;
+        }
+        if (*fid) return fid_command(fid_opt);
+        return kExitFailure;
+    };
+    // The commands report what users can cause themselves; this catches what slipped through
+    // (a storage error during a read, say), so the CLI never ends in std::terminate.
+    try {
+        return dispatch();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return kExitFailure;
     }
-    if (*fid) return fid_command(fid_opt);
-    return kExitFailure;
 }

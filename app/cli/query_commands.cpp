@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +30,7 @@ using nlohmann::json;
 json run_json(const storage::RunRow& r) {
     json j = {{"id", r.id},
               {"name", r.name},
-              {"status", r.status},
+              {"status", api::to_string(r.status)},
               {"model", r.model},
               {"steps", r.steps_done},
               {"total_steps", r.total_steps},
@@ -39,7 +40,7 @@ json run_json(const storage::RunRow& r) {
               {"wall_s", r.wall_s},
               {"notes", r.notes},
               {"checkpoint_dir", r.checkpoint_dir}};
-    if (!r.error.empty()) j["error"] = r.error, j["failure"] = r.failure;
+    if (!r.error.empty()) j["error"] = r.error, j["failure"] = api::to_string(r.failure);
     return j;
 }
 
@@ -58,6 +59,18 @@ std::unique_ptr<storage::RunStore> open_store(const std::string& db) {
     } catch (const storage::StorageError& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return nullptr;
+    }
+}
+
+// A run's stored JSON column; a damaged one throws a message main() prints (exit code 1).
+json stored_json(const storage::RunRow& row, const std::string& text, const char* what) {
+    try {
+        return json::parse(text.empty() ? "{}" : text);
+    } catch (const json::exception& e) {
+        throw std::runtime_error("the stored " + std::string(what) + " of run " +
+                                 std::to_string(row.id) + " is damaged (" + e.what() +
+                                 "): the row was changed outside the workbench. Its metrics, "
+                                 "samples and log can still be read with `metrics` and `show`.");
     }
 }
 
@@ -130,7 +143,7 @@ int runs_command(const std::string& db, bool as_json) {
     if (rows.empty()) std::printf("no runs yet in %s\n", store->path().c_str());
     for (const auto& r : rows)
         std::printf("%5lld  %-20s %-8s %-11s %8lld/%-8lld %s  %s\n", static_cast<long long>(r.id),
-                    r.name.c_str(), r.model.c_str(), r.status.c_str(),
+                    r.name.c_str(), r.model.c_str(), api::to_string(r.status),
                     static_cast<long long>(r.steps_done), static_cast<long long>(r.total_steps),
                     when(r.created_at).c_str(), format_duration(r.wall_s).c_str());
     return kExitOk;
@@ -142,8 +155,11 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     auto row = find_run(*store, id);
     if (!row) return kExitFailure;
     json j = run_json(*row);
-    j["config"] = json::parse(row->config_json);
-    j["environment"] = json::parse(row->env_json.empty() ? "{}" : row->env_json);
+    // `show` is how a user looks at a damaged row, so it prints the text instead of failing.
+    const json config = json::parse(row->config_json, nullptr, false);
+    j["config"] = config.is_discarded() ? json(row->config_json) : config;
+    const json env = json::parse(row->env_json.empty() ? "{}" : row->env_json, nullptr, false);
+    j["environment"] = env.is_discarded() ? json(row->env_json) : env;
     json last = json::object();
     for (const auto& [name, p] : store->last_metrics(id)) last[name] = p.value;
     j["metrics"] = last;
@@ -155,7 +171,7 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     }
     std::printf("run %lld: %s\n  model %s, status %s, step %lld of %lld, %s\n",
                 static_cast<long long>(id), row->name.c_str(), row->model.c_str(),
-                row->status.c_str(), static_cast<long long>(row->steps_done),
+                api::to_string(row->status), static_cast<long long>(row->steps_done),
                 static_cast<long long>(row->total_steps), format_duration(row->wall_s).c_str());
     if (!row->error.empty()) std::printf("  error: %s\n", row->error.c_str());
     if (!row->notes.empty()) std::printf("  notes: %s\n", row->notes.c_str());
@@ -209,9 +225,9 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
         return kExitFailure;
     }
     std::ofstream(fs::path(out_dir) / "config.json")
-        << json::parse(row->config_json).dump(2) << "\n";
+        << stored_json(*row, row->config_json, "settings").dump(2) << "\n";
     json run = run_json(*row);
-    run["environment"] = json::parse(row->env_json.empty() ? "{}" : row->env_json);
+    run["environment"] = stored_json(*row, row->env_json, "environment");
     std::ofstream(fs::path(out_dir) / "run.json") << run.dump(2) << "\n";
     const std::string csv = (fs::path(out_dir) / "metrics.csv").string();
     if (std::FILE* f = std::fopen(csv.c_str(), "w")) {
@@ -244,7 +260,7 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
     auto row = find_run(*store, id);
     if (!row) return kExitFailure;
     std::vector<api::ConfigError> errors;
-    const auto config = api::RunConfig::from_json(json::parse(row->config_json), &errors);
+    const auto config = api::RunConfig::from_json(stored_json(*row, row->config_json, "settings"), &errors);
     if (!errors.empty()) {
         std::fprintf(stderr, "error: run %lld's stored config is unreadable:\n%s",
                      static_cast<long long>(id), api::format_errors(errors).c_str());

@@ -1,23 +1,23 @@
-// The foreground training loop of the CLI: it drains the engine every 100 ms, hands each batch
-// to the Recorder, draws progress, and turns the run's final status into an exit code.
+// The foreground training loop of the CLI: the run service starts or continues the run and
+// drains it every 100 ms into the Recorder; this file draws progress and prints the outcome.
 #include "app/cli/train_command.h"
 
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "app/cli/config_input.h"
 #include "app/cli/progress_line.h"
-#include "engine/api/paths.h"
 #include "engine/api/presets.h"
+#include "engine/service/run_service.h"
 #include "engine/torch_engine.h"
 #include "storage/recorder.h"
 #include "storage/run_store.h"
-#include "storage/storage_error.h"
 
 namespace wb::cli {
 namespace {
@@ -37,14 +37,6 @@ struct Outcome {
     std::map<std::string, double> metrics;
 };
 
-api::FailureKind failure_from(const std::string& name) {
-    for (auto k :
-         {api::FailureKind::Config, api::FailureKind::Data, api::FailureKind::OutOfMemory,
-          api::FailureKind::NonFinite, api::FailureKind::Checkpoint, api::FailureKind::Other})
-        if (name == api::to_string(k)) return k;
-    return api::FailureKind::Unset;
-}
-
 // Reads what matters to the terminal out of a batch before the Recorder takes it.
 void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
              ProgressLine* bar) {
@@ -59,7 +51,7 @@ void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
             case api::EventKind::Status:
                 out->status = e.status;
                 if (e.status == api::RunStatus::Failed) {
-                    out->failure = failure_from(e.name);
+                    out->failure = e.failure;
                     out->message = e.payload;
                 }
                 break;
@@ -87,108 +79,89 @@ std::string headline(const Outcome& o) {
     return {};
 }
 
-int exit_code(const Outcome& o) {
-    switch (o.status) {
-        case api::RunStatus::Completed:
-            return kExitOk;
-        case api::RunStatus::Stopped:
-            return kExitInterrupted;
-        case api::RunStatus::Failed:
-            if (o.failure == api::FailureKind::Data) return kExitDataProblem;
-            if (o.failure == api::FailureKind::Config) return kExitBadConfig;
-            return kExitFailure;
-        default:
-            return kExitFailure;
+// Config refusals keep the CLI's list format; every other refusal is one message.
+int refused(const service::Refusal& r) {
+    if (r.cause == service::Refusal::Cause::Config && !r.problems.empty())
+        print_config_errors(r.problems);
+    else
+        std::fprintf(stderr, "error: %s\n", r.message.c_str());
+    return service::exit_code(r);
+}
+
+// The settings a `run` asks for: a preset or a config file, then the --set overrides.
+bool new_run_config(const TrainOptions& opt, api::RunConfig* config, std::string* name,
+                    std::vector<api::ConfigError>* errors) {
+    if (opt.preset.empty() == opt.config_file.empty()) {
+        std::fprintf(stderr,
+                     "error: give exactly one of --preset NAME or --config FILE "
+                     "(see `workbench-cli presets`)\n");
+        return false;
     }
+    if (!opt.preset.empty()) {
+        const api::Preset* p = api::find_preset(opt.preset);
+        if (!p) {
+            std::fprintf(stderr, "error: no preset '%s' (see `workbench-cli presets`)\n",
+                         opt.preset.c_str());
+            return false;
+        }
+        *config = p->config;
+        if (name->empty()) *name = p->name;
+    } else if (name->empty()) {
+        *name = std::filesystem::path(opt.config_file).stem().string();
+    }
+    *config = apply_overrides(*config, opt.config_file, opt.sets, errors);
+    return true;
 }
 
 }  // namespace
 
 int run_command(const TrainOptions& opt) {
-    std::vector<api::ConfigError> errors;
-    api::RunConfig config;
-    std::string name = opt.name;
     std::unique_ptr<storage::RunStore> store;
+    std::unique_ptr<storage::Recorder> recorder;
+    std::unique_ptr<api::Engine> engine;
     try {
         store = std::make_unique<storage::RunStore>(opt.db);
-    } catch (const storage::StorageError& e) {
+        recorder = std::make_unique<storage::Recorder>(store->path());
+    } catch (const std::exception& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return kExitFailure;
     }
-
-    std::optional<storage::RunRow> existing;
-    if (opt.resume_id > 0) {
-        existing = store->get_run(opt.resume_id);
-        if (!existing) {
-            std::fprintf(stderr, "error: no run %lld in %s (see `workbench-cli runs`)\n",
-                         static_cast<long long>(opt.resume_id), store->path().c_str());
-            return kExitFailure;
-        }
-        if (existing->status == "running" || existing->status == "paused") {
-            std::fprintf(stderr,
-                         "error: run %lld is still %s in another process; stop it there first\n",
-                         static_cast<long long>(opt.resume_id), existing->status.c_str());
-            return kExitFailure;
-        }
-        config = api::RunConfig::from_json(nlohmann::json::parse(existing->config_json), &errors);
-        config = apply_overrides(config, {}, opt.sets, &errors);
-    } else {
-        if (opt.preset.empty() == opt.config_file.empty()) {
-            std::fprintf(stderr,
-                         "error: give exactly one of --preset NAME or --config FILE "
-                         "(see `workbench-cli presets`)\n");
-            return kExitBadConfig;
-        }
-        if (!opt.preset.empty()) {
-            const api::Preset* p = api::find_preset(opt.preset);
-            if (!p) {
-                std::fprintf(stderr, "error: no preset '%s' (see `workbench-cli presets`)\n",
-                             opt.preset.c_str());
-                return kExitBadConfig;
-            }
-            config = p->config;
-            if (name.empty()) name = p->name;
-        } else if (name.empty()) {
-            name = std::filesystem::path(opt.config_file).stem().string();
-        }
-        config = apply_overrides(config, opt.config_file, opt.sets, &errors);
+    try {
+        engine = engine::make_torch_engine();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: the training engine could not start: %s\n", e.what());
+        return kExitFailure;
     }
-    auto problems = config.validate();
-    errors.insert(errors.end(), problems.begin(), problems.end());
+    service::RunService runs(*engine, *store, [&recorder](const std::vector<api::RunEvent>& ev) {
+        recorder->record(ev);
+    });
+
+    std::vector<api::ConfigError> errors;
+    api::RunConfig config;
+    std::string name = opt.name;
+    if (opt.resume_id > 0) {
+        service::StoredRun stored = runs.stored_run(opt.resume_id);
+        if (!stored.ok()) return refused(*stored.refusal);
+        config = apply_overrides(stored.config, {}, opt.sets, &errors);
+    } else if (!new_run_config(opt, &config, &name, &errors)) {
+        return kExitBadConfig;
+    }
     if (!errors.empty()) {
+        // A bad --set and an out-of-range value are reported together, not one run at a time.
+        auto problems = config.validate();
+        errors.insert(errors.end(), problems.begin(), problems.end());
         print_config_errors(errors);
         return kExitBadConfig;
     }
 
-    auto engine = engine::make_torch_engine();
-    int64_t id = opt.resume_id;
-    std::string checkpoint_dir;
-    try {
-        if (existing) {
-            store->update_config(id, config.to_json().dump(), config.train.steps);
-            checkpoint_dir = existing->checkpoint_dir;
-            name = existing->name;
-        } else {
-            id = store->create_run(name, config.model.kind, config.to_json().dump(),
-                                   engine->environment_json(), config.train.steps, "");
-            checkpoint_dir = api::run_files_dir(store->path(), id);
-            store->set_checkpoint_dir(id, checkpoint_dir);
-        }
-    } catch (const storage::StorageError& e) {
-        std::fprintf(stderr, "error: %s\n", e.what());
-        return kExitFailure;
-    }
-
-    storage::Recorder recorder(store->path());
-    api::StartRequest request{id, config, checkpoint_dir, existing.has_value()};
-    if (auto start_errors = engine->start(request); !start_errors.empty()) {
-        print_config_errors(start_errors);
-        store->set_status(id, "failed", api::format_errors(start_errors));
-        return kExitBadConfig;
-    }
+    const service::Started started =
+        opt.resume_id > 0 ? runs.continue_run(opt.resume_id, config) : runs.start(config, name);
+    if (!started.ok()) return refused(*started.refusal);
+    const int64_t id = started.run_id;
+    name = started.name;
     std::fprintf(stderr, "%s run %lld (%s), %lld steps, database %s\n",
-                 existing ? "resuming" : "started", static_cast<long long>(id), name.c_str(),
-                 static_cast<long long>(config.train.steps), store->path().c_str());
+                 opt.resume_id > 0 ? "resuming" : "started", static_cast<long long>(id),
+                 name.c_str(), static_cast<long long>(config.train.steps), store->path().c_str());
     if (!opt.json) std::printf("%lld\n", static_cast<long long>(id));
     std::fflush(stdout);
 
@@ -202,25 +175,20 @@ int run_command(const TrainOptions& opt) {
         if (g_interrupts > 0 && !stop_sent) {
             bar.finish();
             std::fprintf(stderr, "stopping: writing a checkpoint (Ctrl-C twice more to abort)\n");
-            engine->stop(id);
+            runs.stop(id);
             stop_sent = true;
         }
-        auto events = engine->drain();
-        observe(events, id, &outcome, &bar);
-        recorder.record(std::move(events));
+        observe(runs.drain().events, id, &outcome, &bar);
         bar.update(outcome.step, config.train.steps, outcome.wall_s, headline(outcome));
     }
-    engine->wait(id);
-    auto rest = engine->drain();
-    observe(rest, id, &outcome, &bar);
-    recorder.record(std::move(rest));
-    recorder.flush();
+    observe(runs.wait(id).events, id, &outcome, &bar);
+    recorder->flush();
     bar.finish();
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
 
     if (!outcome.message.empty()) std::fprintf(stderr, "error: %s\n", outcome.message.c_str());
-    if (const auto err = recorder.last_error(); !err.empty())
+    if (const auto err = recorder->last_error(); !err.empty())
         std::fprintf(stderr, "warning: some events were not recorded: %s\n", err.c_str());
     std::fprintf(stderr, "run %lld %s at step %lld after %s\n", static_cast<long long>(id),
                  api::to_string(outcome.status), static_cast<long long>(outcome.step),
@@ -236,7 +204,7 @@ int run_command(const TrainOptions& opt) {
         if (!outcome.message.empty()) j["error"] = outcome.message;
         std::printf("%s\n", j.dump(2).c_str());
     }
-    return exit_code(outcome);
+    return service::exit_code(outcome.status, outcome.failure);
 }
 
 }  // namespace wb::cli

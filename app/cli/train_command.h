@@ -5,16 +5,17 @@
 #include <string>
 #include <vector>
 
+#include "engine/service/exit_codes.h"
+
 namespace wb::cli {
 
-/// Exit codes shared by every command.
-enum ExitCode : int {
-    kExitOk = 0,
-    kExitFailure = 1,
-    kExitBadConfig = 2,
-    kExitDataProblem = 3,
-    kExitInterrupted = 130,  ///< stopped by Ctrl-C (checkpoint written), as shells expect
-};
+/// Exit codes shared by every command; the run service maps outcomes to them.
+using service::ExitCode;
+using service::kExitBadConfig;
+using service::kExitDataProblem;
+using service::kExitFailure;
+using service::kExitInterrupted;
+using service::kExitOk;
 
 struct TrainOptions {
     std::string db;

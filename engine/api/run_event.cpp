@@ -59,6 +59,13 @@ const char* to_string(FailureKind k) {
     return "";
 }
 
+FailureKind failure_from_string(const std::string& s) {
+    for (auto k : {FailureKind::Config, FailureKind::Data, FailureKind::OutOfMemory,
+                   FailureKind::NonFinite, FailureKind::Checkpoint, FailureKind::Other})
+        if (s == to_string(k)) return k;
+    return FailureKind::Unset;
+}
+
 namespace {
 
 // Every event kind uses the same header fields plus a name and a payload.
@@ -89,9 +96,9 @@ RunEvent RunEvent::sample(int64_t run, int64_t step, double wall_s, std::string 
 
 RunEvent RunEvent::status_change(int64_t run, int64_t step, double wall_s, RunStatus s,
                                  std::string message, FailureKind why) {
-    RunEvent e =
-        make_event(EventKind::Status, run, step, wall_s, to_string(why), std::move(message));
+    RunEvent e = make_event(EventKind::Status, run, step, wall_s, {}, std::move(message));
     e.status = s;
+    e.failure = why;
     return e;
 }
 

@@ -39,6 +39,8 @@ enum class FailureKind : uint8_t {
     Other
 };
 const char* to_string(FailureKind k);
+/// Unset when `s` names no failure kind (an empty string included).
+FailureKind failure_from_string(const std::string& s);
 
 /// Stable sample kinds.
 inline constexpr const char* kSamplePng = "image/png";
@@ -52,11 +54,12 @@ struct RunEvent {
     int64_t step = 0;
     double wall_s = 0;  ///< seconds since the run (first) started, excluding paused time
     /// Metric: its name ("loss/g"). Sample: its kind (kSamplePng...). Log: the level
-    /// ("info", "warning", "error"). Status: the failure kind when Failed. Attribute: its key.
+    /// ("info", "warning", "error"). Attribute: its key.
     std::string name;
     double value = 0;     ///< Metric value
     std::string payload;  ///< Sample bytes, log text, status message, checkpoint path, JSON
     RunStatus status = RunStatus::Unset;
+    FailureKind failure = FailureKind::Unset;  ///< Status: why, when Failed
 
     static RunEvent metric(int64_t run, int64_t step, double wall_s, std::string name, double v);
     static RunEvent sample(int64_t run, int64_t step, double wall_s, std::string kind,

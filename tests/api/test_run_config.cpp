@@ -293,6 +293,15 @@ private slots:
             QCOMPARE(status_from_string(to_string(s)), s);
         QCOMPARE(status_from_string("bogus"), RunStatus::Unset);
         QVERIFY(is_final(RunStatus::Interrupted) && !is_final(RunStatus::Paused));
+        for (auto k : {FailureKind::Config, FailureKind::Data, FailureKind::OutOfMemory,
+                       FailureKind::NonFinite, FailureKind::Checkpoint, FailureKind::Other})
+            QCOMPARE(failure_from_string(to_string(k)), k);
+        QCOMPARE(failure_from_string(""), FailureKind::Unset);
+        QCOMPARE(failure_from_string("meteor"), FailureKind::Unset);
+        const auto failed = RunEvent::status_change(3, 7, 1.5, RunStatus::Failed, "NaN at step 7",
+                                                    FailureKind::NonFinite);
+        QCOMPARE(failed.failure, FailureKind::NonFinite);
+        QCOMPARE(failed.payload, std::string("NaN at step 7"));
     }
 };
 

@@ -48,6 +48,21 @@ std::string integrity(const QString& db) {
     return result;
 }
 
+// Runs `sql` on `db` through a connection of its own, as another program would.
+void tamper(const QString& db, const char* sql) {
+    sqlite3* h = nullptr;
+    sqlite3_open_v2(db.toUtf8().constData(), &h, SQLITE_OPEN_READWRITE, nullptr);
+    sqlite3_exec(h, sql, nullptr, nullptr, nullptr);
+    sqlite3_close(h);
+}
+
+// Exit code 1 with a message, not a signal: an abort shows up as code -1 (a crash exit).
+void expect_clear_failure(const Result& r, const QStringList& words) {
+    QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+    QVERIFY2(!r.err.contains("terminate called"), qPrintable(r.err));
+    for (const auto& w : words) QVERIFY2(r.err.contains(w), qPrintable(w + " not in: " + r.err));
+}
+
 // Waits until the run in `db` has recorded at least `steps` steps.
 bool wait_for_steps(const QString& db, int64_t steps, int timeout_ms) {
     QElapsedTimer t;
@@ -199,7 +214,7 @@ private slots:
         QCOMPARE(integrity(kdb), std::string("ok"));
         wb::storage::RunStore store(kdb.toStdString());
         auto run = store.list_runs().at(0);
-        QCOMPARE(run.status, std::string("interrupted"));
+        QCOMPARE(run.status, wb::api::RunStatus::Interrupted);
         // Metrics up to about a second before the kill are there (the recorder commits ~5x/s).
         const auto loss = store.metrics(run.id, "loss/g");
         QVERIFY(loss.size() >= 120);
@@ -231,11 +246,57 @@ private slots:
         QCOMPARE(p.exitCode(), 130);
         wb::storage::RunStore store(sdb.toStdString());
         auto run = store.list_runs().at(0);
-        QCOMPARE(run.status, std::string("stopped"));
+        QCOMPARE(run.status, wb::api::RunStatus::Stopped);
         const auto ck = store.latest_checkpoint(run.id);
         QVERIFY(ck.has_value());
         QCOMPARE(ck->step, run.steps_done);
         QVERIFY(QFile::exists(QString::fromStdString(ck->path)));
+    }
+
+    void damagedConfigRowEndsWithAMessage() {
+        const QString ddb = m_dir.filePath("damaged.sqlite");
+        auto r = cli(
+            {"run", "--preset", "gan-mixture2d", "--db", ddb, "--json", "--set", "train.steps=10"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const auto id = QString::number(json::parse(r.out.toStdString())["id"].get<int64_t>());
+        tamper(ddb, "UPDATE runs SET config_json = '{'");
+        auto resumed = cli({"resume", id, "--db", ddb, "--set", "train.steps=20"});
+        expect_clear_failure(resumed, {"run " + id, "damaged", "start a new run"});
+        // The other commands that read the row report it as well, or show it as it is.
+        expect_clear_failure(cli({"export", id, "--db", ddb, "--out", m_dir.filePath("x")}),
+                             {"damaged"});
+        auto show = cli({"show", id, "--db", ddb, "--json"});
+        QCOMPARE(show.code, 0);
+        QCOMPARE(json::parse(show.out.toStdString())["config"].get<std::string>(),
+                 std::string("{"));
+    }
+
+    void lockedDatabaseEndsWithAMessage() {
+        const QString ldb = m_dir.filePath("locked.sqlite");
+        { wb::storage::RunStore create(ldb.toStdString()); }
+        sqlite3* other = nullptr;
+        QCOMPARE(sqlite3_open_v2(ldb.toUtf8().constData(), &other, SQLITE_OPEN_READWRITE, nullptr),
+                 SQLITE_OK);
+        QCOMPARE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", ldb, "--set", "train.steps=10"});
+        sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_close(other);
+        expect_clear_failure(r, {ldb, "locked", "try again"});
+        QVERIFY(wb::storage::RunStore(ldb.toStdString()).list_runs().empty());
+    }
+
+    void unwritableCheckpointFolderEndsWithAMessage() {
+        const QString udb = m_dir.filePath("nowhere.sqlite");
+        // A file where the checkpoint folders belong: unwritable for root as well.
+        QFile blocker(udb + ".d");
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", udb, "--set", "train.steps=10"});
+        expect_clear_failure(r, {"checkpoints", udb + ".d", "file is in the way"});
+        wb::storage::RunStore store(udb.toStdString());
+        const auto run = store.list_runs().at(0);
+        QCOMPARE(run.status, wb::api::RunStatus::Failed);
+        QCOMPARE(run.failure, wb::api::FailureKind::Checkpoint);
     }
 
     void corruptDatabaseIsReportedNotOverwritten() {

@@ -46,7 +46,7 @@ inline void absorb(Collected* c, std::vector<api::RunEvent> batch) {
     for (auto& e : batch) {
         if (e.kind == api::EventKind::Status && api::is_final(e.status)) {
             c->final_status = e.status;
-            c->failure = e.name;
+            c->failure = api::to_string(e.failure);
             c->message = e.payload;
         }
         c->events.push_back(std::move(e));

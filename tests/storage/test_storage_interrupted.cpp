@@ -68,8 +68,10 @@ void TestStorageInterrupted::deadOwnerBecomesInterrupted() {
     const std::string path = db_path();
     const pid_t child = in_dead_child([&] {
         RunStore store(path);
-        store.set_status(store.create_run("running", "vae", "{}", "{}", 10, ""), "running");
-        store.set_status(store.create_run("paused", "vae", "{}", "{}", 10, ""), "paused");
+        store.set_status(store.create_run("running", "vae", "{}", "{}", 10, ""),
+                         wb::api::RunStatus::Running);
+        store.set_status(store.create_run("paused", "vae", "{}", "{}", 10, ""),
+                         wb::api::RunStatus::Paused);
         store.create_run("queued", "vae", "{}", "{}", 10, "");
     });
     QVERIFY(child > 0);
@@ -84,7 +86,7 @@ void TestStorageInterrupted::deadOwnerBecomesInterrupted() {
     const auto runs = store.list_runs();
     QCOMPARE(runs.size(), std::size_t(3));
     for (const auto& run : runs) {
-        QCOMPARE(run.status, std::string("interrupted"));
+        QCOMPARE(run.status, wb::api::RunStatus::Interrupted);
         QVERIFY(run.ended_at > 0);
     }
     QCOMPARE(store.mark_interrupted_runs(), 0);
@@ -93,10 +95,10 @@ void TestStorageInterrupted::deadOwnerBecomesInterrupted() {
 void TestStorageInterrupted::liveOwnerIsLeftAlone() {
     RunStore store(db_path());
     const int64_t id = store.create_run("alive", "vae", "{}", "{}", 10, "");
-    store.set_status(id, "running");
+    store.set_status(id, wb::api::RunStatus::Running);
 
     RunStore second(db_path());
-    QCOMPARE(second.get_run(id)->status, std::string("running"));
+    QCOMPARE(second.get_run(id)->status, wb::api::RunStatus::Running);
     QCOMPARE(second.mark_interrupted_runs(), 0);
     RawDb raw(db_path());
     QCOMPARE(raw.count("SELECT owner_pid FROM runs"), static_cast<long long>(getpid()));
@@ -123,7 +125,7 @@ void TestStorageInterrupted::recorderStatusClaimsTheRun() {
         QCOMPARE(raw.count("SELECT owner_pid FROM runs"), static_cast<long long>(child));
     }
     RunStore store(path);
-    QCOMPARE(store.get_run(id)->status, std::string("interrupted"));
+    QCOMPARE(store.get_run(id)->status, wb::api::RunStatus::Interrupted);
     QCOMPARE(store.get_run(id)->steps_done, int64_t(3));
 }
 
@@ -135,7 +137,7 @@ void TestStorageInterrupted::otherHostIsLeftAlone() {
     {
         RunStore store(path);
         id = store.create_run("remote", "vae", "{}", "{}", 10, "");
-        store.set_status(id, "running");
+        store.set_status(id, wb::api::RunStatus::Running);
     }
     {
         RawDb raw(path);
@@ -143,7 +145,7 @@ void TestStorageInterrupted::otherHostIsLeftAlone() {
                  std::to_string(dead));
     }
     RunStore store(path);
-    QCOMPARE(store.get_run(id)->status, std::string("running"));
+    QCOMPARE(store.get_run(id)->status, wb::api::RunStatus::Running);
 }
 
 void TestStorageInterrupted::ownerFromAnotherBootIsGone() {
@@ -153,7 +155,7 @@ void TestStorageInterrupted::ownerFromAnotherBootIsGone() {
     {
         RunStore store(path);
         id = store.create_run("before reboot", "vae", "{}", "{}", 10, "");
-        store.set_status(id, "running");
+        store.set_status(id, wb::api::RunStatus::Running);
     }
     {
         // Our own live pid, but recorded in an earlier boot: it names some other process now.
@@ -161,23 +163,25 @@ void TestStorageInterrupted::ownerFromAnotherBootIsGone() {
         raw.exec("UPDATE runs SET owner_boot = 'an-earlier-boot'");
     }
     RunStore store(path);
-    QCOMPARE(store.get_run(id)->status, std::string("interrupted"));
+    QCOMPARE(store.get_run(id)->status, wb::api::RunStatus::Interrupted);
 }
 
 void TestStorageInterrupted::finishedRunsAreNotTouched() {
     const std::string path = db_path();
     const pid_t child = in_dead_child([&] {
         RunStore store(path);
-        store.set_status(store.create_run("done", "vae", "{}", "{}", 10, ""), "completed");
-        store.set_status(store.create_run("broke", "vae", "{}", "{}", 10, ""), "failed", "boom");
+        store.set_status(store.create_run("done", "vae", "{}", "{}", 10, ""),
+                         wb::api::RunStatus::Completed);
+        store.set_status(store.create_run("broke", "vae", "{}", "{}", 10, ""),
+                         wb::api::RunStatus::Failed, "boom");
     });
     QVERIFY(child > 0);
     RunStore store(path);
     const auto runs = store.list_runs();
     QCOMPARE(runs.size(), std::size_t(2));
-    QCOMPARE(runs[0].status, std::string("failed"));
+    QCOMPARE(runs[0].status, wb::api::RunStatus::Failed);
     QCOMPARE(runs[0].error, std::string("boom"));
-    QCOMPARE(runs[1].status, std::string("completed"));
+    QCOMPARE(runs[1].status, wb::api::RunStatus::Completed);
 }
 
 QTEST_GUILESS_MAIN(TestStorageInterrupted)

@@ -183,10 +183,10 @@ void TestStorageMetricSeries::writtenWhenStatusSetFinal() {
         recorder.record(metric_events(id, "loss/g", m_g));
         recorder.flush();
     }
-    store.set_status(id, "running");
-    store.set_status(id, "paused");
+    store.set_status(id, wb::api::RunStatus::Running);
+    store.set_status(id, wb::api::RunStatus::Paused);
     QCOMPARE(packed_count(id), 0LL);  // live runs read rows
-    store.set_status(id, "stopped");
+    store.set_status(id, wb::api::RunStatus::Stopped);
     QCOMPARE(packed_count(id), 1LL);
     QVERIFY(same_bits(store.metrics(id, "loss/g"), m_g));
 }

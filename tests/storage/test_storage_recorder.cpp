@@ -108,20 +108,20 @@ void TestStorageRecorder::statusEventsDriveTheRunRow() {
     recorder.record({RunEvent::status_change(id, 0, 0, RunStatus::Running)});
     recorder.flush();
     auto row = store.get_run(id);
-    QCOMPARE(row->status, std::string("running"));
+    QCOMPARE(row->status, wb::api::RunStatus::Running);
     QVERIFY(row->started_at > 0);
     const double started = row->started_at;
 
     recorder.record({RunEvent::status_change(id, 40, 4.0, RunStatus::Paused)});
     recorder.flush();
-    QCOMPARE(store.get_run(id)->status, std::string("paused"));
+    QCOMPARE(store.get_run(id)->status, wb::api::RunStatus::Paused);
     QCOMPARE(store.get_run(id)->steps_done, int64_t(40));
 
     recorder.record({RunEvent::status_change(id, 40, 4.0, RunStatus::Running),
                      RunEvent::status_change(id, 100, 9.0, RunStatus::Completed, "done")});
     recorder.flush();
     row = store.get_run(id);
-    QCOMPARE(row->status, std::string("completed"));
+    QCOMPARE(row->status, wb::api::RunStatus::Completed);
     QCOMPARE(row->started_at, started);
     QVERIFY(row->ended_at >= started);
     QCOMPARE(row->steps_done, int64_t(100));
@@ -134,9 +134,9 @@ void TestStorageRecorder::statusEventsDriveTheRunRow() {
                                  "no such file: data/train.txt", wb::api::FailureKind::Data)});
     recorder.flush();
     row = store.get_run(failing);
-    QCOMPARE(row->status, std::string("failed"));
+    QCOMPARE(row->status, wb::api::RunStatus::Failed);
     QCOMPARE(row->error, std::string("no such file: data/train.txt"));
-    QCOMPARE(row->failure, std::string("data"));
+    QCOMPARE(row->failure, wb::api::FailureKind::Data);
     QVERIFY(row->ended_at > 0);
 }
 
@@ -240,7 +240,7 @@ void TestStorageRecorder::destructorCommitsEverything() {
     }
     QVERIFY2(timer.elapsed() < 10000, "the destructor waited for the commit interval");
     QCOMPARE(store.metrics(id, "loss").size(), std::size_t(500));
-    QCOMPARE(store.get_run(id)->status, std::string("completed"));
+    QCOMPARE(store.get_run(id)->status, wb::api::RunStatus::Completed);
     QCOMPARE(store.get_run(id)->steps_done, int64_t(500));
 }
 

@@ -50,7 +50,7 @@ void TestStorageRunStore::createAndGet() {
     QVERIFY(row.has_value());
     QCOMPARE(row->id, id);
     QCOMPARE(row->name, std::string("ring"));
-    QCOMPARE(row->status, std::string("queued"));
+    QCOMPARE(row->status, wb::api::RunStatus::Queued);
     QCOMPARE(row->model, std::string("gan_mlp"));
     QCOMPARE(row->config_json, std::string(R"({"train":{"steps":500}})"));
     QCOMPARE(row->env_json, std::string(R"({"device":"cpu"})"));
@@ -60,7 +60,8 @@ void TestStorageRunStore::createAndGet() {
     QVERIFY(row->created_at >= before - 1 && row->created_at <= before + 5);
     QCOMPARE(row->started_at, 0.0);
     QCOMPARE(row->ended_at, 0.0);
-    QVERIFY(row->notes.empty() && row->error.empty() && row->failure.empty());
+    QVERIFY(row->notes.empty() && row->error.empty());
+    QCOMPARE(row->failure, wb::api::FailureKind::Unset);
     QVERIFY(!store.get_run(id + 100).has_value());
 }
 
@@ -103,7 +104,7 @@ void TestStorageRunStore::unknownIdsAreReported() {
     QVERIFY_THROWS_EXCEPTION(StorageError, store.rename(42, "x"));
     QVERIFY_THROWS_EXCEPTION(StorageError, store.set_notes(42, "x"));
     QVERIFY_THROWS_EXCEPTION(StorageError, store.update_config(42, "{}", 1));
-    QVERIFY_THROWS_EXCEPTION(StorageError, store.set_status(42, "running"));
+    QVERIFY_THROWS_EXCEPTION(StorageError, store.set_status(42, wb::api::RunStatus::Running));
     try {
         store.rename(42, "x");
     } catch (const StorageError& e) {
@@ -116,27 +117,27 @@ void TestStorageRunStore::statusTimestamps() {
     RunStore store(db_path());
     const int64_t id = store.create_run("r", "vae", "{}", "{}", 1, "");
 
-    store.set_status(id, "running");
+    store.set_status(id, wb::api::RunStatus::Running);
     const auto running = store.get_run(id);
-    QCOMPARE(running->status, std::string("running"));
+    QCOMPARE(running->status, wb::api::RunStatus::Running);
     QVERIFY(running->started_at >= running->created_at);
     QCOMPARE(running->ended_at, 0.0);
 
-    store.set_status(id, "paused");
+    store.set_status(id, wb::api::RunStatus::Paused);
     QCOMPARE(store.get_run(id)->ended_at, 0.0);
 
-    store.set_status(id, "stopped");
+    store.set_status(id, wb::api::RunStatus::Stopped);
     const auto stopped = store.get_run(id);
     QVERIFY(stopped->ended_at >= running->started_at);
 
     // A resume keeps when the run first started and reopens its end.
-    store.set_status(id, "running");
+    store.set_status(id, wb::api::RunStatus::Running);
     const auto resumed = store.get_run(id);
     QCOMPARE(resumed->started_at, running->started_at);
     QCOMPARE(resumed->ended_at, 0.0);
 
-    store.set_status(id, "completed");
-    QCOMPARE(store.get_run(id)->status, std::string("completed"));
+    store.set_status(id, wb::api::RunStatus::Completed);
+    QCOMPARE(store.get_run(id)->status, wb::api::RunStatus::Completed);
     QVERIFY(store.get_run(id)->ended_at > 0);
 }
 
@@ -152,24 +153,36 @@ void TestStorageRunStore::failedKeepsMessageUntilRestarted() {
     }
     auto row = store.get_run(id);
     QCOMPARE(row->error, std::string("CUDA out of memory"));
-    QCOMPARE(row->failure, std::string("out_of_memory"));
+    QCOMPARE(row->failure, wb::api::FailureKind::OutOfMemory);
 
-    store.set_status(id, "failed", "disk vanished");
+    store.set_status(id, wb::api::RunStatus::Failed, "disk vanished");
     row = store.get_run(id);
     QCOMPARE(row->error, std::string("disk vanished"));
-    QCOMPARE(row->failure, std::string("out_of_memory"));
+    QCOMPARE(row->failure, wb::api::FailureKind::OutOfMemory);
 
-    store.set_status(id, "running");
+    store.set_status(id, wb::api::RunStatus::Running);
     row = store.get_run(id);
     QVERIFY(row->error.empty());
-    QVERIFY(row->failure.empty());
+    QCOMPARE(row->failure, wb::api::FailureKind::Unset);
+
+    store.set_status(id, wb::api::RunStatus::Failed, "no space left",
+                     wb::api::FailureKind::Checkpoint);
+    row = store.get_run(id);
+    QCOMPARE(row->failure, wb::api::FailureKind::Checkpoint);
+    QCOMPARE(RawDb(path).scalar("SELECT failure FROM runs"), std::string("checkpoint"));
 }
 
 void TestStorageRunStore::unknownStatusIsRefused() {
     RunStore store(db_path());
     const int64_t id = store.create_run("r", "vae", "{}", "{}", 1, "");
-    QVERIFY_THROWS_EXCEPTION(StorageError, store.set_status(id, "exploded"));
-    QCOMPARE(store.get_run(id)->status, std::string("queued"));
+    QVERIFY_THROWS_EXCEPTION(StorageError, store.set_status(id, wb::api::RunStatus::Unset));
+    QCOMPARE(store.get_run(id)->status, wb::api::RunStatus::Queued);
+    QCOMPARE(RawDb(db_path()).scalar("SELECT status FROM runs"), std::string("queued"));
+    // Text this version does not know (a newer version's status) reads as Unset, not as a
+    // wrong status.
+    RawDb(db_path()).exec("UPDATE runs SET status = 'exploded', failure = 'meteor'");
+    QCOMPARE(store.get_run(id)->status, wb::api::RunStatus::Unset);
+    QCOMPARE(store.get_run(id)->failure, wb::api::FailureKind::Unset);
 }
 
 void TestStorageRunStore::deleteRemovesEveryRowOfThatRunOnly() {

@@ -102,7 +102,7 @@ void TestStorageSchema::reopenKeepsRunsAndVersion() {
     {
         RunStore store(path);
         id = store.create_run("first", "gan_mlp", "{}", "{}", 10, "");
-        store.set_status(id, "completed");
+        store.set_status(id, wb::api::RunStatus::Completed);
     }
     RunStore again(path);
     QCOMPARE(again.list_runs().size(), std::size_t(1));

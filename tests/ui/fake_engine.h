@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@ public:
     std::vector<api::ConfigError> start(const api::StartRequest& request) override {
         std::lock_guard lock(m_mutex);
         m_requests.push_back(request);
+        if (!m_crash.empty()) throw std::runtime_error(m_crash);
         if (!m_refusal.empty()) return m_refusal;
         m_runs[request.run_id] = {request.run_id, api::RunStatus::Running, 0,
                                   request.config.train.steps};
@@ -53,6 +55,11 @@ public:
     void refuseStarts(std::vector<api::ConfigError> problems) {
         std::lock_guard lock(m_mutex);
         m_refusal = std::move(problems);
+    }
+    /// The next starts throw std::runtime_error(what), as a broken engine would.
+    void throwOnStart(std::string what) {
+        std::lock_guard lock(m_mutex);
+        m_crash = std::move(what);
     }
     std::vector<api::StartRequest> requests() const {
         std::lock_guard lock(m_mutex);
@@ -122,6 +129,7 @@ private:
     std::vector<api::StartRequest> m_requests;
     std::vector<std::string> m_controls;
     std::vector<api::ConfigError> m_refusal;
+    std::string m_crash;
     std::map<int64_t, api::RunInfo> m_runs;
     std::thread m_producer;
     std::atomic<bool> m_streaming{false};

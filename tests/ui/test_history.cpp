@@ -7,8 +7,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "engine/service/run_service.h"
 #include "storage/recorder.h"
 #include "storage/run_store.h"
+#include "tests/ui/fake_engine.h"
 #include "ui/history_model.h"
 #include "ui/history_panel.h"
 
@@ -41,6 +43,8 @@ private:
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<storage::RunStore> m_store;
+    test::FakeEngine m_engine;
+    std::unique_ptr<service::RunService> m_service;
     std::unique_ptr<HistoryModel> m_model;
 };
 
@@ -48,11 +52,13 @@ void TestHistory::init() {
     m_dir = std::make_unique<QTemporaryDir>();
     m_store = std::make_unique<storage::RunStore>(m_dir->filePath("runs.sqlite").toStdString());
     m_model = std::make_unique<HistoryModel>();
-    m_model->setStore(m_store.get());
+    m_service = std::make_unique<service::RunService>(m_engine, *m_store, nullptr);
+    m_model->setService(m_service.get());
 }
 
 void TestHistory::cleanup() {
     m_model.reset();
+    m_service.reset();
     m_store.reset();
     m_dir.reset();
 }
@@ -77,8 +83,8 @@ void TestHistory::changedRowsGetOneDataChanged() {
     m_model->refresh();
     QCOMPARE(changed.count(), 0);  // nothing changed, nothing repainted
 
-    m_store->set_status(a, "running");
-    m_store->set_status(c, "stopped");
+    m_store->set_status(a, wb::api::RunStatus::Running);
+    m_store->set_status(c, wb::api::RunStatus::Stopped);
     m_model->refresh();
     QCOMPARE(changed.count(), 1);
     const int ra = m_model->rowOf(a);
@@ -152,7 +158,7 @@ void TestHistory::finalMetricsAndProgress() {
 
 void TestHistory::filterNarrowsTheTable() {
     ui::HistoryPanel panel;
-    panel.setStore(m_store.get());
+    panel.setService(m_service.get());
     create("alpha");
     create("beta");
     create("alphabet");

@@ -100,7 +100,7 @@ void TestRunController::engineRefusalIsReported() {
     QVERIFY2(message.contains("no GPU is usable"), qPrintable(message));
     const auto runs = m_store->list_runs();
     QCOMPARE(runs.size(), std::size_t{1});
-    QCOMPARE(runs[0].status, std::string("failed"));
+    QCOMPARE(runs[0].status, wb::api::RunStatus::Failed);
     QVERIFY(runs[0].error.find("no GPU") != std::string::npos);
     QVERIFY(!m_controller->hasActiveRuns());
 }
@@ -173,7 +173,7 @@ void TestRunController::continueResumesFromTheCheckpointFolder() {
     const int64_t id = m_controller->start(config, "to continue");
     QVERIFY(id > 0);
     QVERIFY(!m_controller->continueRun(id, 500));  // still training: refused
-    m_store->set_status(id, "stopped");
+    m_store->set_status(id, wb::api::RunStatus::Stopped);
     m_engine->push(api::RunEvent::status_change(id, 50, 1.0, api::RunStatus::Stopped));
     m_controller->drainNow();
     QVERIFY(m_controller->continueRun(id, 500));

@@ -1,0 +1,54 @@
+// Checkpoint folder checks with std::filesystem and POSIX open(), reported as plain causes.
+#include "engine/service/run_files.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace wb::service {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The nearest existing ancestor that is not a folder blocks create_directories with a bare
+// "File exists" or "Not a directory"; naming it tells the user what to move.
+std::string blocking_file(const fs::path& dir) {
+    std::error_code ec;
+    for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
+        if (fs::exists(p, ec)) return fs::is_directory(p, ec) ? std::string() : p.string();
+        if (p == p.parent_path()) break;
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string prepare_checkpoint_dir(const std::string& dir) {
+    if (dir.empty()) return "no checkpoint folder was given";
+    if (const std::string file = blocking_file(dir); !file.empty())
+        return "a file is in the way: " + file;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return ec.message();
+    // Permissions alone do not tell (ACLs, read-only mounts, root): only a write does.
+    const std::string probe = (fs::path(dir) / ".write-test").string();
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return std::strerror(errno);
+    const bool written = ::write(fd, "ok", 2) == 2;
+    const int write_errno = errno;
+    ::close(fd);
+    ::unlink(probe.c_str());
+    return written ? std::string() : std::strerror(write_errno);
+}
+
+std::string remove_run_files(const std::string& dir) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    return ec ? ec.message() : std::string();
+}
+
+}  // namespace wb::service

@@ -1,0 +1,325 @@
+// The run lifecycle: every storage, engine and JSON error becomes a Refusal whose message names
+// the cause and the fix, so neither executable needs a try block of its own.
+#include "engine/service/run_service.h"
+
+#include <exception>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/api/paths.h"
+#include "engine/service/run_files.h"
+#include "storage/run_store.h"
+
+namespace wb::service {
+namespace {
+
+using Cause = Refusal::Cause;
+
+std::string run_label(int64_t id) {
+    return "run " + std::to_string(id);
+}
+
+Refusal refusal(Cause cause, std::string message) {
+    Refusal r;
+    r.cause = cause;
+    r.message = std::move(message);
+    return r;
+}
+
+Refusal config_refusal(const std::string& headline, std::vector<api::ConfigError> problems) {
+    std::string text = api::format_errors(problems);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    Refusal r = refusal(Cause::Config, headline + ":\n" + text);
+    r.problems = std::move(problems);
+    return r;
+}
+
+bool is_live(api::RunStatus s) {
+    return s == api::RunStatus::Queued || s == api::RunStatus::Running ||
+           s == api::RunStatus::Paused;
+}
+
+api::FailureKind failure_kind(Cause cause) {
+    switch (cause) {
+        case Cause::Config:
+            return api::FailureKind::Config;
+        case Cause::Checkpoint:
+            return api::FailureKind::Checkpoint;
+        default:
+            return api::FailureKind::Other;
+    }
+}
+
+}  // namespace
+
+RunService::RunService(api::Engine& engine, storage::RunStore& store, EventSink sink)
+    : m_engine(engine), m_store(&store), m_sink(std::move(sink)) {}
+
+Started RunService::start(const api::RunConfig& config, const std::string& name) {
+    Started s;
+    s.name = name;
+    s.config = config;
+    // The engine validates too, but a config problem must not leave a row behind.
+    if (auto problems = config.validate(); !problems.empty()) {
+        s.refusal = config_refusal("The configuration is not valid", std::move(problems));
+        return s;
+    }
+    try {
+        const std::string env = m_engine.environment_json();
+        s.run_id = m_store->create_run(name, config.model.kind, config.to_json().dump(), env,
+                                       config.train.steps, {});
+        // The row's id names the checkpoint folder, so it is set once the id exists.
+        s.checkpoint_dir = api::run_files_dir(m_store->path(), s.run_id);
+        m_store->set_checkpoint_dir(s.run_id, s.checkpoint_dir);
+    } catch (const std::exception& e) {
+        s.refusal =
+            refusal(Cause::Storage, std::string("Could not record the new run: ") + e.what());
+        if (s.run_id > 0) mark_failed(s.run_id, *s.refusal, api::FailureKind::Other);
+        return s;
+    }
+    api::StartRequest request;
+    request.run_id = s.run_id;
+    request.config = config;
+    request.checkpoint_dir = s.checkpoint_dir;
+    s.refusal = launch(request, "start");
+    if (s.refusal) mark_failed(s.run_id, *s.refusal, failure_kind(s.refusal->cause));
+    return s;
+}
+
+StoredRun RunService::stored_run(int64_t id) const {
+    StoredRun out;
+    std::optional<storage::RunRow> row;
+    try {
+        row = m_store->get_run(id);
+    } catch (const std::exception& e) {
+        out.refusal = refusal(Cause::Storage, "Could not read " + run_label(id) + ": " + e.what());
+        return out;
+    }
+    if (!row) {
+        out.refusal =
+            refusal(Cause::State, "There is no " + run_label(id) + " in " + m_store->path() +
+                                      ". List the runs to see which ids exist.");
+        return out;
+    }
+    out.row = *row;
+    std::vector<api::ConfigError> errors;
+    try {
+        const nlohmann::json j = nlohmann::json::parse(row->config_json);
+        if (!j.is_object()) throw std::runtime_error("the settings are not a JSON object");
+        out.config = api::RunConfig::from_json(j, &errors);
+    } catch (const std::exception& e) {
+        out.refusal = refusal(
+            Cause::Storage,
+            "The stored settings of " + run_label(id) + " in " + m_store->path() +
+                " are damaged (" + e.what() +
+                "): the row was changed outside the workbench. This run cannot be continued; "
+                "start a new run with the settings you want. Its metrics, samples and log stay "
+                "readable.");
+        return out;
+    }
+    if (!errors.empty())
+        out.refusal =
+            config_refusal("The stored settings of " + run_label(id) + " do not fit this version",
+                           std::move(errors));
+    return out;
+}
+
+Started RunService::continue_run(int64_t id, const api::RunConfig& config) {
+    Started s;
+    s.run_id = id;
+    s.config = config;
+    if (is_live(status(id))) {
+        s.refusal = refusal(Cause::State,
+                            "Run #" + std::to_string(id) + " is still training; stop it first.");
+        return s;
+    }
+    StoredRun stored = stored_run(id);
+    // No row: an unknown id or an unreadable database. Damaged settings do not matter here,
+    // `config` replaces them.
+    if (stored.row.id == 0) {
+        s.refusal = std::move(stored.refusal);
+        return s;
+    }
+    const storage::RunRow& row = stored.row;
+    // A run this service saw end may still read as live until the Recorder commits its status.
+    if (is_live(row.status) && !is_tracked_final(id)) {
+        s.refusal = refusal(Cause::State, "Run " + std::to_string(id) + " is still " +
+                                              api::to_string(row.status) +
+                                              " in another process; stop it there first.");
+        return s;
+    }
+    if (auto problems = config.validate(); !problems.empty()) {
+        s.refusal =
+            config_refusal("Run #" + std::to_string(id) + " cannot continue", std::move(problems));
+        return s;
+    }
+    s.name = row.name;
+    s.checkpoint_dir =
+        row.checkpoint_dir.empty() ? api::run_files_dir(m_store->path(), id) : row.checkpoint_dir;
+    try {
+        m_store->update_config(id, config.to_json().dump(), config.train.steps);
+    } catch (const std::exception& e) {
+        s.refusal = refusal(Cause::Storage, "Could not record the new settings of " +
+                                                run_label(id) + ": " + e.what());
+        return s;
+    }
+    api::StartRequest request;
+    request.run_id = id;
+    request.config = config;
+    request.checkpoint_dir = s.checkpoint_dir;
+    request.resume = true;
+    s.refusal = launch(request, "continue");
+    if (s.refusal) {
+        // The run did not continue: its row keeps the settings it last trained with.
+        try {
+            m_store->update_config(id, row.config_json, row.total_steps);
+        } catch (const std::exception&) {
+            // The refusal is what the user needs; the step target is only a label.
+        }
+    }
+    return s;
+}
+
+std::optional<Refusal> RunService::launch(const api::StartRequest& request,
+                                          const std::string& what) {
+    const int64_t id = request.run_id;
+    if (const std::string cause = prepare_checkpoint_dir(request.checkpoint_dir); !cause.empty())
+        return refusal(Cause::Checkpoint,
+                       "Cannot write the checkpoints of " + run_label(id) + " to " +
+                           request.checkpoint_dir + ": " + cause +
+                           ". Make that folder writable (or move away the file in its way), "
+                           "or use a database in a writable folder.");
+    std::vector<api::ConfigError> errors;
+    try {
+        errors = m_engine.start(request);
+    } catch (const std::exception& e) {
+        return refusal(Cause::Engine, "The training engine could not " + what + " " +
+                                          run_label(id) + ": " + e.what());
+    }
+    if (!errors.empty())
+        return config_refusal("The engine refused to " + what + " " + run_label(id),
+                              std::move(errors));
+    m_status[id] = api::RunStatus::Queued;
+    return std::nullopt;
+}
+
+void RunService::mark_failed(int64_t id, Refusal& r, api::FailureKind kind) {
+    try {
+        m_store->set_status(id, api::RunStatus::Failed, r.message, kind);
+    } catch (const std::exception& e) {
+        r.message +=
+            std::string("\n\nThe run's row could not be marked failed either: ") + e.what();
+    }
+}
+
+void RunService::pause(int64_t id) {
+    if (is_live(status(id))) m_engine.pause(id);
+}
+
+void RunService::resume(int64_t id) {
+    if (is_live(status(id))) m_engine.resume(id);
+}
+
+void RunService::stop(int64_t id) {
+    if (is_live(status(id))) m_engine.stop(id);
+}
+
+void RunService::stop_all() {
+    for (int64_t id : active_runs()) m_engine.stop(id);
+}
+
+Drained RunService::drain() {
+    Drained d;
+    d.events = m_engine.drain();
+    if (d.events.empty()) return d;
+    try {
+        if (m_sink) m_sink(d.events);
+    } catch (const std::exception& e) {
+        d.sink_error = e.what();
+    }
+    for (const auto& e : d.events)
+        if (e.kind == api::EventKind::Status && e.status != api::RunStatus::Unset)
+            m_status[e.run_id] = e.status;
+    return d;
+}
+
+Drained RunService::wait(int64_t id) {
+    m_engine.wait(id);
+    return drain();
+}
+
+Drained RunService::shutdown() {
+    const auto live = active_runs();
+    for (int64_t id : live) m_engine.stop(id);
+    for (int64_t id : live) m_engine.wait(id);
+    return drain();
+}
+
+api::RunStatus RunService::status(int64_t id) const {
+    const auto it = m_status.find(id);
+    return it == m_status.end() ? api::RunStatus::Unset : it->second;
+}
+
+bool RunService::is_tracked_final(int64_t id) const {
+    return api::is_final(status(id));
+}
+
+std::vector<int64_t> RunService::active_runs() const {
+    std::vector<int64_t> ids;
+    for (const auto& [id, s] : m_status)
+        if (is_live(s)) ids.push_back(id);
+    return ids;
+}
+
+std::optional<Refusal> RunService::rename(int64_t id, const std::string& name) {
+    if (name.find_first_not_of(" \t\r\n") == std::string::npos)
+        return refusal(Cause::Config, "A run's name cannot be empty; type at least one letter.");
+    try {
+        m_store->rename(id, name);
+    } catch (const std::exception& e) {
+        return refusal(Cause::Storage, "Could not rename " + run_label(id) + ": " + e.what());
+    }
+    return std::nullopt;
+}
+
+std::optional<Refusal> RunService::set_notes(int64_t id, const std::string& notes) {
+    try {
+        m_store->set_notes(id, notes);
+    } catch (const std::exception& e) {
+        return refusal(Cause::Storage,
+                       "Could not save the notes of " + run_label(id) + ": " + e.what());
+    }
+    return std::nullopt;
+}
+
+std::optional<Refusal> RunService::delete_run(int64_t id) {
+    StoredRun stored = stored_run(id);
+    const bool live_elsewhere = is_live(stored.row.status) && !is_tracked_final(id);
+    if (is_live(status(id)) || live_elsewhere)
+        return refusal(Cause::State, "Run #" + std::to_string(id) +
+                                         " is still training; stop it before deleting it.");
+    try {
+        if (!m_store->delete_run(id)) return std::nullopt;
+    } catch (const std::exception& e) {
+        return refusal(Cause::Storage, "Could not delete " + run_label(id) + ": " + e.what());
+    }
+    m_status.erase(id);
+    // Only the folder named after the run: a user-chosen checkpoint path is not ours to remove.
+    const std::string dir = api::run_files_dir(m_store->path(), id);
+    if (const std::string cause = remove_run_files(dir); !cause.empty())
+        return refusal(Cause::Checkpoint,
+                       "Run #" + std::to_string(id) + " was deleted, but its checkpoint folder " +
+                           dir + " could not be removed (" + cause + "); delete it by hand.");
+    return std::nullopt;
+}
+
+bool RunService::set_store(storage::RunStore& store, EventSink sink) {
+    if (!active_runs().empty()) return false;
+    m_store = &store;
+    m_sink = std::move(sink);
+    m_status.clear();
+    return true;
+}
+
+}  // namespace wb::service

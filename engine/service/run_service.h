@@ -1,0 +1,110 @@
+// RunService: the run lifecycle that workbench-cli and the desktop app share: validate once,
+// record the row, start, continue from a checkpoint, steer, track statuses, and edit the history.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/api/engine.h"
+#include "engine/service/refusal.h"
+#include "storage/run_rows.h"
+
+namespace wb::storage {
+class RunStore;
+}
+
+namespace wb::service {
+
+/// A run that started, or the refusal that kept it from starting.
+struct Started {
+    int64_t run_id = 0;  ///< also set when the row exists but the engine refused the run
+    std::string name;
+    std::string checkpoint_dir;
+    api::RunConfig config;
+    std::optional<Refusal> refusal;
+    bool ok() const { return !refusal; }
+};
+
+/// A stored run with its settings read back, or why they cannot be used.
+struct StoredRun {
+    storage::RunRow row;
+    api::RunConfig config;
+    std::optional<Refusal> refusal;
+    bool ok() const { return !refusal; }
+};
+
+/// What drain() moved out of the engine. The events are returned even when the sink failed.
+struct Drained {
+    std::vector<api::RunEvent> events;
+    std::string sink_error;  ///< what the sink threw (the database went away); empty when none
+};
+
+/// Every call returns its problems instead of throwing. Not thread-safe: one thread (the CLI's
+/// main thread, the UI thread) drives it; the engine's runs train on threads of their own.
+class RunService {
+public:
+    /// Receives every drained batch before the caller sees it (the apps pass the Recorder's
+    /// record), so what is shown has been handed to storage. May be empty.
+    using EventSink = std::function<void(const std::vector<api::RunEvent>&)>;
+
+    RunService(api::Engine& engine, storage::RunStore& store, EventSink sink);
+    RunService(const RunService&) = delete;
+    RunService& operator=(const RunService&) = delete;
+
+    /// Validates, creates the row (Queued), proves the checkpoint folder writable and starts.
+    /// Invalid settings leave no row; later refusals leave the row Failed with the message.
+    Started start(const api::RunConfig& config, const std::string& name);
+    /// Reads run `id` and parses its stored settings; refuses unknown ids and damaged rows.
+    StoredRun stored_run(int64_t id) const;
+    /// Continues a finished run from its newest checkpoint with `config` (its stored settings,
+    /// changed by the caller: more steps, say). Refuses runs that train here or elsewhere.
+    Started continue_run(int64_t id, const api::RunConfig& config);
+
+    void pause(int64_t id);
+    void resume(int64_t id);
+    /// Asks the run to stop after its current step; it writes a checkpoint and reports Stopped.
+    void stop(int64_t id);
+    /// Stops every live run started here; does not wait.
+    void stop_all();
+    /// Moves the engine's events out, hands them to the sink, and tracks the statuses.
+    Drained drain();
+    /// Blocks until the run's thread has ended, then drains what it left.
+    Drained wait(int64_t id);
+    /// Stops every live run, waits for their threads and drains their last events.
+    Drained shutdown();
+
+    /// Unset for runs not started by this service.
+    api::RunStatus status(int64_t id) const;
+    std::vector<int64_t> active_runs() const;
+
+    std::optional<Refusal> rename(int64_t id, const std::string& name);
+    std::optional<Refusal> set_notes(int64_t id, const std::string& notes);
+    /// Removes the run's rows and its checkpoint folder (only the one named after the run).
+    /// Refuses runs that are still training; an unknown id is not an error.
+    std::optional<Refusal> delete_run(int64_t id);
+
+    /// The read side: history, compare and live views query it directly.
+    const storage::RunStore& store() const { return *m_store; }
+    /// Switches to another database; only while no run is active (their events belong to the
+    /// old one). False otherwise.
+    bool set_store(storage::RunStore& store, EventSink sink);
+
+private:
+    /// Marks a run whose start was refused after its row existed; a storage error is added to
+    /// the refusal's message rather than lost.
+    void mark_failed(int64_t id, Refusal& refusal, api::FailureKind kind);
+    /// Proves the checkpoint folder writable, then hands the request to the engine.
+    std::optional<Refusal> launch(const api::StartRequest& request, const std::string& what);
+    bool is_tracked_final(int64_t id) const;
+
+    api::Engine& m_engine;
+    storage::RunStore* m_store = nullptr;
+    EventSink m_sink;
+    std::map<int64_t, api::RunStatus> m_status;
+};
+
+}  // namespace wb::service

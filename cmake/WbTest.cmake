@@ -6,5 +6,9 @@ function(wb_add_test name source)
   target_compile_definitions(${name} PRIVATE WB_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              WB_BINARY_DIR="${PROJECT_BINARY_DIR}")
   add_test(NAME ${name} COMMAND ${name})
-  set_tests_properties(${name} PROPERTIES ENVIRONMENT "QT_QPA_PLATFORM=offscreen")
+  # Users' presets are read from XDG_CONFIG_HOME: tests read an empty folder of the build, never
+  # the user's (a test that saves presets points it at a temporary folder of its own).
+  set_tests_properties(
+    ${name} PROPERTIES ENVIRONMENT
+                       "QT_QPA_PLATFORM=offscreen;XDG_CONFIG_HOME=${PROJECT_BINARY_DIR}/test-xdg-config")
 endfunction()

@@ -12,6 +12,7 @@
 
 #include "app/cli/progress_line.h"
 #include "app/cli/train_command.h"
+#include "engine/api/metric_catalog.h"
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
@@ -82,17 +83,30 @@ void write_metrics_csv(storage::RunStore& store, int64_t id, const std::string& 
 }  // namespace
 
 int presets_command(bool as_json) {
+    std::vector<std::string> problems;
+    const auto own = api::user_presets(&problems);
     if (as_json) {
         json a = json::array();
-        for (const auto& p : api::presets())
-            a.push_back(
-                {{"name", p.name}, {"description", p.description}, {"config", p.config.to_json()}});
+        const auto add = [&a](const api::Preset& p) {
+            json j = {
+                {"name", p.name}, {"description", p.description}, {"config", p.config.to_json()}};
+            if (!p.path.empty()) j["path"] = p.path;
+            a.push_back(std::move(j));
+        };
+        for (const auto& p : api::presets()) add(p);
+        for (const auto& p : own) add(p);
         std::printf("%s\n", a.dump(2).c_str());
-        return kExitOk;
+    } else {
+        for (const auto& p : api::presets())
+            std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
+                        p.description.c_str());
+        if (!own.empty()) std::printf("\nyour presets (%s):\n", api::user_presets_dir().c_str());
+        for (const auto& p : own)
+            std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
+                        p.description.c_str());
     }
-    for (const auto& p : api::presets())
-        std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
-                    p.description.c_str());
+    for (const auto& why : problems)
+        std::fprintf(stderr, "warning: preset skipped: %s\n", why.c_str());
     return kExitOk;
 }
 
@@ -159,8 +173,15 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     if (!row->error.empty()) std::printf("  error: %s\n", row->error.c_str());
     if (!row->notes.empty()) std::printf("  notes: %s\n", row->notes.c_str());
     std::printf("metrics (last value):\n");
-    for (auto it = last.begin(); it != last.end(); ++it)
-        std::printf("  %-28s %s\n", it.key().c_str(), it.value().dump().c_str());
+    for (auto it = last.begin(); it != last.end(); ++it) {
+        const api::MetricInfo* info = api::find_metric(it.key(), row->model);
+        std::string value = it.value().dump();
+        if (info && !info->unit.empty()) value += " " + info->unit;
+        const std::string about =
+            info ? std::string(api::to_string(info->better)) + "; " + info->meaning
+                 : "(not in the metric catalog)";
+        std::printf("  %-28s %-24s %s\n", it.key().c_str(), value.c_str(), about.c_str());
+    }
     std::printf("config:\n%s\n", j["config"].dump(2).c_str());
     auto logs = store->logs(id);
     const std::size_t from = logs.size() > 10 ? logs.size() - 10 : 0;

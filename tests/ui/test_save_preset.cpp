@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/api/presets.h"
 #include "storage/run_store.h"
 #include "tests/ui/fake_engine.h"

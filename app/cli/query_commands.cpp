@@ -175,7 +175,9 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     std::printf("metrics (last value):\n");
     for (auto it = last.begin(); it != last.end(); ++it) {
         const api::MetricInfo* info = api::find_metric(it.key(), row->model);
-        std::string value = it.value().dump();
+        char number[32];
+        std::snprintf(number, sizeof number, "%.6g", it.value().get<double>());
+        std::string value = number;
         if (info && !info->unit.empty()) value += " " + info->unit;
         const std::string about =
             info ? std::string(api::to_string(info->better)) + "; " + info->meaning

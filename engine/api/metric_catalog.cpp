@@ -48,8 +48,8 @@ std::vector<MetricInfo> build() {
 
         {"throughput/samples_per_s", "", "samples/s", G::Throughput, B::Higher,
          "training examples per second of step time (images, 2-D points or text windows)"},
-        {"throughput/tokens_per_s", "lm", "tokens/s", G::Throughput, B::Higher,
-         "characters of context trained per second of step time"},
+        {"throughput/tokens_per_s", "", "tokens/s", G::Throughput, B::Higher,
+         "tokens (for the GPT: characters) of context trained per second of step time"},
         {"memory/peak_bytes", "", "bytes", G::Memory, B::Lower,
          "highest memory the process or device allocator held so far"},
         {"memory/allocated_bytes", "", "bytes", G::Memory, B::Lower, "memory held after the step"},

@@ -19,8 +19,8 @@ SavePresetDialog::SavePresetDialog(const api::RunConfig& config, const QString& 
     auto* layout = new QVBoxLayout(this);
     auto* intro = new QLabel(
         tr("Saves the settings in the form as a preset of yours in %1. It "
-           "appears in the preset list here, and `workbench-cli run "
-           "--preset NAME` trains it.")
+           "appears in the preset list here, and “workbench-cli run "
+           "--preset NAME” trains it.")
             .arg(QDir::toNativeSeparators(QString::fromStdString(api::user_presets_dir()))),
         this);
     intro->setWordWrap(true);

@@ -46,8 +46,14 @@ std::vector<MetricInfo> build() {
         {"quality/hq_fraction", "gan", "fraction", G::Quality, B::Higher,
          "share of generated points within 3 standard deviations of a mode"},
 
-        {"throughput/samples_per_s", "", "samples/s", G::Throughput, B::Higher,
-         "training examples per second of step time (images, 2-D points or text windows)"},
+        // What one sample is depends on the model, so samples/s compare only within a family.
+        {"throughput/samples_per_s", "gan", "samples/s", G::Throughput, B::Higher,
+         "real samples (images or 2-D points) the discriminator judged per second of step time"},
+        {"throughput/samples_per_s", "vae", "samples/s", G::Throughput, B::Higher,
+         "training images per second of step time"},
+        {"throughput/samples_per_s", "lm", "samples/s", G::Throughput, B::Higher,
+         "training windows (train.batch_size sequences of model.context characters) per second "
+         "of step time"},
         {"throughput/tokens_per_s", "", "tokens/s", G::Throughput, B::Higher,
          "tokens (for the GPT: characters) of context trained per second of step time"},
         {"memory/peak_bytes", "", "bytes", G::Memory, B::Lower,

@@ -84,7 +84,7 @@ private slots:
     void unitsAndGroups() {
         QCOMPARE(find_metric("memory/peak_bytes")->unit, std::string("bytes"));
         QCOMPARE(find_metric("memory/peak_bytes")->group, PlotGroup::Memory);
-        QCOMPARE(find_metric("throughput/samples_per_s")->unit, std::string("samples/s"));
+        QCOMPARE(find_metric("throughput/samples_per_s", "vae")->unit, std::string("samples/s"));
         QCOMPARE(find_metric("throughput/tokens_per_s", "gpt")->unit, std::string("tokens/s"));
         QCOMPARE(find_metric("throughput/tokens_per_s", "gpt")->group, PlotGroup::Throughput);
         QCOMPARE(find_metric("time/step_ms")->unit, std::string("ms"));
@@ -109,6 +109,11 @@ private slots:
         QVERIFY(same_meaning("loss/g", "gan_mlp", "loss/g", "dcgan"));
         QVERIFY(same_meaning("quality/fid", "dcgan", "quality/fid", "progan"));
         QVERIFY(same_meaning("memory/peak_bytes", "gpt", "memory/peak_bytes", "vae"));
+        // A GAN's sample is an image or a point, a GPT's a window of text.
+        QVERIFY(!same_meaning("throughput/samples_per_s", "gpt", "throughput/samples_per_s",
+                              "gan_mlp"));
+        QVERIFY(same_meaning("throughput/samples_per_s", "dcgan", "throughput/samples_per_s",
+                             "progan"));
         QVERIFY(!same_meaning("loss/val", "gpt", "loss/val", "vae"));
         QVERIFY(!same_meaning("loss/val", "gpt", "loss/g", "dcgan"));
         QVERIFY(!same_meaning("", "gpt", "", "gpt"));

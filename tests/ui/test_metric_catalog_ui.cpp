@@ -168,12 +168,15 @@ void TestMetricCatalogUi::differentFamiliesGetNoLossDeltas() {
     const auto csv = t->summaryRows();
     QCOMPARE(csv[2][4], QString("loss/val"));
     QCOMPARE(csv[2][5], QString());  // no final-loss delta
-    // Throughput and memory mean the same for both: deltas stay, with units in the headers.
+    // A GAN's sample is a point, a GPT's a window of text: no throughput delta either. Memory
+    // means the same for both: its delta stays, with the unit in the header.
     QCOMPARE(header(t, 4), QString("Median throughput/samples_per_s (samples/s)"));
+    QCOMPARE(csv[2][11], QString());
+    QVERIFY(!summaryCell(t, 1, 4)->text().contains("%"));
     QCOMPARE(header(t, 5), QString("Peak memory/peak_bytes (MiB)"));
-    QCOMPARE(csv[2][11].toDouble(), -70.0);
     QCOMPARE(csv[2][14].toDouble(), 100.0);
-    QVERIFY(summaryCell(t, 1, 4)->text().contains("-70.0%"));
+    QVERIFY(summaryCell(t, 1, 5)->text().contains("+100.0%"));
+    QCOMPARE(summaryCell(t, 1, 5)->foreground().color(), QColor(0xd0, 0x30, 0x2f));  // more: worse
 
     // Two runs of one family: no warning.
     const int64_t gan2 = addRun("gan2", "dcgan", {{"loss/g", 2.0, 1.0}});

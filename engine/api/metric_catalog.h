@@ -34,7 +34,8 @@ const std::vector<MetricInfo>& metric_catalog();
 std::string model_family(const std::string& kind);
 
 /// The entry for `name` as a run of model.kind `kind` reports it: the family's own entry if there
-/// is one, else the entry for every family; nullptr when the catalog does not have the name.
+/// is one, else the entry for every family; nullptr when the catalog does not have the name. For
+/// an unknown kind a family's entry still answers (group and direction agree across families).
 const MetricInfo* find_metric(const std::string& name, const std::string& kind = {});
 
 /// True when the two values measure the same thing and a delta between them means something:

@@ -3,30 +3,12 @@
 #include <set>
 
 #include "engine/api/metric_catalog.h"
-#include "engine/api/presets.h"
 #include "engine_test_util.h"
 
 // Qt last: its `slots` macro would break LibTorch headers included after it.
 #include <QtTest>
 
 using namespace wb;
-
-namespace {
-
-api::RunConfig tiny(const char* preset) {
-    api::RunConfig c = api::find_preset(preset)->config;
-    c.train.steps = 4;
-    c.train.batch_size = 8;
-    c.train.threads = 1;
-    c.eval.every_steps = 4;
-    c.eval.samples = 64;
-    c.eval.fid = false;  // quality/fid and kid need the trained extractor; their source is scanned
-    c.sample.every_steps = 0;
-    c.checkpoint.every_steps = 0;
-    return c;
-}
-
-}  // namespace
 
 class TestMetricNames final : public QObject {
     Q_OBJECT
@@ -56,7 +38,8 @@ private slots:
         QFETCH(QString, preset);
         QFETCH(QStringList, sets);
         QFETCH(QStringList, expected);
-        api::RunConfig c = tiny(preset.toUtf8().constData());
+        // Without FID: quality/fid and kid need the trained extractor; their source is scanned.
+        api::RunConfig c = test::tiny_preset(preset.toUtf8().constData(), 4, 4);
         std::vector<api::ConfigError> errors;
         for (const QString& s : sets)
             c.set(s.section('=', 0, 0).toStdString(), s.section('=', 1).toStdString(), &errors);

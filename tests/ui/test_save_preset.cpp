@@ -32,6 +32,15 @@ QStringList presetItems(const ui::RunSetupPanel& panel) {
     return items;
 }
 
+// The app's main window on a fake engine and a database of its own.
+struct App {
+    QTemporaryDir dir;
+    storage::RunStore store{dir.filePath("runs.sqlite").toStdString()};
+    test::FakeEngine engine;
+    ui::RunController controller{engine, store, nullptr};
+    ui::MainWindow window{controller, &store};
+};
+
 QAction* findAction(QWidget* window, const QString& text) {
     for (QAction* a : window->findChildren<QAction*>())
         if (a->text() == text) return a;
@@ -53,11 +62,8 @@ private slots:
     }
 
     void savedPresetAppearsInThePresetList() {
-        QTemporaryDir dir;
-        storage::RunStore store(dir.filePath("runs.sqlite").toStdString());
-        test::FakeEngine engine;
-        ui::RunController controller(engine, store, nullptr);
-        ui::MainWindow window(controller, &store);
+        App app;
+        ui::MainWindow& window = app.window;
         api::RunConfig config = api::find_preset("gan-mixture2d")->config;
         config.train.steps = 777;
         config.data.modes = 5;
@@ -107,11 +113,8 @@ private slots:
 
     // The menu entry follows the form: a config that cannot start is no preset.
     void invalidFormDisablesSaving() {
-        QTemporaryDir dir;
-        storage::RunStore store(dir.filePath("runs.sqlite").toStdString());
-        test::FakeEngine engine;
-        ui::RunController controller(engine, store, nullptr);
-        ui::MainWindow window(controller, &store);
+        App app;
+        ui::MainWindow& window = app.window;
         api::RunConfig bad = api::find_preset("gan-mixture2d")->config;
         bad.model.kind = "vae";  // mixture2d does not fit a VAE
         window.setupPanel()->setConfig(bad, "bad");

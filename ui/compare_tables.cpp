@@ -1,6 +1,8 @@
 #include "ui/compare_tables.h"
 
 #include <cmath>
+#include <limits>
+#include <map>
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -16,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/metric_catalog.h"
 #include "ui/config_diff.h"
 #include "ui/csv.h"
 #include "ui/formatting.h"
@@ -25,6 +28,51 @@ namespace wb::ui {
 namespace {
 
 enum SummaryColumn { Loss, Quality, Throughput, Memory, Wall, SummaryColumns };
+
+// What each metric column summarises: "Final" + the run's headline loss, and so on.
+struct Column {
+    const char* title;  ///< used with a metric name ("Final loss/val") or alone ("Final loss")
+    const char* fallback;
+    QString RunSummary::*metric;
+    double RunSummary::*value;
+};
+const Column kColumns[SummaryColumns] = {
+    {QT_TRANSLATE_NOOP("CompareTables", "Final %1"),
+     QT_TRANSLATE_NOOP("CompareTables", "Final loss"), &RunSummary::lossMetric,
+     &RunSummary::finalLoss},
+    {QT_TRANSLATE_NOOP("CompareTables", "Best %1"),
+     QT_TRANSLATE_NOOP("CompareTables", "Best quality"), &RunSummary::qualityMetric,
+     &RunSummary::bestQuality},
+    {QT_TRANSLATE_NOOP("CompareTables", "Median %1"),
+     QT_TRANSLATE_NOOP("CompareTables", "Median throughput"), &RunSummary::throughputMetric,
+     &RunSummary::medianThroughput},
+    {QT_TRANSLATE_NOOP("CompareTables", "Peak %1"),
+     QT_TRANSLATE_NOOP("CompareTables", "Peak memory"), &RunSummary::memoryMetric,
+     &RunSummary::peakMemoryMiB},
+    {QT_TRANSLATE_NOOP("CompareTables", "Wall time"),
+     QT_TRANSLATE_NOOP("CompareTables", "Wall time"), nullptr, &RunSummary::wall_s},
+};
+
+// A delta means something only between values that measure the same thing (the catalog's
+// meaning of the same name for both models); wall time always compares.
+bool comparable(int column, const RunSummary& a, const RunSummary& b) {
+    const Column& c = kColumns[column];
+    if (!c.metric) return true;
+    return api::same_meaning((a.*c.metric).toStdString(), a.model.toStdString(),
+                             (b.*c.metric).toStdString(), b.model.toStdString());
+}
+
+api::Better direction(int column, const RunSummary& s) {
+    const Column& c = kColumns[column];
+    return c.metric ? betterDirection(s.*c.metric, s.model) : api::Better::Lower;
+}
+
+QString familyName(const std::string& family) {
+    if (family == "gan") return CompareTables::tr("GAN");
+    if (family == "vae") return CompareTables::tr("VAE");
+    if (family == "lm") return CompareTables::tr("language model");
+    return CompareTables::tr("unknown model");
+}
 
 QString number(double v) {
     return std::isnan(v) ? QString() : QString::number(v, 'g', 15);
@@ -57,6 +105,12 @@ CompareTables::CompareTables(QWidget* parent) : QWidget(parent) {
     bar->addStretch(1);
     bar->addWidget(exportButton);
     layout->addLayout(bar);
+    m_familyWarning = new QLabel(this);
+    m_familyWarning->setObjectName(QStringLiteral("familyWarning"));
+    m_familyWarning->setWordWrap(true);
+    m_familyWarning->setStyleSheet(QStringLiteral("color: #a05a00;"));
+    m_familyWarning->hide();
+    layout->addWidget(m_familyWarning);
 
     m_summaryModel = new QStandardItemModel(this);
     m_diffModel = new QStandardItemModel(this);
@@ -115,48 +169,108 @@ void CompareTables::setBaseline(int index) {
     rebuildSummary();
 }
 
+// Each column names the metric it summarises when the runs share it, with its unit; when they
+// do not, every cell names its own. Deltas and colours follow the catalog: no delta between
+// values that mean different things, no colour where no direction is better.
 void CompareTables::rebuildSummary() {
     m_summaryModel->clear();
-    m_summaryModel->setHorizontalHeaderLabels({tr("Run"), tr("Status"), tr("Final loss"),
-                                               tr("Best quality"), tr("Median throughput"),
-                                               tr("Peak memory (MiB)"), tr("Wall time")});
+    m_summaryModel->setHorizontalHeaderItem(0, new QStandardItem(tr("Run")));
+    m_summaryModel->setHorizontalHeaderItem(1, new QStandardItem(tr("Status")));
+    bool shared[SummaryColumns] = {};
+    for (int c = 0; c < SummaryColumns; ++c) {
+        const Column& col = kColumns[c];
+        QStringList metrics, units;
+        QString description;
+        for (const Run& r : m_runs) {
+            if (!col.metric || (r.summary.*col.metric).isEmpty()) continue;
+            const QString m = r.summary.*col.metric;
+            const QString unit = displayUnit(m, r.summary.model);
+            if (!metrics.contains(m)) metrics << m;
+            if (!units.contains(unit)) units << unit;
+            if (description.isEmpty()) description = metricDescription(m, r.summary.model);
+        }
+        shared[c] = !col.metric || (metrics.size() == 1 && units.size() == 1);
+        QString header = tr(col.fallback);
+        if (col.metric && shared[c]) {
+            header = tr(col.title).arg(metrics.front());
+            if (!units.front().isEmpty()) header += QStringLiteral(" (%1)").arg(units.front());
+        }
+        auto* item = new QStandardItem(header);
+        item->setToolTip(!col.metric ? tr("Training time, paused time excluded.")
+                         : shared[c] ? description
+                                     : tr("The runs report different metrics here; each cell "
+                                          "names its own."));
+        m_summaryModel->setHorizontalHeaderItem(2 + c, item);
+    }
+
+    std::map<std::string, QStringList> families;
+    for (const Run& r : m_runs)
+        families[api::model_family(r.summary.model.toStdString())]
+            << QStringLiteral("#%1").arg(r.id);
+    QStringList parts;
+    for (const auto& [family, runs] : families)
+        parts << QStringLiteral("%1: %2").arg(familyName(family), runs.join(QStringLiteral(", ")));
+    m_familyWarning->setText(
+        tr("These runs are of different model families (%1). Their losses measure different "
+           "things, so losses get no deltas across families; other columns compare only where "
+           "a metric means the same.")
+            .arg(parts.join(QStringLiteral("; "))));
+    m_familyWarning->setVisible(families.size() > 1);
     if (m_runs.empty()) return;
+
     const RunSummary& base = m_runs[m_baseline].summary;
     for (std::size_t i = 0; i < m_runs.size(); ++i) {
         const Run& r = m_runs[i];
         const RunSummary& s = r.summary;
-        const double values[SummaryColumns] = {s.finalLoss, s.bestQuality, s.medianThroughput,
-                                               s.peakMemoryMiB, s.wall_s};
-        const double baseValues[SummaryColumns] = {base.finalLoss, base.bestQuality,
-                                                   base.medianThroughput, base.peakMemoryMiB,
-                                                   base.wall_s};
-        const bool higherBetter[SummaryColumns] = {false, higherIsBetter(s.qualityMetric), true,
-                                                   false, false};
-        const QString metrics[SummaryColumns] = {s.lossMetric, s.qualityMetric, s.throughputMetric,
-                                                 s.memoryMetric, tr("training time")};
         auto* name = new QStandardItem(r.label);
         name->setData(r.color, Qt::DecorationRole);
         QList<QStandardItem*> items{name, new QStandardItem(r.status)};
         for (int c = 0; c < SummaryColumns; ++c) {
-            const double delta = percentDelta(values[c], baseValues[c]);
-            QString text = c == Wall ? formatDuration(values[c]) : formatValue(values[c]);
-            if (std::isnan(values[c])) text = QStringLiteral("–");
+            const Column& col = kColumns[c];
+            const double value = s.*col.value;
+            const QString metric = col.metric ? s.*col.metric : QString();
+            QString text = std::isnan(value) ? QStringLiteral("–")
+                           : c == Wall       ? formatDuration(value)
+                                             : formatValue(value);
+            if (!shared[c] && !metric.isEmpty()) {
+                const QString unit = displayUnit(metric, s.model);
+                text = QStringLiteral("%1 %2%3").arg(
+                    metric, text, unit.isEmpty() ? QString() : QLatin1Char(' ') + unit);
+            }
             auto* item = new QStandardItem(text);
-            item->setToolTip(metrics[c]);
+            item->setToolTip(col.metric ? (metric.isEmpty() ? tr("The run has no such metric.")
+                                                            : metricDescription(metric, s.model))
+                                        : QString());
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            const double delta = summaryDelta(c, i);
             if (static_cast<int>(i) != m_baseline && !std::isnan(delta)) {
                 item->setText(QStringLiteral("%1 (%2%3%)")
                                   .arg(text, delta >= 0 ? QStringLiteral("+") : QString())
                                   .arg(delta, 0, 'f', 1));
-                // Colour only what a reader should notice: half a percent is noise.
-                if (std::abs(delta) >= 0.5)
-                    item->setForeground((delta > 0) == higherBetter[c] ? QColor(0x2e, 0x8b, 0x3e)
-                                                                       : QColor(0xd0, 0x30, 0x2f));
+                // Colour only what a reader should notice (half a percent is noise), and only
+                // where the catalog knows which way is better.
+                const api::Better better = direction(c, s);
+                if (std::abs(delta) >= 0.5 && better != api::Better::None)
+                    item->setForeground((delta > 0) == (better == api::Better::Higher)
+                                            ? QColor(0x2e, 0x8b, 0x3e)
+                                            : QColor(0xd0, 0x30, 0x2f));
+            } else if (static_cast<int>(i) != m_baseline && !std::isnan(value) &&
+                       !std::isnan(base.*col.value) && !comparable(c, s, base)) {
+                item->setToolTip(item->toolTip() + QStringLiteral("\n\n") +
+                                 tr("No delta: the baseline's %1 (%2) measures something else.")
+                                     .arg(base.*col.metric, base.model));
             }
             items << item;
         }
         m_summaryModel->appendRow(items);
     }
+}
+
+double CompareTables::summaryDelta(int column, std::size_t run) const {
+    const RunSummary& s = m_runs[run].summary;
+    const RunSummary& base = m_runs[m_baseline].summary;
+    if (!comparable(column, s, base)) return std::numeric_limits<double>::quiet_NaN();
+    return percentDelta(s.*kColumns[column].value, base.*kColumns[column].value);
 }
 
 QList<QStringList> CompareTables::summaryRows() const {
@@ -166,26 +280,26 @@ QList<QStringList> CompareTables::summaryRows() const {
                              "median_throughput_delta_pct", "peak_memory_mib", "memory_metric",
                              "peak_memory_delta_pct", "wall_s", "wall_delta_pct"}};
     if (m_runs.empty()) return rows;
-    const RunSummary& b = m_runs[m_baseline].summary;
-    for (const Run& r : m_runs) {
+    for (std::size_t i = 0; i < m_runs.size(); ++i) {
+        const Run& r = m_runs[i];
         const RunSummary& s = r.summary;
         rows << QStringList{QString::number(r.id),
                             r.name,
                             r.status,
                             number(s.finalLoss),
                             s.lossMetric,
-                            number(percentDelta(s.finalLoss, b.finalLoss)),
+                            number(summaryDelta(Loss, i)),
                             number(s.bestQuality),
                             s.qualityMetric,
-                            number(percentDelta(s.bestQuality, b.bestQuality)),
+                            number(summaryDelta(Quality, i)),
                             number(s.medianThroughput),
                             s.throughputMetric,
-                            number(percentDelta(s.medianThroughput, b.medianThroughput)),
+                            number(summaryDelta(Throughput, i)),
                             number(s.peakMemoryMiB),
                             s.memoryMetric,
-                            number(percentDelta(s.peakMemoryMiB, b.peakMemoryMiB)),
+                            number(summaryDelta(Memory, i)),
                             number(s.wall_s),
-                            number(percentDelta(s.wall_s, b.wall_s))};
+                            number(summaryDelta(Wall, i))};
     }
     return rows;
 }

@@ -1,5 +1,5 @@
-// CompareTables: the compare view's summary (final loss, best quality, median throughput, peak
-// memory, wall time, % delta to a chosen baseline) and its diff of differing config keys; CSV.
+// CompareTables: the compare view's summary (loss, quality, throughput, memory, wall time, with %
+// deltas to a baseline where the values mean the same) and its diff of config keys; CSV.
 #pragma once
 
 #include <vector>
@@ -13,6 +13,7 @@
 #include "ui/run_trace.h"
 
 class QComboBox;
+class QLabel;
 class QStandardItemModel;
 class QTabWidget;
 
@@ -47,12 +48,16 @@ private:
     };
 
     void rebuildSummary();
+    /// % delta of run `run` to the baseline in a summary column; NaN when either value is
+    /// missing or the two do not measure the same thing.
+    double summaryDelta(int column, std::size_t run) const;
     void exportCsv();
 
     std::vector<Run> m_runs;
     QList<QStringList> m_diff;  ///< header row first
     int m_baseline = 0;
     QComboBox* m_baselineBox = nullptr;
+    QLabel* m_familyWarning = nullptr;  ///< shown when the runs are of different model families
     QTabWidget* m_tabs = nullptr;
     QStandardItemModel* m_summaryModel = nullptr;
     QStandardItemModel* m_diffModel = nullptr;

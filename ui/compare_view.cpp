@@ -129,18 +129,24 @@ void CompareView::rebuildPlots() {
         auto* plot = new MetricPlot(metric, m_plotArea);
         plot->setMinimumHeight(kPlotHeight);
         plot->setLegendShown(false);  // the colour key above the plots names every run once
-        plot->setAxisLabels(xLabel, displayUnit(metric));
         plot->setSmoothing(m_smoothing);
-        const double scale = displayScale(metric);
+        // Runs of different models can give one name different units (loss/val of a VAE and of
+        // a GPT): the axis then names each.
+        QStringList units;
         for (std::size_t r = 0; r < m_traces.size(); ++r) {
             const auto it = m_traces[r].metrics.find(metric);
             if (it == m_traces[r].metrics.end()) continue;
+            const QString unit = displayUnit(metric, m_traces[r].model);
+            if (!units.contains(unit)) units << unit;
+            const double scale = displayScale(metric, m_traces[r].model);
             QVector<double> values = it->second.values;
             if (scale != 1.0)
                 for (double& v : values) v *= scale;
             plot->append(seriesName(m_traces[r]), m_wallAxis ? it->second.walls : it->second.steps,
                          values, MetricPlot::seriesColor(static_cast<int>(r)));
         }
+        units.removeAll(QString());
+        plot->setAxisLabels(xLabel, units.join(QStringLiteral(" | ")));
         plot->refresh();
         m_grid->addWidget(plot, i / 2, i % 2);
         m_plots[metric] = plot;

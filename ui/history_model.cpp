@@ -71,16 +71,20 @@ void HistoryModel::summarise(Row& row) const {
     const auto last = m_service->store().last_metrics(row.run.id);
     QStringList names;
     QStringList tip;
+    const QString kind = qs(row.run.model);
     for (const auto& [name, p] : last) {
         names << qs(name);
-        if (name.rfind("quality/", 0) == 0 || name.rfind("loss/", 0) == 0)
-            tip << QStringLiteral("%1 = %2 (step %3)")
-                       .arg(qs(name), formatValue(p.value))
-                       .arg(p.step);
+        const api::PlotGroup group = plotGroup(qs(name), kind);
+        if (group != api::PlotGroup::Loss && group != api::PlotGroup::Quality) continue;
+        const QString unit = displayUnit(qs(name), kind);
+        tip << QStringLiteral("%1 = %2%3 (step %4)")
+                   .arg(qs(name), formatValue(p.value * displayScale(qs(name), kind)),
+                        unit.isEmpty() ? QString() : QLatin1Char(' ') + unit)
+                   .arg(p.step);
     }
-    row.lossName = headlineLoss(names);
+    row.lossName = headlineLoss(names, kind);
     row.loss = row.lossName.isEmpty() ? kNaN : last.at(row.lossName.toStdString()).value;
-    row.qualityName = headlineQuality(names);
+    row.qualityName = headlineQuality(names, kind);
     row.quality = row.qualityName.isEmpty() ? kNaN : last.at(row.qualityName.toStdString()).value;
     row.metricsTip = tip.join(QLatin1Char('\n'));
     row.settings = summariseConfig(row.run.config_json);
@@ -142,6 +146,16 @@ int HistoryModel::columnCount(const QModelIndex& parent) const {
 }
 
 QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == Loss)
+        return tr(
+            "The run's last headline loss: held-out (loss/val) when it has one, else "
+            "training loss; for a GAN the generator's loss/g, which does not measure "
+            "quality. Hover a cell for its metric and unit.");
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == Quality)
+        return tr(
+            "The run's last quality value: quality/fid (lower is better) for image GANs, "
+            "quality/modes_covered (higher is better) for the 2-D mixture. Hover a cell "
+            "for its metric and unit.");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     static const char* const kTitles[ColumnCount] = {
         QT_TR_NOOP("ID"),       QT_TR_NOOP("Name"),    QT_TR_NOOP("Model"), QT_TR_NOOP("Status"),
@@ -244,11 +258,13 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
                 case Status:
                     return r.error.empty() ? QVariant() : qs(r.error);
                 case Loss:
-                case Quality:
+                case Quality: {
                     if (row.metricsTip.isEmpty()) return {};
-                    return tr("%1 shown\n\n%2")
-                        .arg(index.column() == Loss ? row.lossName : row.qualityName,
-                             row.metricsTip);
+                    const QString& shown = index.column() == Loss ? row.lossName : row.qualityName;
+                    if (shown.isEmpty()) return row.metricsTip;
+                    return tr("%1\n\n%2")
+                        .arg(metricDescription(shown, qs(r.model)), row.metricsTip);
+                }
                 case Notes:
                     return r.notes.empty() ? QVariant() : qs(r.notes);
                 case Name:

@@ -24,13 +24,11 @@
 namespace wb::ui {
 namespace {
 
-const QString kLossPrefix = QStringLiteral("loss/");
-const QString kThroughputPrefix = QStringLiteral("throughput/");
-const QString kMemoryPrefix = QStringLiteral("memory/");
-
-bool isGrouped(const QString& metric) {
-    return metric.startsWith(kLossPrefix) || metric.startsWith(kThroughputPrefix) ||
-           metric.startsWith(kMemoryPrefix);
+// Losses, throughput and memory have plots of their own; the rest is picked one at a time.
+bool isGrouped(const QString& metric, const QString& kind) {
+    const api::PlotGroup g = plotGroup(metric, kind);
+    return g == api::PlotGroup::Loss || g == api::PlotGroup::Throughput ||
+           g == api::PlotGroup::Memory;
 }
 
 }  // namespace
@@ -238,29 +236,44 @@ void LiveView::showRun(int64_t id) {
     rebuildPlots();
 }
 
-MetricPlot* LiveView::plotFor(const QString& metric) const {
-    if (metric.startsWith(kLossPrefix)) return m_loss;
-    if (metric.startsWith(kThroughputPrefix)) return m_throughput;
-    if (metric.startsWith(kMemoryPrefix)) return m_memory;
-    return metric == m_otherMetric ? m_other : nullptr;
+MetricPlot* LiveView::plotFor(const QString& metric, const QString& kind) const {
+    switch (plotGroup(metric, kind)) {
+        case api::PlotGroup::Loss:
+            return m_loss;
+        case api::PlotGroup::Throughput:
+            return m_throughput;
+        case api::PlotGroup::Memory:
+            return m_memory;
+        default:
+            return metric == m_otherMetric ? m_other : nullptr;
+    }
 }
 
+// The first series of a plot sets the unit of its left axis; a series in another unit
+// (tokens/s next to samples/s) goes on the right axis, so neither flattens the other.
 void LiveView::feed(const QString& metric, const MetricSeries& series, int from) {
-    MetricPlot* plot = plotFor(metric);
+    const RunTrace* t = shownTrace();
+    const QString kind = t ? t->model : QString();
+    MetricPlot* plot = plotFor(metric, kind);
     if (!plot) return;
+    const QString unit = displayUnit(metric, kind);
+    if (plot->seriesNames().isEmpty()) {
+        m_leftUnit[plot] = unit;
+        plot->setAxisLabels(plot->xAxis->label(), unit);
+    }
+    const bool right = unit != m_leftUnit[plot];
+    if (right) plot->setRightAxisLabel(unit);
     const QVector<double>& x = m_wallAxis ? series.walls : series.steps;
     QVector<double> values = series.values.mid(from);
-    if (const double scale = displayScale(metric); scale != 1.0)
+    if (const double scale = displayScale(metric, kind); scale != 1.0)
         for (double& v : values) v *= scale;
-    plot->append(metric, x.mid(from), values);
+    plot->append(metric, x.mid(from), values, QColor(),
+                 right ? MetricPlot::ValueAxis::Right : MetricPlot::ValueAxis::Left);
 }
 
 void LiveView::rebuildPlots() {
     const QString xLabel = m_wallAxis ? tr("training time (s)") : tr("step");
-    m_loss->setAxisLabels(xLabel, QString());
-    m_throughput->setAxisLabels(xLabel, tr("per second"));
-    m_memory->setAxisLabels(xLabel, tr("MiB"));
-    m_other->setAxisLabels(xLabel, QString());
+    for (MetricPlot* p : {m_loss, m_throughput, m_memory, m_other}) p->setAxisLabels(xLabel, {});
     for (MetricPlot* p : {m_loss, m_throughput, m_memory, m_other}) p->clearSeries();
     const RunTrace* t = shownTrace();
     m_loss->setEmptyText(t ? tr("no loss points yet") : tr("no run selected"));
@@ -276,18 +289,21 @@ void LiveView::rebuildPlots() {
 // not picked one, since that is what tells whether a run is any good.
 void LiveView::updateOtherPicker(bool feedPick) {
     QStringList names;
-    if (const RunTrace* t = shownTrace())
-        for (const auto& [name, s] : t->metrics)
-            if (!isGrouped(name)) names.append(name);
+    const RunTrace* shown = shownTrace();
+    const QString kind = shown ? shown->model : QString();
+    if (shown)
+        for (const auto& [name, s] : shown->metrics)
+            if (!isGrouped(name, kind)) names.append(name);
     QString pick = m_otherChosen && names.contains(m_otherMetric) ? m_otherMetric : QString();
-    for (const QString& n : names)
-        if (pick.isEmpty() && n.startsWith(QLatin1String("quality/"))) pick = n;
+    if (pick.isEmpty()) pick = headlineQuality(names, kind);
     if (pick.isEmpty() && names.contains(m_otherMetric)) pick = m_otherMetric;
     if (pick.isEmpty() && !names.isEmpty()) pick = names.first();
     {
         const QSignalBlocker blocker(m_otherPicker);
         m_otherPicker->clear();
         m_otherPicker->addItems(names);
+        for (int i = 0; i < names.size(); ++i)
+            m_otherPicker->setItemData(i, metricDescription(names[i], kind), Qt::ToolTipRole);
         m_otherPicker->setCurrentIndex(names.indexOf(pick));
     }
     m_otherPicker->setEnabled(!names.isEmpty());

@@ -73,7 +73,7 @@ signals:
 private:
     RunTrace* shownTrace();
     RunTrace& liveTrace(int64_t id);
-    MetricPlot* plotFor(const QString& metric) const;
+    MetricPlot* plotFor(const QString& metric, const QString& kind) const;
     void feed(const QString& metric, const MetricSeries& series, int from);
     void rebuildPlots();
     /// feedPick: plot a newly picked metric now (false when the caller feeds every series).
@@ -88,7 +88,8 @@ private:
     QString m_otherMetric;
     /// The user picked m_otherMetric; until then a quality metric is preferred as it appears.
     bool m_otherChosen = false;
-    std::size_t m_nextPlot = 0;  ///< where the next frame starts replotting
+    std::size_t m_nextPlot = 0;                       ///< where the next frame starts replotting
+    std::map<const MetricPlot*, QString> m_leftUnit;  ///< the unit of each plot's left axis
 
     RunProgress* m_progress = nullptr;
     MetricPlot* m_loss = nullptr;

@@ -32,6 +32,7 @@
 #include "ui/run_controller.h"
 #include "ui/run_controls.h"
 #include "ui/run_setup_panel.h"
+#include "ui/save_preset_dialog.h"
 
 namespace wb::ui {
 namespace {
@@ -148,6 +149,10 @@ void MainWindow::buildMenus() {
     load->setShortcut(QKeySequence::Open);
     QAction* save = file->addAction(tr("&Save config…"), this, &MainWindow::saveConfig);
     save->setShortcut(QKeySequence::Save);
+    // A preset must be a config that can start, like those the preset list offers.
+    QAction* preset = file->addAction(tr("Save as &preset…"), this, &MainWindow::saveAsPreset);
+    preset->setEnabled(m_setup->isValid());
+    connect(m_setup, &RunSetupPanel::validityChanged, preset, &QAction::setEnabled);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -288,6 +293,15 @@ void MainWindow::saveConfig() {
         return;
     }
     statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
+}
+
+void MainWindow::saveAsPreset() {
+    SavePresetDialog dialog(m_setup->config(), m_setup->presetName(), this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    m_setup->reloadPresets();
+    m_setup->selectPreset(dialog.presetName());
+    statusBar()->showMessage(
+        tr("Saved preset %1 to %2").arg(dialog.presetName(), dialog.savedPath()), 8000);
 }
 
 void MainWindow::chooseDatabase() {

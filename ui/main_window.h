@@ -67,6 +67,7 @@ private:
     void chooseDatabase();
     void chooseConfigToLoad();
     void saveConfig();
+    void saveAsPreset();
     void updateControls();
     void notify(const QString& title, const QString& text, bool error);
     void readSettings();

@@ -9,6 +9,28 @@
 #include <QMessageBox>
 
 namespace wb::ui {
+namespace {
+
+struct ValueExtent {
+    bool any = false;
+    double v0 = 0, v1 = 0;
+    double p0 = 0;  ///< smallest value > 0; 0: none
+};
+
+// Breathing room so that the newest point and the extremes are not on the frame.
+void fitValueAxis(QCPAxis* axis, const ValueExtent& e, bool log) {
+    if (!e.any) return;
+    if (log) {
+        if (e.p0 > 0 && e.v1 > 0) axis->setRange(e.p0 / 1.2, std::max(e.v1, e.p0) * 1.2);
+    } else if (e.v1 > e.v0) {
+        axis->setRange(e.v0 - 0.06 * (e.v1 - e.v0), e.v1 + 0.06 * (e.v1 - e.v0));
+    } else {
+        const double pad = std::max(std::abs(e.v0) * 0.1, 1e-9);
+        axis->setRange(e.v0 - pad, e.v0 + pad);
+    }
+}
+
+}  // namespace
 
 MetricPlot::MetricPlot(const QString& title, QWidget* parent) : QCustomPlot(parent) {
     setMinimumSize(240, 170);
@@ -38,7 +60,7 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent) : QCustomPlot(pare
     constexpr int kLegendMaxWidth = 100000;
     legend->setMaximumSize(kLegendMaxWidth, QWIDGETSIZE_MAX);
     legend->setVisible(false);
-    for (QCPAxis* axis : {xAxis, yAxis}) {
+    for (QCPAxis* axis : {xAxis, yAxis, yAxis2}) {
         axis->grid()->setPen(QPen(QColor(0, 0, 0, 25)));
         axis->setBasePen(QPen(QColor(0, 0, 0, 90)));
         axis->setTickPen(QPen(QColor(0, 0, 0, 90)));
@@ -85,24 +107,33 @@ void MetricPlot::setEmptyText(const QString& text) {
     m_dirty = true;
 }
 
+void MetricPlot::setRightAxisLabel(const QString& y) {
+    yAxis2->setLabel(y);
+    m_dirty = true;
+}
+
 void MetricPlot::clearSeries() {
     clearGraphs();
     m_series.clear();
+    yAxis2->setVisible(false);
     m_follow = true;
     updateDecorations();
     m_dirty = true;
 }
 
 void MetricPlot::append(const QString& name, const QVector<double>& keys,
-                        const QVector<double>& values, const QColor& seriesColour) {
+                        const QVector<double>& values, const QColor& seriesColour, ValueAxis axis) {
     if (keys.isEmpty()) return;
     auto it = m_series.find(name);
     if (it == m_series.end()) {
         const QColor color =
             seriesColour.isValid() ? seriesColour : seriesColor(static_cast<int>(m_series.size()));
         Series s;
-        s.raw = addGraph();
-        s.smooth = addGraph();
+        s.right = axis == ValueAxis::Right;
+        QCPAxis* valueAxis = s.right ? yAxis2 : yAxis;
+        if (s.right) yAxis2->setVisible(true);
+        s.raw = addGraph(xAxis, valueAxis);
+        s.smooth = addGraph(xAxis, valueAxis);
         s.raw->setName(name);
         s.smooth->setName(name);
         s.raw->setPen(QPen(color, 1));
@@ -226,27 +257,23 @@ void MetricPlot::refresh() {
 
 void MetricPlot::fitToData() {
     bool any = false;
-    double k0 = 0, k1 = 0, v0 = 0, v1 = 0, p0 = 0;
+    double k0 = 0, k1 = 0;
+    ValueExtent left, right;
     for (const auto& [name, s] : m_series) {
         if (!s.hasExtent) continue;
         k0 = any ? std::min(k0, s.keyMin) : s.keyMin;
         k1 = any ? std::max(k1, s.keyMax) : s.keyMax;
-        v0 = any ? std::min(v0, s.valueMin) : s.valueMin;
-        v1 = any ? std::max(v1, s.valueMax) : s.valueMax;
-        if (s.positiveMin > 0) p0 = p0 > 0 ? std::min(p0, s.positiveMin) : s.positiveMin;
         any = true;
+        ValueExtent& e = s.right ? right : left;
+        e.v0 = e.any ? std::min(e.v0, s.valueMin) : s.valueMin;
+        e.v1 = e.any ? std::max(e.v1, s.valueMax) : s.valueMax;
+        if (s.positiveMin > 0) e.p0 = e.p0 > 0 ? std::min(e.p0, s.positiveMin) : s.positiveMin;
+        e.any = true;
     }
     if (!any) return;
     xAxis->setRange(k0, k1 > k0 ? k1 : k0 + 1);
-    // Breathing room so that the newest point and the extremes are not on the frame.
-    if (m_logScale) {
-        if (p0 > 0 && v1 > 0) yAxis->setRange(p0 / 1.2, std::max(v1, p0) * 1.2);
-    } else if (v1 > v0) {
-        yAxis->setRange(v0 - 0.06 * (v1 - v0), v1 + 0.06 * (v1 - v0));
-    } else {
-        const double pad = std::max(std::abs(v0) * 0.1, 1e-9);
-        yAxis->setRange(v0 - pad, v0 + pad);
-    }
+    fitValueAxis(yAxis, left, m_logScale);
+    fitValueAxis(yAxis2, right, /*log=*/false);
 }
 
 QStringList MetricPlot::seriesNames() const {

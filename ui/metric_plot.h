@@ -16,18 +16,23 @@ class MetricPlot final : public QCustomPlot {
     Q_DISABLE_COPY_MOVE(MetricPlot)
 
 public:
+    /// Series of a second unit (tokens/s next to samples/s) go on an axis of their own.
+    enum class ValueAxis { Left, Right };
+
     explicit MetricPlot(const QString& title, QWidget* parent = nullptr);
 
     void setTitle(const QString& title);
     void setAxisLabels(const QString& x, const QString& y);
+    /// The label of the right value axis, shown once a series is on it.
+    void setRightAxisLabel(const QString& y);
     /// The text shown while the plot has no series.
     void setEmptyText(const QString& text);
 
     void clearSeries();
     /// Appends points (keys ascending) to the series `name`, creating it on first use in
-    /// `color`, or in the next palette colour when `color` is invalid.
+    /// `color`, or in the next palette colour when `color` is invalid, on value axis `axis`.
     void append(const QString& name, const QVector<double>& keys, const QVector<double>& values,
-                const QColor& color = QColor());
+                const QColor& color = QColor(), ValueAxis axis = ValueAxis::Left);
     /// EMA weight in [0, 1): 0 draws the raw curve only.
     void setSmoothing(double weight);
     void setLogScale(bool on);
@@ -72,6 +77,7 @@ private:
         double keyMin = 0, keyMax = 0, valueMin = 0, valueMax = 0;
         double positiveMin = 0;  ///< smallest value > 0, the floor of a log axis; 0: none yet
         bool hasExtent = false;
+        bool right = false;  ///< on the right value axis
     };
 
     void appendSmoothed(Series& s, const QVector<double>& keys, const QVector<double>& values);

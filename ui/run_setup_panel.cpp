@@ -30,10 +30,7 @@ RunSetupPanel::RunSetupPanel(QWidget* parent) : QWidget(parent) {
     top->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     m_preset = new QComboBox(this);
     m_preset->setObjectName(QStringLiteral("preset"));
-    for (const auto& p : api::presets()) {
-        m_preset->addItem(qs(p.name));
-        m_preset->setItemData(m_preset->count() - 1, qs(p.description), Qt::ToolTipRole);
-    }
+    reloadPresets();
     top->addRow(tr("&Preset"), m_preset);
     m_origin = new QLabel(this);
     m_origin->setWordWrap(true);
@@ -112,8 +109,37 @@ QString RunSetupPanel::runName() const {
         QDateTime::currentDateTime().toString(QStringLiteral("MM-dd hh:mm:ss")));
 }
 
+// Built-in presets first, then the user's own (a separator between them).
+void RunSetupPanel::reloadPresets() {
+    const QString current = m_preset->currentText();
+    std::vector<std::string> problems;
+    m_userPresets = api::user_presets(&problems);
+    const QSignalBlocker blocker(m_preset);
+    m_preset->clear();
+    for (const auto& p : api::presets()) {
+        m_preset->addItem(qs(p.name));
+        m_preset->setItemData(m_preset->count() - 1, qs(p.description), Qt::ToolTipRole);
+    }
+    if (!m_userPresets.empty()) m_preset->insertSeparator(m_preset->count());
+    for (const auto& p : m_userPresets) {
+        m_preset->addItem(qs(p.name));
+        m_preset->setItemData(m_preset->count() - 1,
+                              tr("%1\n(your preset: %2)").arg(qs(p.description), qs(p.path)),
+                              Qt::ToolTipRole);
+    }
+    for (const auto& why : problems) qWarning("preset skipped: %s", why.c_str());
+    if (const int at = m_preset->findText(current); at >= 0) m_preset->setCurrentIndex(at);
+}
+
+const api::Preset* RunSetupPanel::findPreset(const QString& name) const {
+    if (const api::Preset* p = api::find_preset(name.toStdString())) return p;
+    for (const auto& p : m_userPresets)
+        if (qs(p.name) == name) return &p;
+    return nullptr;
+}
+
 bool RunSetupPanel::selectPreset(const QString& name) {
-    const api::Preset* preset = api::find_preset(name.toStdString());
+    const api::Preset* preset = findPreset(name);
     if (!preset) return false;
     m_preset->setCurrentIndex(m_preset->findText(name));
     m_originText.clear();
@@ -137,7 +163,7 @@ void RunSetupPanel::updateOrigin() {
     QString text;
     if (!m_originText.isEmpty())
         text = tr("From %1").arg(m_originText);
-    else if (const api::Preset* p = api::find_preset(presetName().toStdString()))
+    else if (const api::Preset* p = findPreset(presetName()))
         text = qs(p->description);
     if (m_modified) text = tr("Edited. ") + text;
     m_origin->setText(text);

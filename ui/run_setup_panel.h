@@ -6,7 +6,7 @@
 
 #include <QWidget>
 
-#include "engine/api/run_config.h"
+#include "engine/api/presets.h"
 
 class QComboBox;
 class QLabel;
@@ -31,8 +31,10 @@ public:
     /// The preset the form started from (it may have been edited since).
     QString presetName() const;
 
-    /// False when no preset has that name.
+    /// False when no preset, built-in or the user's, has that name.
     bool selectPreset(const QString& name);
+    /// Re-reads the user's presets (after one was saved) and keeps the selection.
+    void reloadPresets();
     /// Shows a config that came from elsewhere (a file); `origin` says where, for the user.
     void setConfig(const api::RunConfig& config, const QString& origin);
 
@@ -43,9 +45,11 @@ signals:
     void presetSelected(const QString& name);
 
 private:
+    const api::Preset* findPreset(const QString& name) const;
     void revalidate();
     void updateOrigin();
 
+    std::vector<api::Preset> m_userPresets;
     QComboBox* m_preset = nullptr;
     QLabel* m_origin = nullptr;
     QLineEdit* m_name = nullptr;

@@ -30,10 +30,11 @@ RunSummary RunSummary::of(const RunTrace& t) {
     QStringList names;
     for (const auto& [name, s] : t.metrics) names << name;
     RunSummary r;
-    r.lossMetric = headlineLoss(names);
-    r.qualityMetric = headlineQuality(names);
-    r.throughputMetric = headlineThroughput(names);
-    r.memoryMetric = headlineMemory(names);
+    r.model = t.model;
+    r.lossMetric = headlineLoss(names, t.model);
+    r.qualityMetric = headlineQuality(names, t.model);
+    r.throughputMetric = headlineThroughput(names, t.model);
+    r.memoryMetric = headlineMemory(names, t.model);
     r.finalLoss = r.bestQuality = r.medianThroughput = r.peakMemoryMiB = kNaN;
     r.wall_s = t.wall_s;
 
@@ -47,8 +48,17 @@ RunSummary RunSummary::of(const RunTrace& t) {
     }
     if (const auto* v = series(t, r.qualityMetric); v && !finite(*v).isEmpty()) {
         const QVector<double> q = finite(*v);
-        r.bestQuality = higherIsBetter(r.qualityMetric) ? *std::max_element(q.begin(), q.end())
-                                                        : *std::min_element(q.begin(), q.end());
+        switch (betterDirection(r.qualityMetric, t.model)) {
+            case api::Better::Higher:
+                r.bestQuality = *std::max_element(q.begin(), q.end());
+                break;
+            case api::Better::Lower:
+                r.bestQuality = *std::min_element(q.begin(), q.end());
+                break;
+            case api::Better::None:  // no best without a direction: the last value
+                r.bestQuality = q.back();
+                break;
+        }
     }
     if (const auto* v = series(t, r.throughputMetric); v && !finite(*v).isEmpty()) {
         QVector<double> q = finite(*v);
@@ -59,8 +69,7 @@ RunSummary RunSummary::of(const RunTrace& t) {
     if (const auto* v = series(t, r.memoryMetric); v && !finite(*v).isEmpty()) {
         const QVector<double> q = finite(*v);
         const double peak = *std::max_element(q.begin(), q.end());
-        r.peakMemoryMiB =
-            r.memoryMetric.endsWith(QLatin1String("_bytes")) ? peak / (1024.0 * 1024.0) : peak;
+        r.peakMemoryMiB = peak * displayScale(r.memoryMetric, t.model);
     }
     return r;
 }

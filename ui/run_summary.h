@@ -9,6 +9,7 @@
 namespace wb::ui {
 
 struct RunSummary {
+    QString model;  ///< model.kind: what the metrics mean depends on it (metric_catalog.h)
     /// Which metric each number comes from; empty when the run has none (value is NaN).
     QString lossMetric, qualityMetric, throughputMetric, memoryMetric;
     double finalLoss = 0;

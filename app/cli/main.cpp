@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     app.add_option("--db", db, "SQLite run history")->capture_default_str();
     bool json = false;
 
-    auto* presets = app.add_subcommand("presets", "List the built-in presets");
+    auto* presets = app.add_subcommand("presets", "List the built-in presets and your own");
     presets->add_flag("--json", json, "JSON output");
     auto* schema =
         app.add_subcommand("schema", "Every config key with its type, default and range");
@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
 
     TrainOptions train;
     auto* run = app.add_subcommand("run", "Train a run in the foreground");
-    auto* preset_opt = run->add_option("--preset", train.preset, "Built-in preset (see `presets`)");
+    auto* preset_opt = run->add_option(
+        "--preset", train.preset,
+        "Preset: a built-in or saved one by name (see `presets`), or a preset file FILE.json");
     auto* config_opt = run->add_option("--config", train.config_file, "Config JSON file");
     preset_opt->excludes(config_opt);
     run->add_option("--set", train.sets, "Override a key: --set train.steps=500 (repeatable)");

@@ -14,6 +14,7 @@
 #include "app/cli/progress_line.h"
 #include "app/cli/train_command.h"
 #include "engine/api/fid_extractor_info.h"
+#include "engine/api/metric_catalog.h"
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
@@ -96,17 +97,30 @@ void write_metrics_csv(storage::RunStore& store, int64_t id, const std::string& 
 }  // namespace
 
 int presets_command(bool as_json) {
+    std::vector<std::string> problems;
+    const auto own = api::user_presets(&problems);
     if (as_json) {
         json a = json::array();
-        for (const auto& p : api::presets())
-            a.push_back(
-                {{"name", p.name}, {"description", p.description}, {"config", p.config.to_json()}});
+        const auto add = [&a](const api::Preset& p) {
+            json j = {
+                {"name", p.name}, {"description", p.description}, {"config", p.config.to_json()}};
+            if (!p.path.empty()) j["path"] = p.path;
+            a.push_back(std::move(j));
+        };
+        for (const auto& p : api::presets()) add(p);
+        for (const auto& p : own) add(p);
         std::printf("%s\n", a.dump(2).c_str());
-        return kExitOk;
+    } else {
+        for (const auto& p : api::presets())
+            std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
+                        p.description.c_str());
+        if (!own.empty()) std::printf("\nyour presets (%s):\n", api::user_presets_dir().c_str());
+        for (const auto& p : own)
+            std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
+                        p.description.c_str());
     }
-    for (const auto& p : api::presets())
-        std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
-                    p.description.c_str());
+    for (const auto& why : problems)
+        std::fprintf(stderr, "warning: preset skipped: %s\n", why.c_str());
     return kExitOk;
 }
 
@@ -178,9 +192,17 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     std::printf("metrics (last value):\n");
     const auto extractor = api::fid_extractor_of(row->env_json);
     for (auto it = last.begin(); it != last.end(); ++it) {
-        const bool fid = it.key() == "quality/fid" || it.key() == "quality/kid";
-        std::printf("  %-28s %s%s\n", it.key().c_str(), it.value().dump().c_str(),
-                    fid && extractor ? ("  (" + api::describe(*extractor) + ")").c_str() : "");
+        const api::MetricInfo* info = api::find_metric(it.key(), row->model);
+        char number[32];
+        std::snprintf(number, sizeof number, "%.6g", it.value().get<double>());
+        std::string value = number;
+        if (info && !info->unit.empty()) value += " " + info->unit;
+        std::string about =
+            info ? std::string(api::to_string(info->better)) + "; " + info->meaning
+                 : "(not in the metric catalog)";
+        if ((it.key() == "quality/fid" || it.key() == "quality/kid") && extractor)
+            about += " (" + api::describe(*extractor) + ")";
+        std::printf("  %-28s %-24s %s\n", it.key().c_str(), value.c_str(), about.c_str());
     }
     std::printf("config:\n%s\n", j["config"].dump(2).c_str());
     auto logs = store->logs(id);

@@ -93,15 +93,15 @@ bool new_run_config(const TrainOptions& opt, api::RunConfig* config, std::string
                     std::vector<api::ConfigError>* errors) {
     if (opt.preset.empty() == opt.config_file.empty()) {
         std::fprintf(stderr,
-                     "error: give exactly one of --preset NAME or --config FILE "
+                     "error: give exactly one of --preset NAME|FILE.json or --config FILE "
                      "(see `workbench-cli presets`)\n");
         return false;
     }
     if (!opt.preset.empty()) {
-        const api::Preset* p = api::find_preset(opt.preset);
+        std::string why;
+        const auto p = api::resolve_preset(opt.preset, &why);
         if (!p) {
-            std::fprintf(stderr, "error: no preset '%s' (see `workbench-cli presets`)\n",
-                         opt.preset.c_str());
+            std::fprintf(stderr, "error: %s\n", why.c_str());
             return false;
         }
         *config = p->config;

@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QIcon>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -24,6 +26,7 @@
 #include "storage/storage_error.h"
 #include "ui/main_window.h"
 #include "ui/run_controller.h"
+#include "ui/run_setup_panel.h"
 
 namespace {
 
@@ -87,7 +90,9 @@ int main(int argc, char** argv) {
             .arg(QString::fromStdString(wb::storage::default_db_path())),
         QObject::tr("PATH"));
     const QCommandLineOption presetOption(
-        QStringLiteral("preset"), QObject::tr("Open with this preset."), QObject::tr("NAME"));
+        QStringLiteral("preset"),
+        QObject::tr("Open with this preset: a built-in or saved one by name, or a preset file."),
+        QObject::tr("NAME|FILE.json"));
     const QCommandLineOption configOption(
         QStringLiteral("config"), QObject::tr("Open with this JSON config."), QObject::tr("FILE"));
     const QCommandLineOption startOption(QStringLiteral("start"),
@@ -113,15 +118,20 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("genai-workbench"));
     QApplication::setApplicationName(QStringLiteral("workbench"));
     QApplication::setApplicationVersion(QString::fromLatin1(kVersion));
+
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/genai-workbench.png")));
+    QGuiApplication::setDesktopFileName(QStringLiteral("genai-workbench"));
     parser.process(app);
 
     const QString preset = parser.value(presetOption);
-    if (!preset.isEmpty() && !wb::api::find_preset(preset.toStdString())) {
-        QStringList names;
-        for (const auto& p : wb::api::presets()) names << QString::fromStdString(p.name);
-        std::fprintf(stderr, "workbench: no preset named '%s'; presets: %s\n", qPrintable(preset),
-                     qPrintable(names.join(QStringLiteral(", "))));
-        return 2;
+    std::optional<wb::api::Preset> resolved;
+    if (!preset.isEmpty()) {
+        std::string why;
+        resolved = wb::api::resolve_preset(preset.toStdString(), &why);
+        if (!resolved) {
+            std::fprintf(stderr, "workbench: %s\n", why.c_str());
+            return 2;
+        }
     }
     const QString configFile = parser.value(configOption);
     if (!configFile.isEmpty() && !QFileInfo(configFile).isReadable()) {
@@ -147,7 +157,9 @@ int main(int argc, char** argv) {
 
     wb::ui::RunController controller(*engine, session->store(), session->sink());
     wb::ui::MainWindow window(controller, &session->store());
-    if (!preset.isEmpty()) window.selectPreset(preset);
+    // A preset file is not in the preset list: its settings open as from a config file.
+    if (resolved && !window.selectPreset(preset))
+        window.setupPanel()->setConfig(resolved->config, QString::fromStdString(resolved->name));
     bool canStart = true;
     if (!configFile.isEmpty()) canStart = window.loadConfigFile(configFile);
 

@@ -18,17 +18,23 @@ std::string home_dir() {
     return ".";
 }
 
+// The XDG spec says relative values are invalid and must be ignored.
+std::filesystem::path xdg_base(const char* variable, const std::filesystem::path& fallback) {
+    const char* xdg = std::getenv(variable);
+    if (xdg != nullptr && *xdg != '\0' && std::filesystem::path(xdg).is_absolute()) return xdg;
+    return std::filesystem::path(home_dir()) / fallback;
+}
+
 }  // namespace
 
 std::string user_data_dir() {
-    std::filesystem::path base;
-    // The XDG spec says relative values are invalid and must be ignored.
-    const char* xdg = std::getenv("XDG_DATA_HOME");
-    if (xdg != nullptr && *xdg != '\0' && std::filesystem::path(xdg).is_absolute())
-        base = xdg;
-    else
-        base = std::filesystem::path(home_dir()) / ".local" / "share";
-    return (base / "genai-workbench").string();
+    return (xdg_base("XDG_DATA_HOME", std::filesystem::path(".local") / "share") /
+            "genai-workbench")
+        .string();
+}
+
+std::string user_config_dir() {
+    return (xdg_base("XDG_CONFIG_HOME", ".config") / "genai-workbench").string();
 }
 
 }  // namespace wb::api

@@ -14,5 +14,8 @@ inline std::string run_files_dir(const std::string& db_path, int64_t run_id) {
 /// The app's data folder: $XDG_DATA_HOME/genai-workbench, else ~/.local/share/genai-workbench.
 /// The default run database and cached files (the FID feature extractor) live here.
 std::string user_data_dir();
+/// The app's config folder: $XDG_CONFIG_HOME/genai-workbench, else ~/.config/genai-workbench.
+/// Users' own presets live here.
+std::string user_config_dir();
 
 }  // namespace wb::api

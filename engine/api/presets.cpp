@@ -1,76 +1,36 @@
-// The preset table. Each preset is a JSON overlay on the schema defaults.
+// Built-in presets from the embedded resources/presets/ files, and the preset file format.
 #include "engine/api/presets.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/embedded_presets.h"
+
 namespace wb::api {
 namespace {
 
-Preset make(const char* name, const char* description, const char* overlay) {
-    std::vector<ConfigError> errors;
-    RunConfig c = RunConfig::from_json(nlohmann::json::parse(overlay), &errors);
-    auto problems = c.validate();
-    errors.insert(errors.end(), problems.begin(), problems.end());
-    if (!errors.empty())  // a programming error in this table, caught by the preset test
-        throw std::logic_error(std::string("preset ") + name + ": " + format_errors(errors));
-    return {name, description, c};
-}
+using nlohmann::json;
 
 std::vector<Preset> build() {
-    return {
-        make("gan-mixture2d",
-             "MLP GAN on 8 Gaussians on a ring, with PacGAN packing (4): covers all 8 modes in "
-             "under a minute on a 2-core CPU. Set gan.pack=1 to watch a plain GAN collapse onto "
-             "a few modes. One CPU thread: this model is too small to gain from splitting ops.",
-             R"({"model": {"kind": "gan_mlp", "latent_dim": 8, "width": 128, "layers": 3},
-                 "data": {"name": "mixture2d"},
-                 "gan": {"pack": 4},
-                 "train": {"steps": 5000, "batch_size": 256, "threads": 1},
-                 "optim": {"name": "adam", "lr": 0.001, "beta1": 0.5, "beta2": 0.999},
-                 "checkpoint": {"every_steps": 1000},
-                 "eval": {"every_steps": 250}, "sample": {"every_steps": 250}})"),
-        make("dcgan-fashion",
-             "DCGAN on Fashion-MNIST padded to 32x32 (Debian's dataset-fashion-mnist).",
-             R"({"model": {"kind": "dcgan", "latent_dim": 64, "width": 32},
-                 "data": {"name": "fashion_mnist"},
-                 "train": {"steps": 2000, "batch_size": 64},
-                 "optim": {"name": "adam", "lr": 0.0002, "beta1": 0.5, "beta2": 0.999},
-                 "checkpoint": {"every_steps": 500},
-                 "eval": {"every_steps": 250, "samples": 1024}, "sample": {"every_steps": 100}})"),
-        make("progan-fashion",
-             "ProGAN on Fashion-MNIST, grown 4x4 -> 8x8 -> 16x16 -> 32x32 with fade-ins, "
-             "equalised learning rate, pixel norm, minibatch stddev, WGAN-GP and a generator "
-             "EMA, as in Karras et al. 2018, scaled down to run on a CPU. Set "
-             "progressive.enabled=false to train the same networks at 32x32 from the start "
-             "and compare time and quality/fid.",
-             R"({"model": {"kind": "progan", "latent_dim": 64, "width": 8},
-                 "data": {"name": "fashion_mnist"},
-                 "progressive": {"enabled": true, "fade_images": 6400, "stable_images": 6400},
-                 "gan": {"loss": "wgan_gp", "gp_weight": 10, "g_ema": 0.995},
-                 "train": {"steps": 1500, "batch_size": 32},
-                 "optim": {"name": "adam", "lr": 0.001, "beta1": 0.0, "beta2": 0.99},
-                 "checkpoint": {"every_steps": 500},
-                 "eval": {"every_steps": 100, "samples": 1024}, "sample": {"every_steps": 100}})"),
-        make("vae-fashion",
-             "Convolutional VAE on Fashion-MNIST: stable training, reconstruction and KL terms.",
-             R"({"model": {"kind": "vae", "latent_dim": 16, "width": 32},
-                 "data": {"name": "fashion_mnist"},
-                 "train": {"steps": 1500, "batch_size": 128},
-                 "optim": {"name": "adam", "lr": 0.001, "beta1": 0.9, "beta2": 0.999},
-                 "checkpoint": {"every_steps": 500},
-                 "eval": {"every_steps": 250, "samples": 1024}, "sample": {"every_steps": 250}})"),
-        make("gpt-char", "Character-level GPT (nanoGPT style) on the fortunes corpus.",
-             R"({"model": {"kind": "gpt", "width": 128, "layers": 4, "heads": 4, "context": 64,
-                           "dropout": 0.0},
-                 "data": {"name": "text", "val_fraction": 0.1},
-                 "train": {"steps": 1500, "batch_size": 32},
-                 "optim": {"name": "adamw", "lr": 0.001, "beta1": 0.9, "beta2": 0.99,
-                           "weight_decay": 0.1},
-                 "checkpoint": {"every_steps": 500},
-                 "eval": {"every_steps": 250, "samples": 2048}, "sample": {"every_steps": 250}})"),
-    };
+    std::vector<Preset> out;
+    for (const EmbeddedFile& f : embedded_presets()) {
+        std::string error;
+        auto p = parse_preset(f.text, std::string("resources/presets/") + f.name, &error);
+        // A broken file in resources/ is a build defect; the preset test catches it.
+        if (!p) throw std::logic_error(error);
+        if (p->name + ".json" != f.name)
+            throw std::logic_error(std::string("resources/presets/") + f.name + ": its name is '" +
+                                   p->name + "'; the file must be called " + p->name + ".json");
+        out.push_back(std::move(*p));
+    }
+    std::sort(out.begin(), out.end(), [](const Preset& a, const Preset& b) {
+        const bool da = a.name == kDefaultPreset;
+        const bool db = b.name == kDefaultPreset;
+        return da != db ? da : a.name < b.name;
+    });
+    return out;
 }
 
 }  // namespace
@@ -84,6 +44,46 @@ const Preset* find_preset(const std::string& name) {
     for (const auto& p : presets())
         if (p.name == name) return &p;
     return nullptr;
+}
+
+std::optional<Preset> parse_preset(const std::string& text, const std::string& origin,
+                                   std::string* error) {
+    const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const auto fail = [&](const std::string& why) {
+        *error = origin + ": " + why;
+        return std::nullopt;
+    };
+    if (j.is_discarded()) return fail("not valid JSON");
+    if (!j.is_object())
+        return fail(
+            "a preset file is a JSON object {\"name\": ..., \"description\": ..., "
+            "\"overlay\": {config keys}}");
+    for (const auto& [key, value] : j.items())
+        if (key != "name" && key != "description" && key != "overlay")
+            return fail("unknown key '" + key + "'; a preset has name, description and overlay");
+    if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty())
+        return fail("\"name\" must be a non-empty string");
+    if (j.contains("description") && !j["description"].is_string())
+        return fail("\"description\" must be a string");
+    if (!j.contains("overlay") || !j["overlay"].is_object())
+        return fail(
+            "\"overlay\" must be an object of config keys, e.g. {\"train\": {\"steps\": 500}}");
+    std::vector<ConfigError> errors;
+    Preset p;
+    p.name = j["name"].get<std::string>();
+    p.description = j.value("description", std::string());
+    p.config = RunConfig::from_json(j["overlay"], &errors);
+    auto problems = p.config.validate();
+    errors.insert(errors.end(), problems.begin(), problems.end());
+    if (!errors.empty()) return fail("invalid overlay:\n" + format_errors(errors));
+    return p;
+}
+
+std::string preset_file_text(const Preset& preset) {
+    const json j = {{"name", preset.name},
+                    {"description", preset.description},
+                    {"overlay", preset.config.to_json()}};
+    return j.dump(2) + "\n";
 }
 
 }  // namespace wb::api

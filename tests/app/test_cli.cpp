@@ -88,7 +88,20 @@ private:
     QTemporaryDir m_dir;
     QString db() const { return m_dir.filePath("runs.sqlite"); }
 
+    QString writeFile(const QString& path, const json& j) const {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        std::ofstream(path.toStdString()) << j.dump(2);
+        return path;
+    }
+
 private slots:
+    void initTestCase() {
+        // Users' presets come from XDG_CONFIG_HOME; the CLI runs here must never read or write
+        // the real one.
+        QVERIFY(m_dir.isValid());
+        qputenv("XDG_CONFIG_HOME", m_dir.filePath("config").toUtf8());
+    }
+
     void presetsListsTheBuiltIns() {
         auto r = cli({"presets", "--json"});
         QCOMPARE(r.code, 0);
@@ -97,6 +110,79 @@ private slots:
         for (const auto& p : a) names << QString::fromStdString(p["name"].get<std::string>());
         for (const char* n : {"gan-mixture2d", "dcgan-fashion", "vae-fashion", "gpt-char"})
             QVERIFY2(names.contains(n), n);
+    }
+
+    void presetFileTrainsAndShowNamesUnits() {
+        const QString file =
+            writeFile(m_dir.filePath("my-ring.json"),
+                      {{"name", "my-ring"},
+                       {"description", "a tiny ring"},
+                       {"overlay",
+                        {{"model", {{"kind", "gan_mlp"}, {"width", 32}}},
+                         {"data", {{"name", "mixture2d"}, {"modes", 6}}},
+                         {"train", {{"steps", 25}, {"batch_size", 64}, {"threads", 1}}},
+                         {"eval", {{"every_steps", 25}, {"samples", 256}}}}}});
+        auto r = cli({"run", "--preset", file, "--db", db(), "--json"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        auto j = json::parse(r.out.toStdString());
+        QCOMPARE(j["name"].get<std::string>(), std::string("my-ring"));
+        QCOMPARE(j["steps"].get<int64_t>(), int64_t{25});
+        const auto id = QString::number(j["id"].get<int64_t>());
+        auto show = json::parse(cli({"show", id, "--db", db(), "--json"}).out.toStdString());
+        QCOMPARE(show["config"]["data"]["modes"].get<int64_t>(), int64_t{6});
+        QCOMPARE(show["config"]["model"]["width"].get<int64_t>(), int64_t{32});
+
+        // The text summary reads units and directions from the metric catalog.
+        const auto text = cli({"show", id, "--db", db()});
+        QCOMPARE(text.code, 0);
+        const QStringList lines = text.out.split('\n');
+        const auto line = [&lines](const QString& metric) {
+            for (const QString& l : lines)
+                if (l.trimmed().startsWith(metric + ' ')) return l;
+            return QString();
+        };
+        QVERIFY2(line("throughput/samples_per_s").contains("samples/s"), qPrintable(text.out));
+        QVERIFY(line("throughput/samples_per_s").contains("higher is better"));
+        QVERIFY(line("memory/peak_bytes").contains("bytes"));
+        QVERIFY(line("time/step_ms").contains("ms"));
+        QVERIFY(line("time/step_ms").contains("lower is better"));
+        QVERIFY(line("loss/g").contains("no better direction"));
+        QVERIFY(line("quality/modes_covered").contains("higher is better"));
+    }
+
+    void savedPresetIsListedAndTrainsByName() {
+        writeFile(m_dir.filePath("config/genai-workbench/presets/mine.json"),
+                  {{"name", "tiny-mine"},
+                   {"description", "saved earlier"},
+                   {"overlay",
+                    {{"model", {{"kind", "gan_mlp"}, {"width", 16}}},
+                     {"train", {{"steps", 5}, {"batch_size", 32}, {"threads", 1}}},
+                     {"eval", {{"every_steps", 0}}}}}});
+        auto list = json::parse(cli({"presets", "--json"}).out.toStdString());
+        bool listed = false;
+        for (const auto& p : list)
+            listed = listed || (p["name"] == "tiny-mine" && p.contains("path") &&
+                                p["config"]["model"]["width"] == 16);
+        QVERIFY(listed);
+        auto r = cli({"run", "--preset", "tiny-mine", "--db", db(), "--json"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(json::parse(r.out.toStdString())["steps"].get<int64_t>(), int64_t{5});
+    }
+
+    void badPresetFileExits2NamingTheProblem() {
+        auto missing = cli({"run", "--preset", m_dir.filePath("nope.json"), "--db", db()});
+        QCOMPARE(missing.code, 2);
+        QVERIFY2(missing.err.contains("nope.json: no such file"), qPrintable(missing.err));
+        const QString bad = writeFile(m_dir.filePath("bad.json"),
+                                      {{"name", "bad"}, {"overlay", {{"train", {{"steps", 0}}}}}});
+        auto invalid = cli({"run", "--preset", bad, "--db", db()});
+        QCOMPARE(invalid.code, 2);
+        QVERIFY2(invalid.err.contains("bad.json: invalid overlay"), qPrintable(invalid.err));
+        QVERIFY(invalid.err.contains("train.steps: 0 is out of range"));
+        auto unknown = cli({"run", "--preset", "no-such-preset", "--db", db()});
+        QCOMPARE(unknown.code, 2);
+        QVERIFY2(unknown.err.contains("no preset 'no-such-preset'"), qPrintable(unknown.err));
+        QVERIFY(unknown.err.contains("gan-mixture2d"));
     }
 
     void schemaJsonHasEveryField() {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/api/engine.h"
+#include "engine/api/presets.h"
 #include "engine/torch_engine.h"
 
 namespace wb::test {
@@ -51,6 +52,21 @@ inline void absorb(Collected* c, std::vector<api::RunEvent> batch) {
         }
         c->events.push_back(std::move(e));
     }
+}
+
+/// A few steps of a built-in preset, small and single-threaded: no samples, no checkpoints, no
+/// FID (it needs the trained extractor), evaluation every `eval_every` steps (0: at the end).
+inline api::RunConfig tiny_preset(const char* preset, int64_t steps, int64_t eval_every) {
+    api::RunConfig c = api::find_preset(preset)->config;
+    c.train.steps = steps;
+    c.train.batch_size = 8;
+    c.train.threads = 1;
+    c.eval.every_steps = eval_every;
+    c.eval.samples = 128;
+    c.eval.fid = false;
+    c.sample.every_steps = 0;
+    c.checkpoint.every_steps = 0;
+    return c;
 }
 
 /// Trains to the end on a fresh engine (blocking) and returns everything it reported.

@@ -15,17 +15,9 @@ using namespace wb;
 
 namespace {
 
+// FID during a run is tested with a small extractor in fidDuringARun.
 api::RunConfig tiny(const char* preset) {
-    api::RunConfig c = api::find_preset(preset)->config;
-    c.train.steps = 3;
-    c.train.batch_size = 8;
-    c.train.threads = 1;
-    c.eval.every_steps = 0;
-    c.eval.samples = 128;
-    c.eval.fid = false;  // FID during a run is tested with a small extractor in fidDuringARun
-    c.sample.every_steps = 0;
-    c.checkpoint.every_steps = 0;
-    return c;
+    return test::tiny_preset(preset, 3, 0);
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ void TestLatency::eventLoopStaysResponsiveWhileStreaming() {
     QVERIFY(steps > kStepsPerS * kStreamMs / 1000 / 2);
     auto* live = session.window.liveView();
     QCOMPARE(live->lossPlot()->rawData("loss/g")->size(), static_cast<int>(steps));
-    QCOMPARE(live->memoryPlot()->rawData("memory/rss_bytes")->size(), static_cast<int>(steps));
+    QCOMPARE(live->memoryPlot()->rawData("memory/peak_bytes")->size(), static_cast<int>(steps));
     session.recorder.flush();
     QCOMPARE(session.store.metrics(id, "loss/g").size(), static_cast<std::size_t>(steps));
 }

@@ -1,0 +1,245 @@
+// The views read the metric catalog: throughput units on separate axes, every axis named with its
+// unit, no deltas between runs whose losses mean different things, colour only where a direction
+// is known, summary columns that name their metric and unit.
+#include <QLabel>
+#include <QStandardItemModel>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "engine/api/presets.h"
+#include "storage/recorder.h"
+#include "storage/run_store.h"
+#include "ui/compare_tables.h"
+#include "ui/compare_view.h"
+#include "ui/history_model.h"
+#include "ui/live_view.h"
+#include "ui/metric_plot.h"
+
+using namespace wb;
+
+namespace {
+
+struct Series {
+    std::string name;
+    double first, last;  ///< values move linearly from first to last over the steps
+};
+
+}  // namespace
+
+class TestMetricCatalogUi final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void throughputUnitsGetTheirOwnAxes();
+    void unknownMetricStillPlots();
+    void differentFamiliesGetNoLossDeltas();
+    void ganLossDeltasAreNotColoured();
+    void lowerFidIsBetter();
+    void historyNamesMetricAndUnit();
+
+private:
+    int64_t addRun(const std::string& name, const std::string& model,
+                   const std::vector<Series>& series, int steps = 50);
+    QStandardItem* summaryCell(ui::CompareTables* t, int row, int column) const {
+        return t->summaryModel()->item(row, column);
+    }
+    QString header(ui::CompareTables* t, int column) const {
+        return t->summaryModel()->horizontalHeaderItem(column)->text();
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<storage::RunStore> m_store;
+};
+
+void TestMetricCatalogUi::init() {
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_store = std::make_unique<storage::RunStore>(m_dir->filePath("runs.sqlite").toStdString());
+}
+
+void TestMetricCatalogUi::cleanup() {
+    m_store.reset();
+    m_dir.reset();
+}
+
+int64_t TestMetricCatalogUi::addRun(const std::string& name, const std::string& model,
+                                    const std::vector<Series>& series, int steps) {
+    const int64_t id = m_store->create_run(name, model, "{}", "{}", steps, "");
+    storage::Recorder recorder(m_store->path());
+    std::vector<api::RunEvent> events;
+    for (int s = 1; s <= steps; ++s)
+        for (const Series& m : series)
+            events.push_back(api::RunEvent::metric(
+                id, s, s * 0.1, m.name, m.first + (m.last - m.first) * (s - 1) / (steps - 1)));
+    events.push_back(
+        api::RunEvent::status_change(id, steps, steps * 0.1, api::RunStatus::Completed));
+    recorder.record(events);
+    recorder.flush();
+    return id;
+}
+
+// Seen by a user: samples/s (~300) was a flat line at 0 under tokens/s (~20,000).
+void TestMetricCatalogUi::throughputUnitsGetTheirOwnAxes() {
+    const int64_t id = addRun("gpt", "gpt",
+                              {{"loss/train", 4.0, 2.0},
+                               {"throughput/samples_per_s", 290, 310},
+                               {"throughput/tokens_per_s", 19000, 21000},
+                               {"memory/peak_bytes", 64 << 20, 128 << 20},
+                               {"time/step_ms", 100, 90}});
+    ui::LiveView view;
+    view.setStore(m_store.get());
+    view.showRun(id);
+    ui::MetricPlot* t = view.throughputPlot();
+    t->refresh();
+    QCPGraph* samples = t->rawGraph("throughput/samples_per_s");
+    QCPGraph* tokens = t->rawGraph("throughput/tokens_per_s");
+    QVERIFY(samples && tokens);
+    QCOMPARE(samples->valueAxis(), t->yAxis);
+    QCOMPARE(tokens->valueAxis(), t->yAxis2);
+    QVERIFY(t->yAxis2->visible());
+    QCOMPARE(t->yAxis->label(), QString("samples/s"));
+    QCOMPARE(t->yAxis2->label(), QString("tokens/s"));
+    // Each axis fits its own series: samples/s fill the left axis instead of hugging zero.
+    QVERIFY2(t->yAxis->range().upper < 400 && t->yAxis->range().lower > 250,
+             qPrintable(QString::number(t->yAxis->range().upper)));
+    QVERIFY(t->yAxis2->range().upper > 20000);
+
+    QCOMPARE(view.lossPlot()->yAxis->label(), QString("nats/token"));
+    QCOMPARE(view.memoryPlot()->yAxis->label(), QString("MiB"));
+    QCOMPARE(view.memoryPlot()->rawData("memory/peak_bytes")->at(0)->value, 64.0);
+    QVERIFY(!view.memoryPlot()->yAxis2->visible());
+    // time/step_ms is not a throughput: it is picked in the other plot, with its unit.
+    QVERIFY(!t->rawGraph("time/step_ms"));
+    QCOMPARE(view.otherPicker()->currentText(), QString("time/step_ms"));
+    view.otherPlot()->refresh();
+    QCOMPARE(view.otherPlot()->yAxis->label(), QString("ms"));
+    QVERIFY(
+        view.otherPicker()->itemData(0, Qt::ToolTipRole).toString().contains("lower is better"));
+
+    // A run without tokens/s (a GAN) has no right axis.
+    const int64_t gan = addRun("gan", "gan_mlp", {{"throughput/samples_per_s", 900, 1000}});
+    view.showRun(gan);
+    QVERIFY(!view.throughputPlot()->yAxis2->visible());
+    QCOMPARE(view.throughputPlot()->yAxis->label(), QString("samples/s"));
+}
+
+void TestMetricCatalogUi::unknownMetricStillPlots() {
+    const int64_t id = addRun("new", "gan_mlp", {{"loss/g", 1, 0.5}, {"custom/widgets", 3, 7}});
+    ui::LiveView view;
+    view.setStore(m_store.get());
+    view.showRun(id);
+    QCOMPARE(view.otherPicker()->findText("custom/widgets") >= 0, true);
+    view.otherPicker()->setCurrentText("custom/widgets");
+    QCOMPARE(view.otherPlot()->rawData("custom/widgets")->size(), 50);
+    ui::CompareView compare;
+    compare.setStore(m_store.get());
+    compare.setRuns({id});
+    QVERIFY(compare.plot("custom/widgets"));
+    QCOMPARE(compare.plot("custom/widgets")->rawData("#" + QString::number(id) + " new")->size(),
+             50);
+}
+
+// Seen by a user: a GAN and a GPT were given a % delta of "final loss" against each other.
+void TestMetricCatalogUi::differentFamiliesGetNoLossDeltas() {
+    const int64_t gan = addRun("gan", "gan_mlp",
+                               {{"loss/g", 2.0, 1.5},
+                                {"throughput/samples_per_s", 1000, 1000},
+                                {"memory/peak_bytes", 100 << 20, 100 << 20}});
+    const int64_t gpt = addRun("gpt", "gpt",
+                               {{"loss/train", 4.0, 2.5},
+                                {"loss/val", 4.0, 3.0},
+                                {"throughput/samples_per_s", 300, 300},
+                                {"memory/peak_bytes", 200 << 20, 200 << 20}});
+    ui::CompareView view;
+    view.setStore(m_store.get());
+    view.setRuns({gan, gpt});
+    ui::CompareTables* t = view.tables();
+    auto* warning = t->findChild<QLabel*>("familyWarning");
+    QVERIFY(warning && !warning->isHidden());
+    QVERIFY2(warning->text().contains("GAN: #" + QString::number(gan)),
+             qPrintable(warning->text()));
+    QVERIFY(warning->text().contains("language model: #" + QString::number(gpt)));
+    // The runs report different losses: the header says so and each cell names its metric.
+    QCOMPARE(header(t, 2), QString("Final loss"));
+    QCOMPARE(summaryCell(t, 0, 2)->text(), QString("loss/g 1.5"));
+    QCOMPARE(summaryCell(t, 1, 2)->text(), QString("loss/val 3 nats/token"));
+    QVERIFY(summaryCell(t, 1, 2)->toolTip().contains("measures something else"));
+    const auto csv = t->summaryRows();
+    QCOMPARE(csv[2][4], QString("loss/val"));
+    QCOMPARE(csv[2][5], QString());  // no final-loss delta
+    // A GAN's sample is a point, a GPT's a window of text: no throughput delta either. Memory
+    // means the same for both: its delta stays, with the unit in the header.
+    QCOMPARE(header(t, 4), QString("Median throughput/samples_per_s (samples/s)"));
+    QCOMPARE(csv[2][11], QString());
+    QVERIFY(!summaryCell(t, 1, 4)->text().contains("%"));
+    QCOMPARE(header(t, 5), QString("Peak memory/peak_bytes (MiB)"));
+    QCOMPARE(csv[2][14].toDouble(), 100.0);
+    QVERIFY(summaryCell(t, 1, 5)->text().contains("+100.0%"));
+    QCOMPARE(summaryCell(t, 1, 5)->foreground().color(), QColor(0xd0, 0x30, 0x2f));  // more: worse
+
+    // Two runs of one family: no warning.
+    const int64_t gan2 = addRun("gan2", "dcgan", {{"loss/g", 2.0, 1.0}});
+    view.setRuns({gan, gan2});
+    QVERIFY(t->findChild<QLabel*>("familyWarning")->isHidden());
+}
+
+// Seen by a user: a lower GAN loss was painted green, as if it were better.
+void TestMetricCatalogUi::ganLossDeltasAreNotColoured() {
+    const int64_t a =
+        addRun("a", "gan_mlp",
+               {{"loss/g", 2.0, 2.0}, {"quality/modes_covered", 4, 6}, {"time/step_ms", 10, 10}});
+    const int64_t b =
+        addRun("b", "gan_mlp",
+               {{"loss/g", 2.0, 1.0}, {"quality/modes_covered", 4, 8}, {"time/step_ms", 20, 20}});
+    ui::CompareView view;
+    view.setStore(m_store.get());
+    view.setRuns({a, b});
+    ui::CompareTables* t = view.tables();
+    QCOMPARE(header(t, 2), QString("Final loss/g"));
+    QCOMPARE(header(t, 3), QString("Best quality/modes_covered (modes)"));
+    QVERIFY(t->summaryModel()->horizontalHeaderItem(2)->toolTip().contains("no better direction"));
+    QStandardItem* loss = summaryCell(t, 1, 2);
+    QVERIFY2(loss->text().contains("-50.0%"), qPrintable(loss->text()));
+    QCOMPARE(loss->data(Qt::ForegroundRole), QVariant());  // no colour: no better direction
+    QStandardItem* modes = summaryCell(t, 1, 3);
+    QVERIFY(modes->text().contains("+33.3%"));
+    QCOMPARE(modes->foreground().color(), QColor(0x2e, 0x8b, 0x3e));  // more modes: better
+    // The plots name their units from the catalog.
+    QCOMPARE(view.plot("time/step_ms")->yAxis->label(), QString("ms"));
+    QCOMPARE(view.plot("quality/modes_covered")->yAxis->label(), QString("modes"));
+    QCOMPARE(view.plot("loss/g")->yAxis->label(), QString());
+}
+
+// Seen in the code: FID and KID counted as higher-is-better.
+void TestMetricCatalogUi::lowerFidIsBetter() {
+    const int64_t a = addRun("a", "dcgan", {{"quality/fid", 90, 40}, {"quality/kid", 0.1, 0.05}});
+    const int64_t b = addRun("b", "dcgan", {{"quality/fid", 90, 20}, {"quality/kid", 0.1, 0.02}});
+    ui::CompareView view;
+    view.setStore(m_store.get());
+    view.setRuns({a, b});
+    ui::CompareTables* t = view.tables();
+    QCOMPARE(header(t, 3), QString("Best quality/fid"));
+    const auto csv = t->summaryRows();
+    QCOMPARE(csv[1][6].toDouble(), 40.0);  // best = lowest
+    QCOMPARE(csv[2][6].toDouble(), 20.0);
+    QCOMPARE(summaryCell(t, 1, 3)->foreground().color(), QColor(0x2e, 0x8b, 0x3e));
+}
+
+void TestMetricCatalogUi::historyNamesMetricAndUnit() {
+    const int64_t id = addRun("gpt", "gpt", {{"loss/train", 4.0, 2.5}, {"loss/val", 4.0, 3.0}});
+    ui::HistoryModel model;
+    model.setStore(m_store.get());
+    model.refresh();
+    const QModelIndex loss = model.index(model.rowOf(id), ui::HistoryModel::Loss);
+    QCOMPARE(loss.data().toString(), QString("3"));
+    const QString tip = loss.data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.startsWith("loss/val (nats/token, lower is better)"), qPrintable(tip));
+    QVERIFY(tip.contains("loss/train = 2.5 nats/token"));
+    QVERIFY(model.headerData(ui::HistoryModel::Loss, Qt::Horizontal, Qt::ToolTipRole)
+                .toString()
+                .contains("loss/val"));
+}
+
+QTEST_MAIN(TestMetricCatalogUi)
+#include "test_metric_catalog_ui.moc"

@@ -17,6 +17,10 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
                              const std::function<void(torch::serialize::OutputArchive&)>& fill,
                              int keep = 2);
 
+/// Deletes every checkpoint file (and torn temporary) in `dir`, other files untouched; returns how
+/// many. Throws std::runtime_error naming the file that could not be removed.
+int remove_checkpoints(const std::string& dir);
+
 /// Checkpoint files in `dir`, newest (highest step) first.
 std::vector<std::string> list_checkpoints(const std::string& dir);
 

@@ -14,13 +14,16 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QPalette>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "ui/config_messages.h"
 #include "ui/float_spin_box.h"
+#include "ui/wheel_guard.h"
 
 namespace wb::ui {
 namespace {
@@ -44,22 +47,29 @@ QString sectionHelp(const std::string& name) {
     return {};
 }
 
-// Marks an editor through a dynamic property the form's style sheet matches, so that the frame
-// turns red without replacing the platform style of valid editors.
-void setInvalid(QWidget* w, bool invalid) {
-    if (w->property("invalid").toBool() == invalid) return;
-    w->setProperty("invalid", invalid);
-    w->style()->unpolish(w);
-    w->style()->polish(w);
+// Marks a field's label and message through a dynamic property the form's style sheet matches
+// ("error", "warning" or none). The editor itself only gets a tinted palette: a style sheet on a
+// spin box would replace its platform look, arrows included.
+void setMark(QLabel* label, QLabel* message, QWidget* editor, const QString& mark) {
+    for (QLabel* w : {label, message}) {
+        if (w->property("mark").toString() == mark) continue;
+        w->setProperty("mark", mark);
+        w->style()->unpolish(w);
+        w->style()->polish(w);
+    }
+    editor->setProperty("invalid", mark == QLatin1String("error"));
+    // An empty palette resolves nothing, so the editor follows its parent's again.
+    QPalette tint;
+    if (mark == QLatin1String("error")) tint.setColor(QPalette::Base, QColor(0xfd, 0xe8, 0xe8));
+    editor->setPalette(tint);
 }
 
 }  // namespace
 
 ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
     setStyleSheet(
-        QStringLiteral("*[invalid=\"true\"] { border: 1px solid #d0302f; "
-                       "border-radius: 3px; padding: 1px; }"
-                       "QLabel#fieldError { color: #d0302f; }"));
+        QStringLiteral("QLabel[mark=\"error\"] { color: #d0302f; }"
+                       "QLabel[mark=\"warning\"] { color: #a15c00; }"));
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     for (const auto& section : api::sections()) {
@@ -77,6 +87,9 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
             field.editor->setObjectName(qs(spec.path));
             field.editor->setToolTip(qs(spec.help));
             field.editor->installEventFilter(this);
+            if (qobject_cast<QAbstractSpinBox*>(field.editor) ||
+                qobject_cast<QComboBox*>(field.editor))
+                WheelGuard::install(field.editor);
             field.error = new QLabel(group);
             field.error->setObjectName(QStringLiteral("fieldError"));
             field.error->setWordWrap(true);
@@ -91,6 +104,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
             auto* label = new QLabel(qs(spec.label), group);
             label->setToolTip(qs(spec.help));
             label->setBuddy(field.editor);
+            field.label = label;
             form->addRow(label, box);
             m_fields.push_back(field);
         }
@@ -183,11 +197,13 @@ QWidget* ConfigForm::createPathCell(const api::FieldSpec& spec, QWidget* lineEdi
 
 void ConfigForm::write(const api::FieldSpec& spec, const json& value) {
     spec.set(m_config, value);
+    m_lastEdited = spec.path;
     emit configEdited();
 }
 
 void ConfigForm::setConfig(const api::RunConfig& config) {
     m_config = config;
+    m_lastEdited.clear();
     for (const auto& f : m_fields) display(f);
 }
 
@@ -220,21 +236,26 @@ void ConfigForm::display(const Field& f) {
     }
 }
 
-std::vector<api::ConfigError> ConfigForm::showErrors(const std::vector<api::ConfigError>& errors) {
+std::vector<api::ConfigError> ConfigForm::showErrors(
+    const std::vector<api::ConfigError>& errors, const std::vector<api::ConfigError>& warnings) {
     std::vector<api::ConfigError> unplaced;
-    std::map<const Field*, QStringList> messages;
+    std::map<const Field*, QStringList> messages, cautions;
     for (const auto& e : errors) {
         if (const Field* f = find(qs(e.path)))
-            messages[f].append(qs(e.message));
+            messages[f].append(readableMessage(e.message));
         else
             unplaced.push_back(e);
     }
+    for (const auto& w : warnings)
+        if (const Field* f = find(qs(w.path))) cautions[f].append(readableMessage(w.message));
     for (const auto& f : m_fields) {
-        const auto it = messages.find(&f);
-        const bool invalid = it != messages.end();
-        setInvalid(f.editor, invalid);
-        f.error->setText(invalid ? it->second.join(QLatin1Char('\n')) : QString());
-        f.error->setVisible(invalid);
+        const QStringList shown = messages[&f] + cautions[&f];
+        const QString mark = !messages[&f].isEmpty()   ? QStringLiteral("error")
+                             : !cautions[&f].isEmpty() ? QStringLiteral("warning")
+                                                       : QString();
+        setMark(f.label, f.error, f.editor, mark);
+        f.error->setText(shown.join(QLatin1Char('\n')));
+        f.error->setVisible(!shown.isEmpty());
     }
     return unplaced;
 }

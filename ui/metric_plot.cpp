@@ -7,6 +7,7 @@
 #include <QFileDialog>
 #include <QMenu>
 #include <QMessageBox>
+#include <QRegularExpression>
 
 namespace wb::ui {
 
@@ -16,7 +17,9 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent) : QCustomPlot(pare
     setNoAntialiasingOnDrag(true);
     // Segment-wise lines skip the join computation of wide polylines, the main cost of a replot.
     setPlottingHint(QCP::phFastPolylines, true);
-    setToolTip(tr("Drag to pan, wheel to zoom, double-click to fit and follow new points."));
+    // The hover text replaces a tooltip; Help → Keyboard shortcuts lists drag, wheel and
+    // double-click.
+    setMouseTracking(true);
     plotLayout()->insertRow(0);
     m_title =
         new QCPTextElement(this, title, QFont(font().family(), font().pointSize(), QFont::Bold));
@@ -94,7 +97,8 @@ void MetricPlot::clearSeries() {
 }
 
 void MetricPlot::append(const QString& name, const QVector<double>& keys,
-                        const QVector<double>& values, const QColor& seriesColour) {
+                        const QVector<double>& values, const QColor& seriesColour,
+                        const QVector<double>& otherKeys) {
     if (keys.isEmpty()) return;
     auto it = m_series.find(name);
     if (it == m_series.end()) {
@@ -133,6 +137,20 @@ void MetricPlot::append(const QString& name, const QVector<double>& keys,
     // Not marked sorted: a resumed run can restart below its last step.
     s.rawDetail.add(keys, values);
     appendSmoothed(s, keys, values);
+    if (otherKeys.size() == keys.size()) {
+        QVector<QCPGraphData> pairs(keys.size());
+        for (int i = 0; i < keys.size(); ++i) pairs[i] = QCPGraphData(keys[i], otherKeys[i]);
+        s.otherKeys.add(pairs, false);
+    }
+    // One point draws no line: a marker shows it (loss/val after its first evaluation).
+    const bool single = s.rawDetail.full()->size() == 1;
+    if (single != (s.raw->scatterStyle().shape() != QCPScatterStyle::ssNone)) {
+        const QCPScatterStyle style =
+            single ? QCPScatterStyle(QCPScatterStyle::ssDisc, s.smooth->pen().color(), 7)
+                   : QCPScatterStyle();
+        s.raw->setScatterStyle(style);
+        s.smooth->setScatterStyle(style);
+    }
     m_dirty = true;
 }
 
@@ -237,14 +255,20 @@ void MetricPlot::fitToData() {
         any = true;
     }
     if (!any) return;
-    xAxis->setRange(k0, k1 > k0 ? k1 : k0 + 1);
+    // A single step or value gets a range around it, not [k, k + 1] with the point on the edge.
+    if (k1 > k0) {
+        xAxis->setRange(k0, k1);
+    } else {
+        const double pad = std::max(std::abs(k0) * 0.05, 1.0);
+        xAxis->setRange(k0 - pad, k0 + pad);
+    }
     // Breathing room so that the newest point and the extremes are not on the frame.
     if (m_logScale) {
         if (p0 > 0 && v1 > 0) yAxis->setRange(p0 / 1.2, std::max(v1, p0) * 1.2);
     } else if (v1 > v0) {
         yAxis->setRange(v0 - 0.06 * (v1 - v0), v1 + 0.06 * (v1 - v0));
     } else {
-        const double pad = std::max(std::abs(v0) * 0.1, 1e-9);
+        const double pad = v0 != 0 ? std::abs(v0) * 0.1 : 1.0;
         yAxis->setRange(v0 - pad, v0 + pad);
     }
 }
@@ -287,17 +311,16 @@ void MetricPlot::mouseDoubleClickEvent(QMouseEvent* event) {
 
 void MetricPlot::contextMenuEvent(QContextMenuEvent* event) {
     QMenu menu(this);
-    const QString title = m_title->text().isEmpty() ? QStringLiteral("plot") : m_title->text();
-    const QString base = QString(title).replace(QLatin1Char('/'), QLatin1Char('_'));
+    const QString title = exportTitle().isEmpty() ? QStringLiteral("plot") : exportTitle();
+    const QString base =
+        QString(title).replace(QRegularExpression(QStringLiteral(R"([/\\:*?"<>|#])")), "_");
     auto save = [this, base](bool pdf) {
         const QString path = QFileDialog::getSaveFileName(
             this, pdf ? tr("Save plot as PDF") : tr("Save plot as PNG"),
             base + (pdf ? QStringLiteral(".pdf") : QStringLiteral(".png")),
             pdf ? tr("PDF (*.pdf)") : tr("PNG images (*.png)"));
         if (path.isEmpty()) return;
-        // Twice the screen size for PNG, so that the export is sharp on a slide.
-        const bool ok = pdf ? savePdf(path) : savePng(path, width(), height(), 2.0);
-        if (!ok)
+        if (!saveTo(path, pdf))
             QMessageBox::warning(this, tr("Plot not saved"), tr("Could not write %1.").arg(path));
     };
     menu.addAction(tr("Save plot as PNG…"), this, [save] { save(false); });

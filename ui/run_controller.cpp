@@ -28,7 +28,9 @@ RunController::~RunController() = default;
 
 int64_t RunController::start(const api::RunConfig& config, const QString& name) {
     // The engine validates too, but a config problem must not leave a row behind.
-    if (const auto problems = config.validate(); !problems.empty()) {
+    auto problems = config.validate();
+    for (auto& p : api::data_path_problems(config)) problems.push_back(std::move(p));
+    if (!problems.empty()) {
         emit startFailed(
             tr("The configuration is not valid:\n%1").arg(qs(api::format_errors(problems))));
         return 0;

@@ -54,6 +54,8 @@ public:
     bool hasActiveRuns() const { return !activeRuns().empty(); }
 
     storage::RunStore& store() const { return *m_store; }
+    /// The engine's versions and devices, for Help → About.
+    std::string environmentJson() const { return m_engine.environment_json(); }
     /// Switches to another database; only while no run is active (their events belong to the
     /// old one). Returns false otherwise.
     bool setStore(storage::RunStore& store, EventSink sink);

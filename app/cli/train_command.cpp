@@ -155,6 +155,8 @@ int run_command(const TrainOptions& opt) {
     }
     auto problems = config.validate();
     errors.insert(errors.end(), problems.begin(), problems.end());
+    // Before the row exists, so that a typo in a path never becomes a failed run.
+    for (auto& p : api::data_path_problems(config)) errors.push_back(std::move(p));
     if (!errors.empty()) {
         print_config_errors(errors);
         return kExitBadConfig;

@@ -235,6 +235,26 @@ private slots:
         QVERIFY(r.count(api::EventKind::Log, "warning") >= 1);
     }
 
+    // Folders are named after run ids; a fresh run must not inherit an older run's checkpoints,
+    // or a later Continue would resume from the other run's weights.
+    void freshRunClearsCheckpointsLeftInItsFolder() {
+        QTemporaryDir dir;
+        const std::string ck = dir.filePath("run-4").toStdString();
+        auto old_run = small_gan(20);
+        old_run.checkpoint.every_steps = 10;
+        QCOMPARE(test::run_to_end(old_run, ck).final_status, api::RunStatus::Completed);
+        std::ofstream(ck + "/ckpt-30.pt.tmp") << "torn";
+        std::ofstream(ck + "/notes.txt") << "not ours to delete";
+        const auto r = test::run_to_end(small_gan(5), ck);
+        QCOMPARE(r.final_status, api::RunStatus::Completed);
+        const auto files = engine::list_checkpoints(ck);
+        QCOMPARE(files.size(), std::size_t{1});
+        QVERIFY(QString::fromStdString(files[0]).endsWith("ckpt-5.pt"));
+        QVERIFY(!std::filesystem::exists(ck + "/ckpt-30.pt.tmp"));
+        QVERIFY(std::filesystem::exists(ck + "/notes.txt"));
+        QCOMPARE(r.count(api::EventKind::Log, "warning"), 1);
+    }
+
     void unreadableCheckpointsFailWithAClearMessage() {
         QTemporaryDir dir;
         const std::string ck = dir.filePath("x").toStdString();

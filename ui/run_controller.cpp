@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/api/paths.h"
+#include "engine/api/preflight.h"
 #include "storage/run_store.h"
 
 namespace wb::ui {

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/api/paths.h"
+#include "engine/api/preflight.h"
 #include "engine/api/presets.h"
 #include "engine/api/schema.h"
 #include "storage/run_rows.h"
@@ -239,7 +239,7 @@ void RunSetupPanel::revalidate() {
     const std::vector<api::ConfigError> before = m_errors, warnedBefore = m_warnings;
     m_errors = config().validate();
     for (auto& p : api::data_path_problems(config())) m_errors.push_back(std::move(p));
-    m_warnings = config().warnings();
+    m_warnings = api::config_warnings(config());
     // A change can make another field wrong; its message also shows on the field the user just
     // changed, where they are looking.
     std::vector<api::ConfigError> errorsShown = m_errors, warningsShown = m_warnings;

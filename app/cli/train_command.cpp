@@ -13,6 +13,7 @@
 #include "app/cli/config_input.h"
 #include "app/cli/progress_line.h"
 #include "engine/api/paths.h"
+#include "engine/api/preflight.h"
 #include "engine/api/presets.h"
 #include "engine/torch_engine.h"
 #include "storage/recorder.h"
@@ -155,12 +156,17 @@ int run_command(const TrainOptions& opt) {
     }
     auto problems = config.validate();
     errors.insert(errors.end(), problems.begin(), problems.end());
-    // Before the row exists, so that a typo in a path never becomes a failed run.
-    for (auto& p : api::data_path_problems(config)) errors.push_back(std::move(p));
     if (!errors.empty()) {
         print_config_errors(errors);
         return kExitBadConfig;
     }
+    // Before the row exists, so that a typo in a path never becomes a failed run.
+    if (const auto missing = api::data_path_problems(config); !missing.empty()) {
+        print_config_errors(missing);
+        return kExitDataProblem;
+    }
+    for (const auto& w : api::config_warnings(config))
+        std::fprintf(stderr, "warning: %s: %s\n", w.path.c_str(), w.message.c_str());
 
     auto engine = engine::make_torch_engine();
     int64_t id = opt.resume_id;

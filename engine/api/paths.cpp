@@ -31,31 +31,4 @@ std::string user_data_dir() {
     return (base / "genai-workbench").string();
 }
 
-std::vector<ConfigError> data_path_problems(const RunConfig& config) {
-    namespace fs = std::filesystem;
-    const std::string& path = config.data.path;
-    std::error_code ec;
-    if (config.data.name == "fashion_mnist") {
-        if (path.empty() && !fs::is_directory(kDefaultFashionMnistDir, ec))
-            return {{"data.path", std::string("Fashion-MNIST is not installed in ") +
-                                      kDefaultFashionMnistDir +
-                                      "; install Debian's dataset-fashion-mnist package or set "
-                                      "data.path to a folder with the IDX files"}};
-        if (!path.empty() && !fs::is_directory(path, ec))
-            return {{"data.path",
-                     path + (fs::exists(path, ec) ? " is not a folder" : ": no such folder") +
-                         "; set data.path to the folder holding the Fashion-MNIST "
-                         "IDX files"}};
-    } else if (config.data.name == "text") {
-        if (path.empty() && !fs::is_directory(kDefaultTextDir, ec))
-            return {{"data.path", std::string("the fortunes corpus is not installed in ") +
-                                      kDefaultTextDir +
-                                      "; install Debian's fortunes package or set data.path to "
-                                      "a text file or folder"}};
-        if (!path.empty() && !fs::exists(path, ec))
-            return {{"data.path", path + ": no such file or folder; check data.path"}};
-    }
-    return {};
-}
-
 }  // namespace wb::api

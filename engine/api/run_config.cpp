@@ -323,22 +323,6 @@ std::vector<ConfigError> RunConfig::validate() const {
     return errors;
 }
 
-std::vector<ConfigError> RunConfig::warnings() const {
-    std::vector<ConfigError> found;
-    const auto after_end = [&](const char* key, int64_t step, const char* effect) {
-        if (step > train.steps)
-            found.push_back({key, std::to_string(step) + " is after the last step (train.steps " +
-                                      std::to_string(train.steps) + "), so " + effect +
-                                      " in this run; lower it unless you will continue the run"});
-    };
-    if (sampler.kind == "curriculum")
-        after_end("sampler.full_at_step", sampler.full_at_step,
-                  "the pool never grows to all of the data");
-    if (sampler.kind == "hard")
-        after_end("sampler.stale_after", sampler.stale_after, "no score ever goes stale");
-    return found;
-}
-
 bool RunConfig::operator==(const RunConfig& other) const {
     return to_json() == other.to_json();
 }

@@ -170,9 +170,6 @@ struct RunConfig {
     bool set(const std::string& path, const std::string& value, std::vector<ConfigError>* errors);
     /// Every problem at once: ranges, choices and combinations that cannot work.
     std::vector<ConfigError> validate() const;
-    /// Settings that are allowed but probably not meant (a step after train.steps, which a
-    /// later Continue may still reach); they never block a start.
-    std::vector<ConfigError> warnings() const;
 
     bool operator==(const RunConfig& other) const;
 };

@@ -6,12 +6,10 @@
 
 #include <torch/types.h>
 
-#include "engine/api/paths.h"
-
 namespace wb::engine::data {
 
 /// Folder of Debian's dataset-fashion-mnist package, used when data.path is empty.
-inline constexpr const char* kDefaultFashionMnistDir = api::kDefaultFashionMnistDir;
+inline constexpr const char* kDefaultFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 /// Side of the square images handed to the models; 28x28 sources are padded by 2.
 inline constexpr int64_t kImageSide = 32;
 /// Largest payload read_idx accepts, so a corrupt header cannot ask for absurd amounts of memory.

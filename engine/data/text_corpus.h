@@ -10,12 +10,10 @@
 #include <ATen/core/Generator.h>
 #include <torch/types.h>
 
-#include "engine/api/paths.h"
-
 namespace wb::engine::data {
 
 /// Folder of Debian's fortunes package, used when data.path is empty.
-inline constexpr const char* kDefaultFortunesDir = api::kDefaultTextDir;
+inline constexpr const char* kDefaultFortunesDir = "/usr/share/games/fortunes";
 /// Fewer characters than this cannot fill even a few training windows.
 inline constexpr int64_t kMinCorpusChars = 1000;
 /// Guards against pointing data.path at a home folder: the whole corpus is held in memory.

@@ -5,8 +5,11 @@
 #include <fstream>
 #include <thread>
 
+#include "engine/api/preflight.h"
 #include "engine/api/presets.h"
 #include "engine/checkpoint.h"
+#include "engine/data/idx.h"
+#include "engine/data/text_corpus.h"
 #include "engine/train/trainer.h"
 #include "engine_test_util.h"
 
@@ -233,6 +236,13 @@ private slots:
         QCOMPARE(r.final_status, api::RunStatus::Completed);
         QCOMPARE(r.by_step("loss/g").begin()->first, int64_t{11});  // resumed from step 10
         QVERIFY(r.count(api::EventKind::Log, "warning") >= 1);
+    }
+
+    // The app checks these folders before a run exists; the readers must look in the same ones.
+    void defaultDataFoldersAreTheOnesThePreflightChecks() {
+        QCOMPARE(std::string(engine::data::kDefaultFashionMnistDir),
+                 std::string(api::kDefaultFashionMnistDir));
+        QCOMPARE(std::string(engine::data::kDefaultFortunesDir), std::string(api::kDefaultTextDir));
     }
 
     // Folders are named after run ids; a fresh run must not inherit an older run's checkpoints,

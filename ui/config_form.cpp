@@ -14,7 +14,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
-#include <QPalette>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStyle>
@@ -47,21 +46,18 @@ QString sectionHelp(const std::string& name) {
     return {};
 }
 
-// Marks a field's label and message through a dynamic property the form's style sheet matches
-// ("error", "warning" or none). The editor itself only gets a tinted palette: a style sheet on a
-// spin box would replace its platform look, arrows included.
+// Marks a field through a dynamic property the form's style sheet matches ("error", "warning"
+// or none): the label and message change colour and an erroneous editor gets a tinted
+// background. Only the background: a border rule would replace a spin box's platform look,
+// arrows included.
 void setMark(QLabel* label, QLabel* message, QWidget* editor, const QString& mark) {
-    for (QLabel* w : {label, message}) {
+    for (QWidget* w : {static_cast<QWidget*>(label), static_cast<QWidget*>(message), editor}) {
         if (w->property("mark").toString() == mark) continue;
         w->setProperty("mark", mark);
         w->style()->unpolish(w);
         w->style()->polish(w);
     }
     editor->setProperty("invalid", mark == QLatin1String("error"));
-    // An empty palette resolves nothing, so the editor follows its parent's again.
-    QPalette tint;
-    if (mark == QLatin1String("error")) tint.setColor(QPalette::Base, QColor(0xfd, 0xe8, 0xe8));
-    editor->setPalette(tint);
 }
 
 }  // namespace
@@ -69,7 +65,9 @@ void setMark(QLabel* label, QLabel* message, QWidget* editor, const QString& mar
 ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
     setStyleSheet(
         QStringLiteral("QLabel[mark=\"error\"] { color: #d0302f; }"
-                       "QLabel[mark=\"warning\"] { color: #a15c00; }"));
+                       "QLabel[mark=\"warning\"] { color: #a15c00; }"
+                       "QAbstractSpinBox[mark=\"error\"], QLineEdit[mark=\"error\"] "
+                       "{ background: #fde8e8; }"));
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     for (const auto& section : api::sections()) {

@@ -255,9 +255,13 @@ void MetricPlot::fitToData() {
         any = true;
     }
     if (!any) return;
-    // A single step or value gets a range around it, not [k, k + 1] with the point on the edge.
+    // A single step or value gets a range around it, not [k, k + 1] with the point on the edge;
+    // a one-point series among longer ones (loss/val) would sit on the frame, half drawn.
+    bool marker = false;
+    for (const auto& [name, s] : m_series) marker = marker || s.rawDetail.full()->size() == 1;
     if (k1 > k0) {
-        xAxis->setRange(k0, k1);
+        const double pad = marker ? 0.03 * (k1 - k0) : 0.0;
+        xAxis->setRange(k0 - pad, k1 + pad);
     } else {
         const double pad = std::max(std::abs(k0) * 0.05, 1.0);
         xAxis->setRange(k0 - pad, k0 + pad);

@@ -33,16 +33,19 @@ QString MetricPlot::hoverText(double key) const {
         QString where = step >= 0 ? tr("step %L1").arg(static_cast<qint64>(step)) : QString();
         if (wall >= 0)
             where += (where.isEmpty() ? QString() : QStringLiteral(", ")) + formatDuration(wall);
-        QString value = formatValue(p->value);
+        QString smoothed;
         if (m_smoothing > 0) {
             const auto smooth = nearest(*s.smoothDetail.full(), p->key);
             if (smooth != s.smoothDetail.full()->constEnd() && smooth->key == p->key)
-                value += tr(" (smoothed %1)").arg(formatValue(smooth->value));
+                smoothed = tr("smoothed %1").arg(formatValue(smooth->value));
         }
+        // One line per curve: a tooltip wraps its text to a narrow column otherwise.
         rows << QStringLiteral(
-                    "<tr><td><span style=\"color:%1\">■</span> %2</td>"
-                    "<td align=\"right\">&nbsp;<b>%3</b></td><td>&nbsp;%4</td></tr>")
-                    .arg(s.raw->pen().color().name(), name.toHtmlEscaped(), value.toHtmlEscaped(),
+                    "<tr><td nowrap><span style=\"color:%1\">■</span> %2</td>"
+                    "<td nowrap align=\"right\">&nbsp;&nbsp;<b>%3</b></td>"
+                    "<td nowrap>&nbsp;&nbsp;%4</td><td nowrap>&nbsp;&nbsp;%5</td></tr>")
+                    .arg(s.raw->pen().color().name(), name.toHtmlEscaped(),
+                         formatValue(p->value).toHtmlEscaped(), smoothed.toHtmlEscaped(),
                          where.toHtmlEscaped());
     }
     if (rows.isEmpty()) return {};

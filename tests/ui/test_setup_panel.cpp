@@ -3,6 +3,7 @@
 // the field the user changed, warns about steps after the end and checks data paths before Start.
 #include <QApplication>
 #include <QComboBox>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -258,8 +259,16 @@ void TestSetupPanel::errorsNameLabelsOnTheChangedField() {
     QVERIFY(steps->styleSheet().isEmpty());
     QCOMPARE(upArrow(steps), arrowValid);
     QVERIFY(!upArrow(steps).isEmpty());
-    auto* pruneSpin = panel.form()->editor("prune.at_step");
-    QCOMPARE(pruneSpin->palette().color(QPalette::Base), QColor(0xfd, 0xe8, 0xe8));
+    auto* pruneSpin = qobject_cast<QSpinBox*>(panel.form()->editor("prune.at_step"));
+    auto* validSpin = qobject_cast<QSpinBox*>(panel.form()->editor("train.seed"));
+    // The text area is tinted: sample the background between the digits and the arrows.
+    auto background = [](QSpinBox* spin) {
+        const QImage image = spin->grab().toImage();
+        return image.pixelColor(upArrow(spin).left() - 4, spin->height() / 2);
+    };
+    const QColor tinted = background(pruneSpin);
+    QVERIFY2(tinted.red() > tinted.green() + 10, qPrintable(tinted.name()));
+    QVERIFY(background(validSpin).red() <= background(validSpin).green() + 10);
     QCOMPARE(onPrune->property("mark").toString(), QString("error"));
     // Not cut off: the message has the height its wrapped text needs.
     QTRY_VERIFY(onSteps->height() >= onSteps->heightForWidth(onSteps->width()));
@@ -269,7 +278,7 @@ void TestSetupPanel::errorsNameLabelsOnTheChangedField() {
     QVERIFY(panel.isValid());
     QVERIFY(onSteps->isHidden());
     QVERIFY(onPrune->isHidden());
-    QVERIFY(pruneSpin->palette().color(QPalette::Base) != QColor(0xfd, 0xe8, 0xe8));
+    QVERIFY(background(pruneSpin).red() <= background(pruneSpin).green() + 10);
 }
 
 void TestSetupPanel::messagesUseLabelsNotKeys() {

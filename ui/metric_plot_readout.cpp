@@ -41,9 +41,10 @@ QString MetricPlot::hoverText(double key) const {
         }
         // One line per curve: a tooltip wraps its text to a narrow column otherwise.
         rows << QStringLiteral(
-                    "<tr><td nowrap><span style=\"color:%1\">■</span> %2</td>"
-                    "<td nowrap align=\"right\">&nbsp;&nbsp;<b>%3</b></td>"
-                    "<td nowrap>&nbsp;&nbsp;%4</td><td nowrap>&nbsp;&nbsp;%5</td></tr>")
+                    "<tr><td style=\"white-space:pre\"><span style=\"color:%1\">■</span> %2</td>"
+                    "<td style=\"white-space:pre\" align=\"right\">&nbsp;&nbsp;<b>%3</b></td>"
+                    "<td style=\"white-space:pre\">&nbsp;&nbsp;%4</td><td "
+                    "style=\"white-space:pre\">&nbsp;&nbsp;%5</td></tr>")
                     .arg(s.raw->pen().color().name(), name.toHtmlEscaped(),
                          formatValue(p->value).toHtmlEscaped(), smoothed.toHtmlEscaped(),
                          where.toHtmlEscaped());
@@ -51,7 +52,7 @@ QString MetricPlot::hoverText(double key) const {
     if (rows.isEmpty()) return {};
     const QString unit =
         yAxis->label().isEmpty() ? QString() : QStringLiteral(" (%1)").arg(yAxis->label());
-    return QStringLiteral("<b>%1</b>%2<table>%3</table>")
+    return QStringLiteral("<b>%1</b>%2<table style=\"white-space:pre\">%3</table>")
         .arg(m_title->text().toHtmlEscaped(), unit.toHtmlEscaped(), rows.join(QString()));
 }
 

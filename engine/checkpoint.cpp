@@ -101,6 +101,21 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     sync_dir(parent.empty() ? "." : parent.string());
 }
 
+int remove_checkpoints(const std::string& dir) {
+    std::vector<fs::path> doomed;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const fs::path& p = it->path();
+        const bool torn = p.extension() == ".tmp" && step_of(fs::path(p).replace_extension()) >= 0;
+        if (it->is_regular_file() && (step_of(p) >= 0 || torn)) doomed.push_back(p);
+    }
+    for (const fs::path& p : doomed)
+        if (!fs::remove(p, ec) && ec)
+            throw std::runtime_error("cannot remove the old checkpoint " + p.string() + ": " +
+                                     ec.message());
+    return static_cast<int>(doomed.size());
+}
+
 std::vector<std::string> list_checkpoints(const std::string& dir) {
     std::vector<std::pair<int64_t, std::string>> found;
     std::error_code ec;

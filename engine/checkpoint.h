@@ -22,6 +22,10 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
 /// (and removes the temporary file).
 void write_file_atomic(const std::string& path, const std::string& bytes);
 
+/// Deletes every checkpoint file (and torn temporary) in `dir`, other files untouched; returns how
+/// many. Throws std::runtime_error naming the file that could not be removed.
+int remove_checkpoints(const std::string& dir);
+
 /// Checkpoint files in `dir`, newest (highest step) first.
 std::vector<std::string> list_checkpoints(const std::string& dir);
 

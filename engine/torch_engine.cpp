@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/checkpoint.h"
 #include "engine/compat.h"
 #include "engine/malloc_tuning.h"
 #include "engine/models/cpu_gemm.h"
@@ -57,6 +58,23 @@ public:
             }
         }
         if (!errors.empty()) return errors;
+        // A fresh run owns its folder: checkpoints there belong to an earlier run that had this
+        // id (another database at this path, or a file from before ids were never reused), and
+        // a later Continue would resume from them.
+        int stale = 0;
+        if (!request.resume) {
+            try {
+                stale = remove_checkpoints(request.checkpoint_dir);
+            } catch (const std::exception& e) {
+                return {{"", std::string(e.what()) + "; remove it by hand or open another "
+                                                     "database"}};
+            }
+        }
+        if (stale > 0)
+            m_queue.push(api::RunEvent::log(request.run_id, 0, 0, "warning",
+                                            "removed " + std::to_string(stale) +
+                                                " checkpoint file(s) of an earlier run from " +
+                                                request.checkpoint_dir));
         const torch::Device device = (dev == "cuda" || (dev == "auto" && compat::cuda_usable()))
                                          ? torch::Device(torch::kCUDA, 0)
                                          : torch::Device(torch::kCPU);

@@ -88,6 +88,51 @@ CREATE TABLE metric_series (
     PRIMARY KEY (run_id, name_id)
 );
 )sql",
+    // Run ids are never handed out again: a new run that got a deleted run's id showed that
+    // run's cached name, steps and log in the UI. AUTOINCREMENT needs the table rebuilt; the
+    // counter starts above every id that still has rows anywhere, so leftovers of a run deleted
+    // before this migration cannot be adopted either.
+    R"sql(
+CREATE TABLE runs_v3 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'queued',
+    model TEXT NOT NULL DEFAULT '',
+    config_json TEXT NOT NULL DEFAULT '{}',
+    env_json TEXT NOT NULL DEFAULT '{}',
+    notes TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    failure TEXT NOT NULL DEFAULT '',
+    checkpoint_dir TEXT NOT NULL DEFAULT '',
+    steps_done INTEGER NOT NULL DEFAULT 0,
+    total_steps INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL DEFAULT 0,
+    started_at REAL NOT NULL DEFAULT 0,
+    ended_at REAL NOT NULL DEFAULT 0,
+    wall_s REAL NOT NULL DEFAULT 0,
+    owner_pid INTEGER NOT NULL DEFAULT 0,
+    owner_host TEXT NOT NULL DEFAULT '',
+    owner_boot TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO runs_v3 (id, name, status, model, config_json, env_json, notes, error, failure,
+    checkpoint_dir, steps_done, total_steps, created_at, started_at, ended_at, wall_s, owner_pid,
+    owner_host, owner_boot)
+SELECT id, name, status, model, config_json, env_json, notes, error, failure, checkpoint_dir,
+    steps_done, total_steps, created_at, started_at, ended_at, wall_s, owner_pid, owner_host,
+    owner_boot FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v3 RENAME TO runs;
+INSERT INTO sqlite_sequence (name, seq) SELECT 'runs', 0
+    WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'runs');
+UPDATE sqlite_sequence SET seq = MAX(seq,
+    (SELECT COALESCE(MAX(id), 0) FROM runs),
+    (SELECT COALESCE(MAX(run_id), 0) FROM metrics),
+    (SELECT COALESCE(MAX(run_id), 0) FROM samples),
+    (SELECT COALESCE(MAX(run_id), 0) FROM logs),
+    (SELECT COALESCE(MAX(run_id), 0) FROM checkpoints),
+    (SELECT COALESCE(MAX(run_id), 0) FROM metric_series))
+WHERE name = 'runs';
+)sql",
 };
 
 int user_version(Connection& db) {

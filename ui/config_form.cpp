@@ -20,7 +20,9 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "ui/config_messages.h"
 #include "ui/float_spin_box.h"
+#include "ui/wheel_guard.h"
 
 namespace wb::ui {
 namespace {
@@ -44,22 +46,28 @@ QString sectionHelp(const std::string& name) {
     return {};
 }
 
-// Marks an editor through a dynamic property the form's style sheet matches, so that the frame
-// turns red without replacing the platform style of valid editors.
-void setInvalid(QWidget* w, bool invalid) {
-    if (w->property("invalid").toBool() == invalid) return;
-    w->setProperty("invalid", invalid);
-    w->style()->unpolish(w);
-    w->style()->polish(w);
+// Marks a field through a dynamic property the form's style sheet matches ("error", "warning"
+// or none): the label and message change colour and an erroneous editor gets a tinted
+// background. Only the background: a border rule would replace a spin box's platform look,
+// arrows included.
+void setMark(QLabel* label, QLabel* message, QWidget* editor, const QString& mark) {
+    for (QWidget* w : {static_cast<QWidget*>(label), static_cast<QWidget*>(message), editor}) {
+        if (w->property("mark").toString() == mark) continue;
+        w->setProperty("mark", mark);
+        w->style()->unpolish(w);
+        w->style()->polish(w);
+    }
+    editor->setProperty("invalid", mark == QLatin1String("error"));
 }
 
 }  // namespace
 
 ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
     setStyleSheet(
-        QStringLiteral("*[invalid=\"true\"] { border: 1px solid #d0302f; "
-                       "border-radius: 3px; padding: 1px; }"
-                       "QLabel#fieldError { color: #d0302f; }"));
+        QStringLiteral("QLabel[mark=\"error\"] { color: #d0302f; }"
+                       "QLabel[mark=\"warning\"] { color: #a15c00; }"
+                       "QAbstractSpinBox[mark=\"error\"], QLineEdit[mark=\"error\"] "
+                       "{ background: #fde8e8; }"));
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     for (const auto& section : api::sections()) {
@@ -77,6 +85,9 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
             field.editor->setObjectName(qs(spec.path));
             field.editor->setToolTip(qs(spec.help));
             field.editor->installEventFilter(this);
+            if (qobject_cast<QAbstractSpinBox*>(field.editor) ||
+                qobject_cast<QComboBox*>(field.editor))
+                WheelGuard::install(field.editor);
             field.error = new QLabel(group);
             field.error->setObjectName(QStringLiteral("fieldError"));
             field.error->setWordWrap(true);
@@ -91,6 +102,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
             auto* label = new QLabel(qs(spec.label), group);
             label->setToolTip(qs(spec.help));
             label->setBuddy(field.editor);
+            field.label = label;
             form->addRow(label, box);
             field.row = box;
             field.form = form;
@@ -186,6 +198,7 @@ QWidget* ConfigForm::createPathCell(const api::FieldSpec& spec, QWidget* lineEdi
 
 void ConfigForm::write(const api::FieldSpec& spec, const json& value) {
     spec.set(m_config, value);
+    m_lastEdited = spec.path;
     if (spec.path == "model.kind") {
         // Fields the new model does not use are hidden; back to their defaults so that a value
         // nobody can see does not become a validation error (or a surprise when switching back).
@@ -201,6 +214,7 @@ void ConfigForm::write(const api::FieldSpec& spec, const json& value) {
 
 void ConfigForm::setConfig(const api::RunConfig& config) {
     m_config = config;
+    m_lastEdited.clear();
     for (const auto& f : m_fields) display(f);
     updateShownFields();
 }
@@ -249,21 +263,26 @@ void ConfigForm::display(const Field& f) {
     }
 }
 
-std::vector<api::ConfigError> ConfigForm::showErrors(const std::vector<api::ConfigError>& errors) {
+std::vector<api::ConfigError> ConfigForm::showErrors(
+    const std::vector<api::ConfigError>& errors, const std::vector<api::ConfigError>& warnings) {
     std::vector<api::ConfigError> unplaced;
-    std::map<const Field*, QStringList> messages;
+    std::map<const Field*, QStringList> messages, cautions;
     for (const auto& e : errors) {
         if (const Field* f = find(qs(e.path)))
-            messages[f].append(qs(e.message));
+            messages[f].append(readableMessage(e.message));
         else
             unplaced.push_back(e);
     }
+    for (const auto& w : warnings)
+        if (const Field* f = find(qs(w.path))) cautions[f].append(readableMessage(w.message));
     for (const auto& f : m_fields) {
-        const auto it = messages.find(&f);
-        const bool invalid = it != messages.end();
-        setInvalid(f.editor, invalid);
-        f.error->setText(invalid ? it->second.join(QLatin1Char('\n')) : QString());
-        f.error->setVisible(invalid);
+        const QStringList shown = messages[&f] + cautions[&f];
+        const QString mark = !messages[&f].isEmpty()   ? QStringLiteral("error")
+                             : !cautions[&f].isEmpty() ? QStringLiteral("warning")
+                                                       : QString();
+        setMark(f.label, f.error, f.editor, mark);
+        f.error->setText(shown.join(QLatin1Char('\n')));
+        f.error->setVisible(!shown.isEmpty());
     }
     return unplaced;
 }

@@ -27,8 +27,12 @@ public:
     /// Shows `config` as is: out-of-range values stay in the config (and are reported by
     /// validation) instead of being clamped silently by the editors.
     void setConfig(const api::RunConfig& config);
-    /// Marks the fields `errors` name; returns the errors that name no field.
-    std::vector<api::ConfigError> showErrors(const std::vector<api::ConfigError>& errors);
+    /// Marks the fields `errors` name (and, less loudly, those `warnings` name); returns the
+    /// errors that name no field.
+    std::vector<api::ConfigError> showErrors(const std::vector<api::ConfigError>& errors,
+                                             const std::vector<api::ConfigError>& warnings = {});
+    /// The key of the field the user changed last; empty before the first edit of a config.
+    const std::string& lastEdited() const { return m_lastEdited; }
 
     /// nullptr when `path` names no field.
     QWidget* editor(const QString& path) const;
@@ -50,6 +54,7 @@ private:
     struct Field {
         const api::FieldSpec* spec = nullptr;
         QWidget* editor = nullptr;
+        QLabel* label = nullptr;
         QLabel* error = nullptr;
         QWidget* row = nullptr;  ///< the editor's cell in its section's form layout
         QFormLayout* form = nullptr;
@@ -67,6 +72,7 @@ private:
 
     api::RunConfig m_config;
     std::vector<Field> m_fields;
+    std::string m_lastEdited;
 };
 
 }  // namespace wb::ui

@@ -111,7 +111,8 @@ void HistoryModel::refresh() {
         known[row.run.id] = i;
         const storage::RunRow& r = *byId[row.run.id];
         const bool progressed = r.steps_done != row.run.steps_done || r.status != row.run.status ||
-                                r.wall_s != row.run.wall_s || r.ended_at != row.run.ended_at;
+                                r.wall_s != row.run.wall_s || r.ended_at != row.run.ended_at ||
+                                r.total_steps != row.run.total_steps;
         const bool edited = r.name != row.run.name || r.notes != row.run.notes ||
                             r.error != row.run.error || r.config_json != row.run.config_json;
         if (!progressed && !edited) continue;
@@ -268,7 +269,7 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
                 case Notes:
                     return r.notes.empty() ? QVariant() : qs(r.notes);
                 case Name:
-                    return tr("Double-click to rename");
+                    return tr("Double-click to load its settings; F2 to rename");
                 default:
                     return {};
             }

@@ -17,9 +17,11 @@
 
 #include "engine/service/run_service.h"
 #include "storage/storage_error.h"
+#include "ui/elided_tooltips.h"
 #include "ui/formatting.h"
 #include "ui/history_model.h"
 #include "ui/progress_delegate.h"
+#include "ui/run_config_dialog.h"
 
 namespace wb::ui {
 namespace {
@@ -75,7 +77,8 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
     m_view->sortByColumn(HistoryModel::Id, Qt::DescendingOrder);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_view->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    // Double-click loads the run's settings; renaming is F2 or the menu.
+    m_view->setEditTriggers(QAbstractItemView::EditKeyPressed);
     m_view->setAlternatingRowColors(true);
     m_view->setWordWrap(false);
     m_view->verticalHeader()->hide();
@@ -119,7 +122,11 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
     connect(m_view, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
         const QModelIndex at = m_view->indexAt(pos);
         if (!at.isValid()) return;
+        const qint64 id = at.data(HistoryModel::RunIdRole).toLongLong();
         QMenu menu(this);
+        menu.addAction(tr("Use these settings"), this, [this, id] { emit settingsRequested(id); });
+        menu.addAction(tr("Show settings…"), this, [this, id] { showSettings(id); });
+        menu.addSeparator();
         menu.addAction(tr("Rename"), this,
                        [this, at] { m_view->edit(at.siblingAtColumn(HistoryModel::Name)); });
         menu.addAction(m_notes->text(), this, &HistoryPanel::editNotes);
@@ -129,6 +136,12 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
         menu.addAction(m_delete->text(), this, &HistoryPanel::deleteSelected);
         menu.exec(m_view->viewport()->mapToGlobal(pos));
     });
+
+    connect(m_view, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+        if (index.isValid())
+            emit settingsRequested(index.data(HistoryModel::RunIdRole).toLongLong());
+    });
+    ElidedToolTips::install(m_view);
 
     m_refreshTimer.setInterval(kRefreshIntervalMs);
     connect(&m_refreshTimer, &QTimer::timeout, this, &HistoryPanel::refreshNow);
@@ -150,7 +163,9 @@ void HistoryPanel::refreshNow() {
         // Once is enough: the timer would repeat the message every second.
         m_refreshTimer.stop();
         emit storageFailed(QString::fromUtf8(e.what()));
+        return;
     }
+    emit refreshed();
 }
 
 void HistoryPanel::selectRun(int64_t id) {
@@ -224,13 +239,26 @@ void HistoryPanel::deleteSelected() {
             .arg(names.join(QLatin1Char('\n'))),
         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer != QMessageBox::Yes) return;
+    QList<qint64> deleted;
     for (int64_t id : ids) {
         if (const auto refused = m_service->delete_run(id)) {
             emit storageFailed(QString::fromStdString(refused->message));
             break;
         }
+        deleted << id;
     }
+    if (!deleted.isEmpty()) emit runsDeleted(deleted);
     refreshNow();
+}
+
+void HistoryPanel::showSettings(int64_t id) {
+    const storage::RunRow* run = m_model->run(m_model->rowOf(id));
+    if (!run) return;
+    auto* dialog = new RunConfigDialog(*run, this);
+    connect(dialog, &RunConfigDialog::useRequested, this,
+            [this, id] { emit settingsRequested(id); });
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
 }
 
 QByteArray HistoryPanel::saveState() const {

@@ -52,11 +52,18 @@ signals:
     void compareRequested(const QList<qint64>& ids);
     /// The user asked to continue the selected finished run from its last checkpoint.
     void continueRequested(qint64 id);
+    /// The user asked to start from this run's exact settings (double-click, or the menu).
+    void settingsRequested(qint64 id);
+    /// These runs are gone from the database: views that keep something of them must drop it.
+    void runsDeleted(const QList<qint64>& ids);
+    /// The table has just been read again; rows may have changed name, status or step count.
+    void refreshed();
     void storageFailed(const QString& message);
 
 private:
     void editNotes();
     void deleteSelected();
+    void showSettings(int64_t id);
     void updateButtons();
 
     service::RunService* m_service = nullptr;

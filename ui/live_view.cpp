@@ -236,6 +236,35 @@ void LiveView::showRun(int64_t id) {
     rebuildPlots();
 }
 
+void LiveView::forgetRun(int64_t id) {
+    m_live.erase(id);
+    if (m_stored.id == id) m_stored = RunTrace{};
+    if (m_shown == id) showRun(0);
+}
+
+void LiveView::syncRow(const storage::RunRow& row) {
+    const auto live = m_live.find(row.id);
+    RunTrace* t =
+        live != m_live.end() ? &live->second : (m_stored.id == row.id ? &m_stored : nullptr);
+    if (!t) return;
+    const QString name = QString::fromStdString(row.name);
+    bool changed = t->name != name || t->totalSteps != row.total_steps;
+    t->name = name;
+    t->totalSteps = row.total_steps;
+    // A streaming run's own events are newer than its row; a stored run has only the row.
+    if (live == m_live.end()) {
+        const api::RunStatus status = row.status;
+        changed = changed || t->status != status || t->step != row.steps_done;
+        t->status = status;
+        t->step = row.steps_done;
+        t->wall_s = row.wall_s;
+    }
+    if (!changed || row.id != m_shown) return;
+    m_progress->showTrace(t);
+    for (MetricPlot* p : {m_loss, m_throughput, m_memory, m_other})
+        p->setRunLabel(QStringLiteral("#%1 %2").arg(t->id).arg(t->name));
+}
+
 MetricPlot* LiveView::plotFor(const QString& metric, const QString& kind) const {
     switch (plotGroup(metric, kind)) {
         case api::PlotGroup::Loss:
@@ -264,11 +293,12 @@ void LiveView::feed(const QString& metric, const MetricSeries& series, int from)
     const bool right = unit != m_leftUnit[plot];
     if (right) plot->setRightAxisLabel(unit);
     const QVector<double>& x = m_wallAxis ? series.walls : series.steps;
+    const QVector<double>& other = m_wallAxis ? series.steps : series.walls;
     QVector<double> values = series.values.mid(from);
     if (const double scale = displayScale(metric, kind); scale != 1.0)
         for (double& v : values) v *= scale;
     plot->append(metric, x.mid(from), values, QColor(),
-                 right ? MetricPlot::ValueAxis::Right : MetricPlot::ValueAxis::Left);
+                 right ? MetricPlot::ValueAxis::Right : MetricPlot::ValueAxis::Left, other.mid(from));
 }
 
 void LiveView::rebuildPlots() {
@@ -276,6 +306,11 @@ void LiveView::rebuildPlots() {
     for (MetricPlot* p : {m_loss, m_throughput, m_memory, m_other}) p->setAxisLabels(xLabel, {});
     for (MetricPlot* p : {m_loss, m_throughput, m_memory, m_other}) p->clearSeries();
     const RunTrace* t = shownTrace();
+    for (MetricPlot* p : {m_loss, m_throughput, m_memory, m_other}) {
+        p->clearSeries();
+        p->setWallTimeKeys(m_wallAxis);
+        p->setRunLabel(t ? QStringLiteral("#%1 %2").arg(t->id).arg(t->name) : QString());
+    }
     m_loss->setEmptyText(t ? tr("no loss points yet") : tr("no run selected"));
     updateOtherPicker(/*feedPick=*/false);
     if (t)

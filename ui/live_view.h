@@ -20,7 +20,8 @@ class QTabWidget;
 
 namespace wb::storage {
 class RunStore;
-}
+struct RunRow;
+}  // namespace wb::storage
 
 namespace wb::ui {
 
@@ -50,6 +51,11 @@ public:
     /// Shows run `id` (0: none). Runs not streamed in this session are loaded from the store.
     void showRun(int64_t id);
     int64_t shownRun() const { return m_shown; }
+    /// Drops everything kept of run `id` (it was deleted); shows no run if it was shown.
+    void forgetRun(int64_t id);
+    /// Takes the name and step target from the run's row (renamed, continued for more steps);
+    /// a run that is not streaming also takes its status and progress from it.
+    void syncRow(const storage::RunRow& row);
     /// nullptr when the run is neither live nor shown.
     const RunTrace* trace(int64_t id) const;
 

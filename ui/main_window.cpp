@@ -1,7 +1,6 @@
 #include "ui/main_window.h"
 
 #include <QAction>
-#include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDragEnterEvent>
@@ -27,12 +26,15 @@
 #include "storage/run_store.h"
 #include "ui/compare_view.h"
 #include "ui/formatting.h"
+#include "ui/help_dialogs.h"
+#include "ui/history_model.h"
 #include "ui/history_panel.h"
 #include "ui/live_view.h"
 #include "ui/run_controller.h"
 #include "ui/run_controls.h"
 #include "ui/run_setup_panel.h"
 #include "ui/save_preset_dialog.h"
+#include "ui/window_layout.h"
 
 namespace wb::ui {
 namespace {
@@ -103,15 +105,9 @@ MainWindow::MainWindow(RunController& controller, const storage::RunStore* store
         m_controller.stop(id);
         statusBar()->showMessage(tr("Stopping run #%1 after its current step…").arg(id), 5000);
     });
-    connect(m_history, &HistoryPanel::currentRunChanged, this, [this](qint64 id) { showRun(id); });
-    connect(m_history, &HistoryPanel::storageFailed, this, &MainWindow::showStorageError);
     connect(m_live, &LiveView::loadFailed, this, &MainWindow::showStorageError);
     connect(m_compare, &CompareView::loadFailed, this, &MainWindow::showStorageError);
-    connect(m_history, &HistoryPanel::compareRequested, this, [this](const QList<qint64>& ids) {
-        m_compare->setRuns(std::vector<int64_t>(ids.begin(), ids.end()));
-        m_tabs->setCurrentWidget(m_compare);
-    });
-    connect(m_history, &HistoryPanel::continueRequested, this, &MainWindow::continueRun);
+    wireHistory();
     wireController();
 
     m_controls->setStartAllowed(m_setup->isValid());
@@ -141,6 +137,33 @@ void MainWindow::continueRun(qint64 id) {
         statusBar()->showMessage(tr("Continuing run #%1 up to step %2").arg(id).arg(steps), 5000);
 }
 
+void MainWindow::wireHistory() {
+    connect(m_history, &HistoryPanel::currentRunChanged, this, [this](qint64 id) { showRun(id); });
+    connect(m_history, &HistoryPanel::storageFailed, this, &MainWindow::showStorageError);
+    connect(m_history, &HistoryPanel::compareRequested, this, [this](const QList<qint64>& ids) {
+        m_compare->setRuns(std::vector<int64_t>(ids.begin(), ids.end()));
+        m_tabs->setCurrentWidget(m_compare);
+    });
+    connect(m_history, &HistoryPanel::continueRequested, this, &MainWindow::continueRun);
+    connect(m_history, &HistoryPanel::settingsRequested, this, [this](qint64 id) {
+        const auto row = m_store ? m_store->get_run(id) : std::nullopt;
+        if (row && m_setup->loadRun(*row))
+            statusBar()->showMessage(tr("Settings of run #%1 loaded: edit, then Start").arg(id));
+    });
+    connect(m_history, &HistoryPanel::runsDeleted, this, [this](const QList<qint64>& ids) {
+        for (qint64 id : ids) {
+            m_live->forgetRun(id);
+            m_compare->forgetRun(id);
+        }
+        updateControls();
+    });
+    // The header follows the rows: a rename, a Continue to more steps, another process's run.
+    connect(m_history, &HistoryPanel::refreshed, this, [this] {
+        const HistoryModel* model = m_history->model();
+        for (int row = 0; row < model->rowCount(); ++row) m_live->syncRow(*model->run(row));
+    });
+}
+
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open database…"), this, &MainWindow::chooseDatabase);
@@ -163,11 +186,9 @@ void MainWindow::buildMenus() {
     run->addAction(m_controls->stopAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), this, [this] { showShortcuts(this); });
     help->addAction(tr("&About"), this, [this] {
-        QMessageBox::about(this, tr("About GenAI Training Workbench"),
-                           tr("<b>GenAI Training Workbench</b><br>Configure, train, watch and "
-                              "compare generative models. Every field explains what it does and "
-                              "what it costs: click it and read the box below the form."));
+        showAbout(this, QString::fromStdString(m_controller.environmentJson()));
     });
 }
 
@@ -175,6 +196,8 @@ void MainWindow::wireController() {
     connect(&m_controller, &RunController::eventsArrived, m_live, &LiveView::appendEvents);
     connect(&m_controller, &RunController::runStarted, this, [this](qint64 id) {
         showRun(id);
+        // A continued run has a new step target; its row has it already.
+        if (const auto row = m_store ? m_store->get_run(id) : std::nullopt) m_live->syncRow(*row);
         m_history->selectRun(id);
         updateControls();
         statusBar()->showMessage(tr("Started run #%1").arg(id), 5000);
@@ -225,7 +248,9 @@ int64_t MainWindow::startRun() {
                true);
         return 0;
     }
-    return m_controller.start(m_setup->config(), m_setup->runName());
+    const int64_t id = m_controller.start(m_setup->config(), m_setup->runName());
+    if (id != 0) m_setup->clearRunName();
+    return id;
 }
 
 void MainWindow::showRun(int64_t id) {
@@ -377,12 +402,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
 
 void MainWindow::readSettings() {
     QSettings s;
-    if (!restoreGeometry(s.value("window/geometry").toByteArray())) resize(1600, 1000);
-    restoreState(s.value("window/state").toByteArray());
-    // Every named splitter, the panels' own included.
-    for (QSplitter* split : findChildren<QSplitter*>())
-        if (!split->objectName().isEmpty())
-            split->restoreState(s.value("splitters/" + split->objectName()).toByteArray());
+    restoreLayout(this, s);
     m_history->restoreState(s.value("history/header").toByteArray());
     const QString preset = s.value("setup/preset").toString();
     if (!preset.isEmpty()) m_setup->selectPreset(preset);
@@ -390,11 +410,7 @@ void MainWindow::readSettings() {
 
 void MainWindow::writeSettings() const {
     QSettings s;
-    s.setValue("window/geometry", saveGeometry());
-    s.setValue("window/state", saveState());
-    for (QSplitter* split : findChildren<QSplitter*>())
-        if (!split->objectName().isEmpty())
-            s.setValue("splitters/" + split->objectName(), split->saveState());
+    saveLayout(this, s);
     s.setValue("history/header", m_history->saveState());
 }
 

@@ -62,6 +62,7 @@ protected:
 
 private:
     void continueRun(qint64 id);
+    void wireHistory();
     void buildMenus();
     void wireController();
     void chooseDatabase();

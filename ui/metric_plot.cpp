@@ -7,6 +7,7 @@
 #include <QFileDialog>
 #include <QMenu>
 #include <QMessageBox>
+#include <QRegularExpression>
 
 namespace wb::ui {
 namespace {
@@ -25,7 +26,8 @@ void fitValueAxis(QCPAxis* axis, const ValueExtent& e, bool log) {
     } else if (e.v1 > e.v0) {
         axis->setRange(e.v0 - 0.06 * (e.v1 - e.v0), e.v1 + 0.06 * (e.v1 - e.v0));
     } else {
-        const double pad = std::max(std::abs(e.v0) * 0.1, 1e-9);
+        // A constant series (one point, or a flat 0) gets a readable range around it.
+        const double pad = e.v0 != 0 ? std::abs(e.v0) * 0.1 : 1.0;
         axis->setRange(e.v0 - pad, e.v0 + pad);
     }
 }
@@ -38,7 +40,9 @@ MetricPlot::MetricPlot(const QString& title, QWidget* parent) : QCustomPlot(pare
     setNoAntialiasingOnDrag(true);
     // Segment-wise lines skip the join computation of wide polylines, the main cost of a replot.
     setPlottingHint(QCP::phFastPolylines, true);
-    setToolTip(tr("Drag to pan, wheel to zoom, double-click to fit and follow new points."));
+    // The hover text replaces a tooltip; Help → Keyboard shortcuts lists drag, wheel and
+    // double-click.
+    setMouseTracking(true);
     plotLayout()->insertRow(0);
     m_title =
         new QCPTextElement(this, title, QFont(font().family(), font().pointSize(), QFont::Bold));
@@ -122,7 +126,8 @@ void MetricPlot::clearSeries() {
 }
 
 void MetricPlot::append(const QString& name, const QVector<double>& keys,
-                        const QVector<double>& values, const QColor& seriesColour, ValueAxis axis) {
+                        const QVector<double>& values, const QColor& seriesColour, ValueAxis axis,
+                        const QVector<double>& otherKeys) {
     if (keys.isEmpty()) return;
     auto it = m_series.find(name);
     if (it == m_series.end()) {
@@ -164,6 +169,20 @@ void MetricPlot::append(const QString& name, const QVector<double>& keys,
     // Not marked sorted: a resumed run can restart below its last step.
     s.rawDetail.add(keys, values);
     appendSmoothed(s, keys, values);
+    if (otherKeys.size() == keys.size()) {
+        QVector<QCPGraphData> pairs(keys.size());
+        for (int i = 0; i < keys.size(); ++i) pairs[i] = QCPGraphData(keys[i], otherKeys[i]);
+        s.otherKeys.add(pairs, false);
+    }
+    // One point draws no line: a marker shows it (loss/val after its first evaluation).
+    const bool single = s.rawDetail.full()->size() == 1;
+    if (single != (s.raw->scatterStyle().shape() != QCPScatterStyle::ssNone)) {
+        const QCPScatterStyle style =
+            single ? QCPScatterStyle(QCPScatterStyle::ssDisc, s.smooth->pen().color(), 7)
+                   : QCPScatterStyle();
+        s.raw->setScatterStyle(style);
+        s.smooth->setScatterStyle(style);
+    }
     m_dirty = true;
 }
 
@@ -271,7 +290,17 @@ void MetricPlot::fitToData() {
         e.any = true;
     }
     if (!any) return;
-    xAxis->setRange(k0, k1 > k0 ? k1 : k0 + 1);
+    // A single step or value gets a range around it, not [k, k + 1] with the point on the edge;
+    // a one-point series among longer ones (loss/val) would sit on the frame, half drawn.
+    bool marker = false;
+    for (const auto& [name, s] : m_series) marker = marker || s.rawDetail.full()->size() == 1;
+    if (k1 > k0) {
+        const double pad = marker ? 0.03 * (k1 - k0) : 0.0;
+        xAxis->setRange(k0 - pad, k1 + pad);
+    } else {
+        const double pad = std::max(std::abs(k0) * 0.05, 1.0);
+        xAxis->setRange(k0 - pad, k0 + pad);
+    }
     fitValueAxis(yAxis, left, m_logScale);
     fitValueAxis(yAxis2, right, /*log=*/false);
 }
@@ -314,17 +343,16 @@ void MetricPlot::mouseDoubleClickEvent(QMouseEvent* event) {
 
 void MetricPlot::contextMenuEvent(QContextMenuEvent* event) {
     QMenu menu(this);
-    const QString title = m_title->text().isEmpty() ? QStringLiteral("plot") : m_title->text();
-    const QString base = QString(title).replace(QLatin1Char('/'), QLatin1Char('_'));
+    const QString title = exportTitle().isEmpty() ? QStringLiteral("plot") : exportTitle();
+    const QString base =
+        QString(title).replace(QRegularExpression(QStringLiteral(R"([/\\:*?"<>|#])")), "_");
     auto save = [this, base](bool pdf) {
         const QString path = QFileDialog::getSaveFileName(
             this, pdf ? tr("Save plot as PDF") : tr("Save plot as PNG"),
             base + (pdf ? QStringLiteral(".pdf") : QStringLiteral(".png")),
             pdf ? tr("PDF (*.pdf)") : tr("PNG images (*.png)"));
         if (path.isEmpty()) return;
-        // Twice the screen size for PNG, so that the export is sharp on a slide.
-        const bool ok = pdf ? savePdf(path) : savePng(path, width(), height(), 2.0);
-        if (!ok)
+        if (!saveTo(path, pdf))
             QMessageBox::warning(this, tr("Plot not saved"), tr("Could not write %1.").arg(path));
     };
     menu.addAction(tr("Save plot as PNG…"), this, [save] { save(false); });

@@ -31,8 +31,21 @@ public:
     void clearSeries();
     /// Appends points (keys ascending) to the series `name`, creating it on first use in
     /// `color`, or in the next palette colour when `color` is invalid, on value axis `axis`.
+    /// `otherKeys` (optional) holds each point's other coordinate, the wall time of a step or the
+    /// step of a wall time, for the hover text.
     void append(const QString& name, const QVector<double>& keys, const QVector<double>& values,
-                const QColor& color = QColor(), ValueAxis axis = ValueAxis::Left);
+                const QColor& color = QColor(), ValueAxis axis = ValueAxis::Left,
+                const QVector<double>& otherKeys = {});
+    /// Whether the x axis is training time (the other key is then the step), for the hover text.
+    void setWallTimeKeys(bool wall) { m_wallKeys = wall; }
+    /// The run or runs the plot shows ("#4 gpt baseline"); a saved plot names them in its title.
+    void setRunLabel(const QString& label) { m_runLabel = label; }
+    /// The title a saved PNG or PDF gets: the plot's title and its run label.
+    QString exportTitle() const;
+    /// Writes a PNG (twice the screen size, sharp on a slide) or a PDF titled exportTitle().
+    bool saveTo(const QString& path, bool pdf);
+    /// The nearest point of each series to x = `key`: step, wall time and value, as rich text.
+    QString hoverText(double key) const;
     /// EMA weight in [0, 1): 0 draws the raw curve only.
     void setSmoothing(double weight);
     void setLogScale(bool on);
@@ -60,6 +73,7 @@ public:
 
 protected:
     void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
     void mouseDoubleClickEvent(QMouseEvent* event) override;
     /// Offers to save the plot as PNG or PDF.
@@ -70,6 +84,7 @@ private:
         QCPGraph* raw = nullptr;
         QCPGraph* smooth = nullptr;
         GraphDetail rawDetail, smoothDetail;  ///< every point, and summaries for zoomed-out views
+        QCPGraphDataContainer otherKeys;      ///< key → the point's other key, for hovering
         double ema = 0;  ///< biased running average; divided by (1 - w^n) when drawn
         int count = 0;   ///< finite points folded into ema
         // Extents kept as points arrive, so that following the data costs nothing per frame
@@ -93,6 +108,8 @@ private:
     double m_smoothing = 0.6;
     bool m_logScale = false;
     bool m_legendShown = true;
+    bool m_wallKeys = false;
+    QString m_runLabel;
     bool m_dirty = true;
     /// Cleared when the user drags or zooms, so new points do not undo the zoom.
     bool m_follow = true;

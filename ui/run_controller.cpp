@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "engine/api/preflight.h"
+
 namespace wb::ui {
 namespace {
 
@@ -14,7 +16,7 @@ QString qs(const std::string& s) {
 
 RunController::RunController(api::Engine& engine, storage::RunStore& store, EventSink sink,
                              QObject* parent)
-    : QObject(parent), m_service(engine, store, std::move(sink)) {
+    : QObject(parent), m_engine(engine), m_service(engine, store, std::move(sink)) {
     m_drainTimer.setInterval(kDrainIntervalMs);
     connect(&m_drainTimer, &QTimer::timeout, this, &RunController::drainNow);
     m_drainTimer.start();
@@ -23,6 +25,12 @@ RunController::RunController(api::Engine& engine, storage::RunStore& store, Even
 RunController::~RunController() = default;
 
 int64_t RunController::start(const api::RunConfig& config, const QString& name) {
+    // A missing data file is found before a row exists for it (the service validates the rest).
+    if (const auto missing = api::data_path_problems(config); !missing.empty()) {
+        emit startFailed(
+            tr("The configuration is not valid:\n%1").arg(qs(api::format_errors(missing))));
+        return 0;
+    }
     const service::Started started = m_service.start(config, name.toStdString());
     if (!started.ok()) {
         emit startFailed(qs(started.refusal->message));

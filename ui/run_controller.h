@@ -51,6 +51,8 @@ public:
 
     /// History reads and edits go through the service (HistoryPanel holds it).
     service::RunService& service() { return m_service; }
+    /// The engine's versions and devices, for Help → About.
+    std::string environmentJson() const { return m_engine.environment_json(); }
     /// Switches to another database; only while no run is active (their events belong to the
     /// old one). Returns false otherwise.
     bool setStore(storage::RunStore& store, EventSink sink);
@@ -73,6 +75,7 @@ signals:
 private:
     void emitBatch(service::Drained drained);
 
+    api::Engine& m_engine;
     service::RunService m_service;
     QTimer m_drainTimer;
 };

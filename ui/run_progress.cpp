@@ -40,6 +40,10 @@ QString RunProgress::etaText() const {
     return m_eta->text();
 }
 
+QString RunProgress::titleText() const {
+    return m_title->text();
+}
+
 void RunProgress::showTrace(const RunTrace* t) {
     const bool any = t != nullptr;
     m_bar->setVisible(any);

@@ -21,6 +21,8 @@ public:
     /// nullptr shows that no run is selected.
     void showTrace(const RunTrace* trace);
     QString etaText() const;
+    /// "#4 name" as the header shows it.
+    QString titleText() const;
     QProgressBar* bar() const { return m_bar; }
 
 private:

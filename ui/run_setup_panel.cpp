@@ -6,18 +6,39 @@
 #include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include <nlohmann/json.hpp>
+
+#include "engine/api/preflight.h"
 #include "engine/api/presets.h"
 #include "engine/api/schema.h"
+#include "storage/run_rows.h"
 #include "ui/config_form.h"
+#include "ui/config_messages.h"
 
 namespace wb::ui {
 namespace {
 
 QString qs(const std::string& s) {
     return QString::fromStdString(s);
+}
+
+// Marks the preset box's entry for a config from a file or a run.
+constexpr int kCustomRole = Qt::UserRole + 1;
+
+// Whether the message of an error on another field names `key`: fewer steps put the prune step
+// after the end, and that message belongs next to the steps too.
+bool concerns(const api::ConfigError& e, const std::string& key) {
+    return e.path != key && !e.path.empty() && e.message.find(key) != std::string::npos;
+}
+
+bool samePlace(const std::vector<api::ConfigError>& list, const api::ConfigError& e) {
+    for (const auto& other : list)
+        if (other.path == e.path) return true;
+    return false;
 }
 
 }  // namespace
@@ -73,14 +94,13 @@ RunSetupPanel::RunSetupPanel(QWidget* parent) : QWidget(parent) {
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("validationSummary"));
     m_summary->setWordWrap(true);
-    m_summary->setStyleSheet(QStringLiteral("color: #d0302f;"));
+    m_summary->setTextFormat(Qt::RichText);
     m_summary->hide();
     layout->addWidget(m_summary);
 
-    connect(m_preset, &QComboBox::activated, this,
-            [this](int index) { selectPreset(m_preset->itemText(index)); });
+    connect(m_preset, &QComboBox::activated, this, &RunSetupPanel::presetActivated);
     connect(m_form, &ConfigForm::configEdited, this, [this] {
-        m_modified = true;
+        m_modified = !(config() == m_base);
         updateOrigin();
         revalidate();
     });
@@ -97,7 +117,10 @@ const api::RunConfig& RunSetupPanel::config() const {
 }
 
 QString RunSetupPanel::presetName() const {
-    return m_preset->currentText();
+    if (customIndex() < 0) return m_presetShown;
+    QString name = m_originText;
+    if (name.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) name.chop(5);
+    return name;
 }
 
 QString RunSetupPanel::runName() const {
@@ -138,12 +161,69 @@ const api::Preset* RunSetupPanel::findPreset(const QString& name) const {
     return nullptr;
 }
 
+void RunSetupPanel::clearRunName() {
+    m_name->clear();
+}
+
+int RunSetupPanel::customIndex() const {
+    for (int i = 0; i < m_preset->count(); ++i)
+        if (m_preset->itemData(i, kCustomRole).toBool()) return i;
+    return -1;
+}
+
+bool RunSetupPanel::confirmReplace(const QString& replacement) {
+    if (!m_modified) return true;
+    QMessageBox ask(QMessageBox::Question, tr("Replace your edits?"),
+                    tr("The form has edits that no preset or file holds. Load %1 and drop "
+                       "them?\n\nFile → Save config… keeps them first.")
+                        .arg(replacement),
+                    QMessageBox::Discard | QMessageBox::Cancel, this);
+    ask.setObjectName(QStringLiteral("replaceEdits"));
+    ask.setDefaultButton(QMessageBox::Cancel);
+    return ask.exec() == QMessageBox::Discard;
+}
+
+void RunSetupPanel::presetActivated(int index) {
+    if (m_preset->itemData(index, kCustomRole).toBool()) return;  // it is on display already
+    const QString name = m_preset->itemText(index);
+    if (!confirmReplace(tr("the preset \"%1\"").arg(name))) {
+        const int shown = customIndex();
+        m_preset->setCurrentIndex(shown >= 0 ? shown : m_preset->findText(m_presetShown));
+        return;
+    }
+    selectPreset(name);
+}
+
+bool RunSetupPanel::loadRun(const storage::RunRow& run) {
+    const QString origin = tr("run #%1 %2").arg(run.id).arg(qs(run.name));
+    if (!confirmReplace(origin)) return false;
+    std::vector<api::ConfigError> ignored;
+    const auto j = nlohmann::json::parse(run.config_json, nullptr, false);
+    setConfig(api::RunConfig::from_json(j, &ignored), origin);
+    if (!ignored.empty()) {
+        auto* box = new QMessageBox(
+            QMessageBox::Information, tr("Settings loaded with problems"),
+            tr("The settings of run #%1 were loaded; these stored entries are unknown to this "
+               "version and keep their defaults:\n\n%2")
+                .arg(run.id)
+                .arg(qs(api::format_errors(ignored))),
+            QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    return true;
+}
+
 bool RunSetupPanel::selectPreset(const QString& name) {
     const api::Preset* preset = findPreset(name);
     if (!preset) return false;
+    if (const int custom = customIndex(); custom >= 0) m_preset->removeItem(custom);
     m_preset->setCurrentIndex(m_preset->findText(name));
+    m_presetShown = name;
     m_originText.clear();
     m_modified = false;
+    m_base = preset->config;
+    m_name->clear();
     m_form->setConfig(preset->config);
     updateOrigin();
     revalidate();
@@ -154,6 +234,17 @@ bool RunSetupPanel::selectPreset(const QString& name) {
 void RunSetupPanel::setConfig(const api::RunConfig& config, const QString& origin) {
     m_originText = origin;
     m_modified = false;
+    m_base = config;
+    int custom = customIndex();
+    if (custom < 0) {
+        m_preset->insertItem(0, origin);
+        custom = 0;
+        m_preset->setItemData(custom, true, kCustomRole);
+    }
+    m_preset->setItemText(custom, origin);
+    m_preset->setItemData(custom, tr("Not a preset: the settings of %1").arg(origin),
+                          Qt::ToolTipRole);
+    m_preset->setCurrentIndex(custom);
     m_form->setConfig(config);
     updateOrigin();
     revalidate();
@@ -171,19 +262,44 @@ void RunSetupPanel::updateOrigin() {
 
 void RunSetupPanel::revalidate() {
     const bool wasValid = isValid();
+    const std::vector<api::ConfigError> before = m_errors, warnedBefore = m_warnings;
     m_errors = config().validate();
+    for (auto& p : api::data_path_problems(config())) m_errors.push_back(std::move(p));
+    m_warnings = api::config_warnings(config());
+    // A change can make another field wrong; its message also shows on the field the user just
+    // changed, where they are looking.
+    std::vector<api::ConfigError> errorsShown = m_errors, warningsShown = m_warnings;
+    const std::string& edited = m_form->lastEdited();
+    auto echo = [&edited](const std::vector<api::ConfigError>& now,
+                          const std::vector<api::ConfigError>& old,
+                          std::vector<api::ConfigError>* shown) {
+        for (const auto& e : now)
+            if (!edited.empty() && (concerns(e, edited) ||
+                                    (e.path != edited && !e.path.empty() && !samePlace(old, e))))
+                shown->push_back({edited, e.path + ": " + e.message});
+    };
+    echo(m_errors, before, &errorsShown);
+    echo(m_warnings, warnedBefore, &warningsShown);
     // Every message goes into the summary too, including those that name no single field.
-    m_form->showErrors(m_errors);
+    m_form->showErrors(errorsShown, warningsShown);
     QStringList lines;
-    for (const auto& e : m_errors) {
-        const api::FieldSpec* f = api::find_field(e.path);
-        const QString where = f ? qs(f->label) : qs(e.path);
-        lines.append(where.isEmpty() ? qs(e.message)
-                                     : where + QStringLiteral(": ") + qs(e.message));
-    }
-    m_summary->setText(
-        lines.isEmpty() ? QString() : tr("Fix before starting:\n") + lines.join(QLatin1Char('\n')));
-    m_summary->setVisible(!lines.isEmpty());
+    auto line = [](const api::ConfigError& e) {
+        const QString text = readableMessage(e.message).toHtmlEscaped();
+        return e.path.empty() ? text : fieldTitle(e.path).toHtmlEscaped() + ": " + text;
+    };
+    for (const auto& e : m_errors) lines << QStringLiteral("<br>") + line(e);
+    QString html;
+    if (!lines.isEmpty())
+        html = QStringLiteral("<span style=\"color:#d0302f\">%1%2</span>")
+                   .arg(tr("Fix before starting:"), lines.join(QString()));
+    lines.clear();
+    for (const auto& w : m_warnings) lines << QStringLiteral("<br>") + line(w);
+    if (!lines.isEmpty())
+        html += QStringLiteral("%1<span style=\"color:#a15c00\">%2%3</span>")
+                    .arg(html.isEmpty() ? QString() : QStringLiteral("<br>"),
+                         tr("Check (allowed, but probably not meant):"), lines.join(QString()));
+    m_summary->setText(html);
+    m_summary->setVisible(!html.isEmpty());
     if (wasValid != isValid()) emit validityChanged(isValid());
 }
 

@@ -10,10 +10,11 @@
 #include "engine/api/run_event.h"
 #include "ui/pixel_image_view.h"
 #include "ui/points_plot.h"
+#include "ui/sample_text.h"
 
 namespace wb::ui {
 
-SamplePreview::SamplePreview(QWidget* parent) : QWidget(parent) {
+SamplePreview::SamplePreview(QWidget* parent) : QWidget(parent), m_title(tr("Latest sample")) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     m_caption = new QLabel(this);
@@ -35,9 +36,14 @@ SamplePreview::SamplePreview(QWidget* parent) : QWidget(parent) {
     clear();
 }
 
+void SamplePreview::setTitle(const QString& title) {
+    m_title = title;
+    if (m_kind.isEmpty()) m_caption->setText(title);
+}
+
 void SamplePreview::clear() {
     m_kind.clear();
-    m_caption->setText(tr("Latest sample"));
+    m_caption->setText(m_title);
     showMessage(tr("No sample yet. Runs take one every \"Samples every\" steps."));
 }
 
@@ -51,7 +57,7 @@ void SamplePreview::showSample(const TraceSample& sample) {
         clear();
         return;
     }
-    m_caption->setText(tr("Latest sample · step %L1").arg(sample.step));
+    m_caption->setText(tr("%1 · step %L2").arg(m_title).arg(sample.step));
     m_kind = sample.kind;
     if (sample.kind == QLatin1String(api::kSamplePng)) {
         QImage image;
@@ -70,7 +76,7 @@ void SamplePreview::showSample(const TraceSample& sample) {
         }
         m_stack->setCurrentWidget(m_points);
     } else if (sample.kind == QLatin1String(api::kSampleText)) {
-        m_text->setPlainText(QString::fromUtf8(sample.data));
+        m_text->setPlainText(displayText(sample.data));
         m_stack->setCurrentWidget(m_text);
     } else {
         showMessage(tr("This app cannot show samples of kind \"%1\".").arg(sample.kind));

@@ -24,6 +24,8 @@ public:
 
     void showSample(const TraceSample& sample);
     void clear();
+    /// What the caption calls the sample ("Latest sample" unless set): "<title> · step N".
+    void setTitle(const QString& title);
 
     /// The kind on display; empty while nothing is.
     QString shownKind() const { return m_kind; }
@@ -41,6 +43,7 @@ private:
     PointsPlot* m_points = nullptr;
     QPlainTextEdit* m_text = nullptr;
     QString m_kind;
+    QString m_title;
 };
 
 }  // namespace wb::ui

@@ -13,6 +13,8 @@
 
 #include "app/cli/config_input.h"
 #include "app/cli/progress_line.h"
+#include "engine/api/paths.h"
+#include "engine/api/preflight.h"
 #include "engine/api/presets.h"
 #include "engine/service/run_service.h"
 #include "engine/torch_engine.h"
@@ -153,6 +155,13 @@ int run_command(const TrainOptions& opt) {
         print_config_errors(errors);
         return kExitBadConfig;
     }
+    // Before the row exists, so that a typo in a path never becomes a failed run.
+    if (const auto missing = api::data_path_problems(config); !missing.empty()) {
+        print_config_errors(missing);
+        return kExitDataProblem;
+    }
+    for (const auto& w : api::config_warnings(config))
+        std::fprintf(stderr, "warning: %s: %s\n", w.path.c_str(), w.message.c_str());
 
     const service::Started started =
         opt.resume_id > 0 ? runs.continue_run(opt.resume_id, config) : runs.start(config, name);

@@ -1,8 +1,11 @@
 // RunConfig, schema and presets: JSON round trip, text setters and validation messages.
+#include <QFile>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/preflight.h"
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
@@ -244,6 +247,50 @@ private slots:
         QCOMPARE(errors.size(), std::size_t{2});
         QVERIFY(bad.set("augment.flip", "on", &set_errors));
         QVERIFY(bad.augment.flip);
+    }
+
+    // A step after the run's end is allowed (a later Continue may reach it) but worth a warning.
+    void stepsAfterTheEndAreWarnings() {
+        RunConfig c = find_preset("gpt-char")->config;
+        QVERIFY(config_warnings(c).empty());
+        c.sampler.kind = "curriculum";
+        c.sampler.full_at_step = c.train.steps + 1;
+        c.sampler.stale_after = c.train.steps + 1;  // not a hard sampler: no warning for it
+        QVERIFY(c.validate().empty());
+        auto w = config_warnings(c);
+        QCOMPARE(w.size(), std::size_t{1});
+        QCOMPARE(w[0].path, std::string("sampler.full_at_step"));
+        QVERIFY(w[0].message.find("after the last step (train.steps") != std::string::npos);
+        c.sampler.kind = "hard";
+        w = config_warnings(c);
+        QCOMPARE(w.size(), std::size_t{1});
+        QCOMPARE(w[0].path, std::string("sampler.stale_after"));
+        c.train.steps = c.sampler.stale_after;
+        QVERIFY(config_warnings(c).empty());
+    }
+
+    void missingDataPathsAreFoundBeforeARunExists() {
+        QTemporaryDir dir;
+        RunConfig images = find_preset("dcgan-fashion")->config;
+        images.data.path = dir.path().toStdString();
+        QVERIFY(data_path_problems(images).empty());  // contents are the reader's business
+        images.data.path = dir.filePath("gone").toStdString();
+        auto p = data_path_problems(images);
+        QCOMPARE(p.size(), std::size_t{1});
+        QCOMPARE(p[0].path, std::string("data.path"));
+        QVERIFY(p[0].message.find("gone: no such folder") != std::string::npos);
+        RunConfig text = find_preset("gpt-char")->config;
+        QFile corpus(dir.filePath("corpus.txt"));
+        QVERIFY(corpus.open(QIODevice::WriteOnly));
+        corpus.close();
+        text.data.path = corpus.fileName().toStdString();
+        QVERIFY(data_path_problems(text).empty());
+        text.data.path = dir.filePath("nope.txt").toStdString();
+        QVERIFY(data_path_problems(text)[0].message.find("no such file or folder") !=
+                std::string::npos);
+        images.data.path = corpus.fileName().toStdString();  // a file where a folder belongs
+        QVERIFY(data_path_problems(images)[0].message.find("is not a folder") != std::string::npos);
+        QVERIFY(data_path_problems(find_preset("gan-mixture2d")->config).empty());
     }
 
     void fromJsonRejectsUnknownKeysAndWrongTypes() {

@@ -5,8 +5,11 @@
 #include <fstream>
 #include <thread>
 
+#include "engine/api/preflight.h"
 #include "engine/api/presets.h"
 #include "engine/checkpoint.h"
+#include "engine/data/idx.h"
+#include "engine/data/text_corpus.h"
 #include "engine/train/trainer.h"
 #include "engine_test_util.h"
 
@@ -233,6 +236,33 @@ private slots:
         QCOMPARE(r.final_status, api::RunStatus::Completed);
         QCOMPARE(r.by_step("loss/g").begin()->first, int64_t{11});  // resumed from step 10
         QVERIFY(r.count(api::EventKind::Log, "warning") >= 1);
+    }
+
+    // The app checks these folders before a run exists; the readers must look in the same ones.
+    void defaultDataFoldersAreTheOnesThePreflightChecks() {
+        QCOMPARE(std::string(engine::data::kDefaultFashionMnistDir),
+                 std::string(api::kDefaultFashionMnistDir));
+        QCOMPARE(std::string(engine::data::kDefaultFortunesDir), std::string(api::kDefaultTextDir));
+    }
+
+    // Folders are named after run ids; a fresh run must not inherit an older run's checkpoints,
+    // or a later Continue would resume from the other run's weights.
+    void freshRunClearsCheckpointsLeftInItsFolder() {
+        QTemporaryDir dir;
+        const std::string ck = dir.filePath("run-4").toStdString();
+        auto old_run = small_gan(20);
+        old_run.checkpoint.every_steps = 10;
+        QCOMPARE(test::run_to_end(old_run, ck).final_status, api::RunStatus::Completed);
+        std::ofstream(ck + "/ckpt-30.pt.tmp") << "torn";
+        std::ofstream(ck + "/notes.txt") << "not ours to delete";
+        const auto r = test::run_to_end(small_gan(5), ck);
+        QCOMPARE(r.final_status, api::RunStatus::Completed);
+        const auto files = engine::list_checkpoints(ck);
+        QCOMPARE(files.size(), std::size_t{1});
+        QVERIFY(QString::fromStdString(files[0]).endsWith("ckpt-5.pt"));
+        QVERIFY(!std::filesystem::exists(ck + "/ckpt-30.pt.tmp"));
+        QVERIFY(std::filesystem::exists(ck + "/notes.txt"));
+        QCOMPARE(r.count(api::EventKind::Log, "warning"), 1);
     }
 
     void unreadableCheckpointsFailWithAClearMessage() {

@@ -53,6 +53,8 @@ private slots:
     void freshFileGetsCurrentSchema();
     void createsMissingParentFolders();
     void reopenKeepsRunsAndVersion();
+    void deletedRunIdsAreNeverReused();
+    void oldFileMigratesToIdsThatAreNeverReused();
     void emptyFileBecomesDatabase();
     void garbageFileIsRefusedUntouched();
     void damagedHeaderIsRefusedUntouched();
@@ -67,7 +69,7 @@ void TestStorageSchema::freshFileGetsCurrentSchema() {
     const std::string path = dir.filePath("runs.sqlite").toStdString();
     { RunStore store(path); }
     RawDb raw(path);
-    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("2"));
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("3"));
     QCOMPARE(raw.scalar("PRAGMA journal_mode"), std::string("wal"));
     for (const char* table :
          {"runs", "metric_names", "metrics", "samples", "logs", "checkpoints", "metric_series"})
@@ -108,7 +110,68 @@ void TestStorageSchema::reopenKeepsRunsAndVersion() {
     QCOMPARE(again.list_runs().size(), std::size_t(1));
     QCOMPARE(again.get_run(id)->name, std::string("first"));
     RawDb raw(path);
-    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("2"));
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("3"));
+}
+
+void TestStorageSchema::deletedRunIdsAreNeverReused() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    int64_t last = 0;
+    {
+        RunStore store(path);
+        store.create_run("a", "gan_mlp", "{}", "{}", 10, "");
+        last = store.create_run("b", "gan_mlp", "{}", "{}", 10, "");
+        QVERIFY(store.delete_run(last));
+        QCOMPARE(store.create_run("c", "gan_mlp", "{}", "{}", 10, ""), last + 1);
+        QVERIFY(store.delete_run(last + 1));
+    }
+    // The counter lives in the file, not in the connection.
+    RunStore again(path);
+    QCOMPARE(again.create_run("d", "gan_mlp", "{}", "{}", 10, ""), last + 2);
+}
+
+// A file from before AUTOINCREMENT (schema 2) keeps its runs; its new ids start above every id
+// that still has rows, even rows left behind by a run deleted earlier.
+void TestStorageSchema::oldFileMigratesToIdsThatAreNeverReused() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    { RunStore store(path); }
+    {
+        RawDb raw(path);
+        raw.exec(
+            "DROP TABLE runs; CREATE TABLE runs (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+            "DEFAULT '', status TEXT NOT NULL DEFAULT 'queued', model TEXT NOT NULL DEFAULT '', "
+            "config_json TEXT NOT NULL DEFAULT '{}', env_json TEXT NOT NULL DEFAULT '{}', notes "
+            "TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '', failure TEXT NOT NULL "
+            "DEFAULT '', checkpoint_dir TEXT NOT NULL DEFAULT '', steps_done INTEGER NOT NULL "
+            "DEFAULT 0, total_steps INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL DEFAULT "
+            "0, started_at REAL NOT NULL DEFAULT 0, ended_at REAL NOT NULL DEFAULT 0, wall_s REAL "
+            "NOT NULL DEFAULT 0, owner_pid INTEGER NOT NULL DEFAULT 0, owner_host TEXT NOT NULL "
+            "DEFAULT '', owner_boot TEXT NOT NULL DEFAULT '');"
+            "DELETE FROM sqlite_sequence;"
+            "INSERT INTO runs (id, name, status, total_steps) VALUES (1, 'kept', 'completed', 7),"
+            " (2, 'also kept', 'failed', 9);"
+            "INSERT INTO logs (run_id, step, wall_s, level, text) VALUES (5, 0, 0, 'info', 'x');"
+            "PRAGMA user_version = 2;");
+    }
+    RunStore store(path);
+    {
+        RawDb raw(path);
+        QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("3"));
+        QVERIFY(
+            raw.scalar("SELECT sql FROM sqlite_master WHERE name = 'runs'").find("AUTOINCREMENT") !=
+            std::string::npos);
+    }
+    const auto runs = store.list_runs();
+    QCOMPARE(runs.size(), std::size_t(2));
+    QCOMPARE(runs[1].name, std::string("kept"));
+    QCOMPARE(runs[1].total_steps, int64_t(7));
+    QCOMPARE(runs[0].status, wb::api::RunStatus::Failed);
+    const int64_t fresh = store.create_run("new", "gpt", "{}", "{}", 3, "");
+    QCOMPARE(fresh, int64_t(6));
+    QVERIFY(store.logs(fresh).empty());
+    QVERIFY(store.delete_run(fresh));
+    QCOMPARE(store.create_run("newer", "gpt", "{}", "{}", 3, ""), int64_t(7));
 }
 
 void TestStorageSchema::emptyFileBecomesDatabase() {

@@ -1,6 +1,10 @@
 // Compare: the config diff lists exactly the keys that differ; every metric gets one plot with one
 // series per run in the same colour across plots; the summary's deltas follow the baseline.
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QSignalSpy>
 #include <QStandardItemModel>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -9,11 +13,13 @@
 #include "engine/api/presets.h"
 #include "storage/recorder.h"
 #include "storage/run_store.h"
+#include "ui/compare_samples.h"
 #include "ui/compare_tables.h"
 #include "ui/compare_view.h"
 #include "ui/config_diff.h"
 #include "ui/csv.h"
 #include "ui/metric_plot.h"
+#include "ui/sample_preview.h"
 
 using namespace wb;
 
@@ -21,10 +27,47 @@ class TestCompare final : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void diffListsExactlyTheDifferingKeys();
     void plotsAndSummary();
     void csvQuoting();
+    void runsStillTrainingRefreshThemselves();
+    void hiddenMetricsAreKeptPerDatabase();
+    void samplesSideBySideAtOneStep();
+    void deletedRunLeavesTheComparison();
 };
+
+namespace {
+
+// Two runs of `steps` points each of loss/g, recorded; the second is left running.
+std::vector<int64_t> twoRuns(storage::RunStore& store, const std::string& db, int steps) {
+    std::vector<int64_t> ids;
+    storage::Recorder recorder(db);
+    for (int r = 0; r < 2; ++r) {
+        const int64_t id =
+            store.create_run("run" + std::to_string(r), "gan_mlp", "{}", "{}", 1000, "");
+        ids.push_back(id);
+        std::vector<api::RunEvent> events;
+        events.push_back(api::RunEvent::status_change(id, 0, 0, api::RunStatus::Running));
+        for (int s = 1; s <= steps; ++s)
+            events.push_back(api::RunEvent::metric(id, s, s * 0.1, "loss/g", 1.0 / s));
+        if (r == 0)
+            events.push_back(api::RunEvent::status_change(id, steps, 1, api::RunStatus::Completed));
+        recorder.record(events);
+    }
+    recorder.flush();
+    return ids;
+}
+
+}  // namespace
+
+void TestCompare::initTestCase() {
+    // QSettings writes go to a test location, not the user's config.
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName("genai-workbench-test");
+    QCoreApplication::setApplicationName("test_ui_compare");
+    QSettings().clear();
+}
 
 void TestCompare::diffListsExactlyTheDifferingKeys() {
     api::RunConfig a = api::find_preset("gan-mixture2d")->config;
@@ -116,6 +159,107 @@ void TestCompare::plotsAndSummary() {
 void TestCompare::csvQuoting() {
     QCOMPARE(ui::toCsv({{"a", "b,c"}, {"say \"hi\"", "x\ny"}}),
              QString("a,\"b,c\"\r\n\"say \"\"hi\"\"\",\"x\ny\"\r\n"));
+}
+
+void TestCompare::runsStillTrainingRefreshThemselves() {
+    QTemporaryDir dir;
+    const std::string db = dir.filePath("runs.sqlite").toStdString();
+    storage::RunStore store(db);
+    const auto ids = twoRuns(store, db, 50);
+    ui::CompareView view;
+    view.setStore(&store);
+    view.setRuns(ids);
+    const QString live = QString("#%1 run1").arg(ids[1]);
+    QCOMPARE(view.plot("loss/g")->rawData(live)->size(), 50);
+    {
+        storage::Recorder recorder(db);
+        std::vector<api::RunEvent> more;
+        for (int s = 51; s <= 80; ++s)
+            more.push_back(api::RunEvent::metric(ids[1], s, s * 0.1, "loss/g", 1.0 / s));
+        more.push_back(api::RunEvent::metric(ids[1], 80, 8, "loss/val", 0.5));
+        recorder.record(more);
+        recorder.flush();
+    }
+    QSignalSpy failed(&view, &ui::CompareView::loadFailed);
+    view.refreshLive();
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(view.plot("loss/g")->rawData(live)->size(), 80);
+    QCOMPARE(view.plot("loss/g")->rawData(QString("#%1 run0").arg(ids[0]))->size(), 50);
+    QVERIFY(view.plot("loss/val") != nullptr);  // a metric that appeared meanwhile
+    QCOMPARE(view.traces()[1].metrics.at("loss/g").values.size(), 80);
+    // Nothing new: nothing changes.
+    view.refreshLive();
+    QCOMPARE(view.plot("loss/g")->rawData(live)->size(), 80);
+}
+
+void TestCompare::hiddenMetricsAreKeptPerDatabase() {
+    QTemporaryDir dir;
+    const std::string a = dir.filePath("a.sqlite").toStdString();
+    const std::string b = dir.filePath("b.sqlite").toStdString();
+    storage::RunStore storeA(a), storeB(b);
+    const auto idsA = twoRuns(storeA, a, 5);
+    const auto idsB = twoRuns(storeB, b, 5);
+    {
+        ui::CompareView view;
+        view.setStore(&storeA);
+        view.setRuns(idsA);
+        QVERIFY(view.plot("loss/g"));
+        view.setMetricShown("loss/g", false);
+        QVERIFY(view.plot("loss/g") == nullptr);
+        QVERIFY(view.metrics().isEmpty());
+    }
+    ui::CompareView again;
+    again.setStore(&storeA);
+    again.setRuns(idsA);
+    QCOMPARE(again.hiddenMetrics(), QStringList{"loss/g"});
+    QVERIFY(again.plot("loss/g") == nullptr);
+    again.setStore(&storeB);  // another database has its own board
+    again.setRuns(idsB);
+    QVERIFY(again.plot("loss/g") != nullptr);
+    again.setStore(&storeA);
+    again.setRuns(idsA);
+    again.setMetricShown("loss/g", true);
+    QVERIFY(again.plot("loss/g") != nullptr);
+}
+
+void TestCompare::samplesSideBySideAtOneStep() {
+    QTemporaryDir dir;
+    const std::string db = dir.filePath("runs.sqlite").toStdString();
+    storage::RunStore store(db);
+    const auto ids = twoRuns(store, db, 5);
+    {
+        storage::Recorder recorder(db);
+        recorder.record({api::RunEvent::sample(ids[0], 100, 1, api::kSampleText, "zero at 100"),
+                         api::RunEvent::sample(ids[0], 200, 2, api::kSampleText, "zero at 200"),
+                         api::RunEvent::sample(ids[1], 150, 1, api::kSampleText, "one at 150")});
+        recorder.flush();
+    }
+    ui::CompareView view;
+    view.setStore(&store);
+    view.setRuns(ids);
+    ui::CompareSamples* samples = view.samples();
+    samples->load();
+    QCOMPARE(samples->steps(), (std::vector<int64_t>{100, 150, 200}));
+    // The newest step first; each run shows its sample at that step or its last before it.
+    QCOMPARE(samples->preview(0)->textView()->toPlainText(), QString("zero at 200"));
+    QCOMPARE(samples->preview(1)->textView()->toPlainText(), QString("one at 150"));
+    samples->showStep(100);
+    QCOMPARE(samples->preview(0)->textView()->toPlainText(), QString("zero at 100"));
+    QVERIFY(samples->preview(1)->shownKind().isEmpty());  // none yet at step 100
+}
+
+void TestCompare::deletedRunLeavesTheComparison() {
+    QTemporaryDir dir;
+    const std::string db = dir.filePath("runs.sqlite").toStdString();
+    storage::RunStore store(db);
+    const auto ids = twoRuns(store, db, 5);
+    ui::CompareView view;
+    view.setStore(&store);
+    view.setRuns(ids);
+    store.delete_run(ids[0]);
+    view.forgetRun(ids[0]);
+    QCOMPARE(view.runs(), std::vector<int64_t>{ids[1]});
+    QCOMPARE(view.plot("loss/g")->seriesNames(), QStringList{QString("#%1 run1").arg(ids[1])});
 }
 
 QTEST_MAIN(TestCompare)

@@ -111,7 +111,7 @@ void TestMainWindow::invalidConfigDisablesStart() {
     QVERIFY(start->isEnabled());
     qobject_cast<QSpinBox*>(form()->editor("model.width"))->setValue(130);  // heads = 4
     QVERIFY(!start->isEnabled());
-    QVERIFY(form()->errorLabel("model.heads")->text().contains("divisible by model.heads 4"));
+    QVERIFY(form()->errorLabel("model.heads")->text().contains("divisible by “Attention heads” 4"));
     start->trigger();  // a disabled action does nothing
     QVERIFY(m_engine->requests().empty());
     QCOMPARE(m_window->startRun(), int64_t{0});  // and so does a programmatic start
@@ -121,7 +121,7 @@ void TestMainWindow::invalidConfigDisablesStart() {
     QVERIFY(start->isEnabled());
     qobject_cast<QComboBox*>(form()->editor("data.name"))->setCurrentText("fashion_mnist");
     QVERIFY(!start->isEnabled());
-    QVERIFY(form()->errorLabel("data.name")->text().contains("use data.name=text"));
+    QVERIFY(form()->errorLabel("data.name")->text().contains("use “Dataset” = text"));
 }
 
 void TestMainWindow::controlsSteerTheShownRun() {

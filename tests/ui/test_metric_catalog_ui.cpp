@@ -7,8 +7,10 @@
 #include <QtTest>
 
 #include "engine/api/presets.h"
+#include "engine/service/run_service.h"
 #include "storage/recorder.h"
 #include "storage/run_store.h"
+#include "tests/ui/fake_engine.h"
 #include "ui/compare_tables.h"
 #include "ui/compare_view.h"
 #include "ui/history_model.h"
@@ -228,8 +230,10 @@ void TestMetricCatalogUi::lowerFidIsBetter() {
 
 void TestMetricCatalogUi::historyNamesMetricAndUnit() {
     const int64_t id = addRun("gpt", "gpt", {{"loss/train", 4.0, 2.5}, {"loss/val", 4.0, 3.0}});
+    wb::test::FakeEngine engine;
+    service::RunService runs(engine, *m_store, [](const std::vector<api::RunEvent>&) {});
     ui::HistoryModel model;
-    model.setStore(m_store.get());
+    model.setService(&runs);
     model.refresh();
     const QModelIndex loss = model.index(model.rowOf(id), ui::HistoryModel::Loss);
     QCOMPARE(loss.data().toString(), QString("3"));

@@ -1,0 +1,52 @@
+// Preflight checks: warnings about steps after the end, and data paths that do not exist.
+#include "engine/api/preflight.h"
+
+#include <filesystem>
+#include <string>
+
+namespace wb::api {
+
+std::vector<ConfigError> config_warnings(const RunConfig& c) {
+    std::vector<ConfigError> found;
+    const auto after_end = [&](const char* key, int64_t step, const char* effect) {
+        if (step > c.train.steps)
+            found.push_back({key, std::to_string(step) + " is after the last step (train.steps " +
+                                      std::to_string(c.train.steps) + "), so " + effect +
+                                      " in this run; lower it unless you will continue the run"});
+    };
+    if (c.sampler.kind == "curriculum")
+        after_end("sampler.full_at_step", c.sampler.full_at_step,
+                  "the pool never grows to all of the data");
+    if (c.sampler.kind == "hard")
+        after_end("sampler.stale_after", c.sampler.stale_after, "no score ever goes stale");
+    return found;
+}
+
+std::vector<ConfigError> data_path_problems(const RunConfig& config) {
+    namespace fs = std::filesystem;
+    const std::string& path = config.data.path;
+    std::error_code ec;
+    if (config.data.name == "fashion_mnist") {
+        if (path.empty() && !fs::is_directory(kDefaultFashionMnistDir, ec))
+            return {{"data.path", std::string("Fashion-MNIST is not installed in ") +
+                                      kDefaultFashionMnistDir +
+                                      "; install Debian's dataset-fashion-mnist package or set "
+                                      "data.path to a folder with the IDX files"}};
+        if (!path.empty() && !fs::is_directory(path, ec))
+            return {{"data.path",
+                     path + (fs::exists(path, ec) ? " is not a folder" : ": no such folder") +
+                         "; set data.path to the folder holding the Fashion-MNIST "
+                         "IDX files"}};
+    } else if (config.data.name == "text") {
+        if (path.empty() && !fs::is_directory(kDefaultTextDir, ec))
+            return {{"data.path", std::string("the fortunes corpus is not installed in ") +
+                                      kDefaultTextDir +
+                                      "; install Debian's fortunes package or set data.path to "
+                                      "a text file or folder"}};
+        if (!path.empty() && !fs::exists(path, ec))
+            return {{"data.path", path + ": no such file or folder; check data.path"}};
+    }
+    return {};
+}
+
+}  // namespace wb::api

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/fid_extractor_info.h"
 #include "engine/api/metric_catalog.h"
 #include "ui/config_diff.h"
 #include "ui/csv.h"
@@ -131,7 +132,7 @@ void CompareTables::setRuns(const std::vector<RunTrace>& traces,
         const RunTrace& t = traces[i];
         m_runs.push_back({t.id, t.name, QStringLiteral("#%1 %2").arg(t.id).arg(t.name),
                           statusText(t.status), i < colors.size() ? colors[i] : QColor(),
-                          RunSummary::of(t)});
+                          RunSummary::of(t), t.envJson.toStdString()});
         configs.push_back(nlohmann::json::parse(t.configJson.toStdString(), nullptr, false));
     }
 
@@ -215,7 +216,14 @@ void CompareTables::rebuildSummary() {
            "things, so losses get no deltas across families; other columns compare only where "
            "a metric means the same.")
             .arg(parts.join(QStringLiteral("; "))));
-    m_familyWarning->setVisible(families.size() > 1);
+    std::vector<std::string> envs;
+    for (const Run& r : m_runs) envs.push_back(r.env_json);
+    const QString extractors = QString::fromStdString(api::fid_extractor_mismatch(envs));
+    QStringList warnings;
+    if (families.size() > 1) warnings << m_familyWarning->text();
+    if (!extractors.isEmpty()) warnings << extractors;
+    m_familyWarning->setText(warnings.join(QStringLiteral("\n")));
+    m_familyWarning->setVisible(!warnings.isEmpty());
     if (m_runs.empty()) return;
 
     const RunSummary& base = m_runs[m_baseline].summary;
@@ -237,6 +245,8 @@ void CompareTables::rebuildSummary() {
                 text = QStringLiteral("%1 %2%3").arg(
                     metric, text, unit.isEmpty() ? QString() : QLatin1Char(' ') + unit);
             }
+            if (col.metric == &RunSummary::qualityMetric && !std::isnan(value))
+                text += fidExtractorNote(metric, r.env_json);
             auto* item = new QStandardItem(text);
             item->setToolTip(col.metric ? (metric.isEmpty() ? tr("The run has no such metric.")
                                                             : metricDescription(metric, s.model))

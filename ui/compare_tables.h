@@ -45,6 +45,7 @@ private:
         QString status;
         QColor color;
         RunSummary summary;
+        std::string env_json;
     };
 
     void rebuildSummary();

@@ -15,6 +15,7 @@
 #include "storage/run_store.h"
 #include "ui/formatting.h"
 #include "ui/metric_roles.h"
+#include "ui/run_summary.h"
 
 namespace wb::ui {
 namespace {
@@ -193,7 +194,10 @@ QVariant HistoryModel::display(const Row& row, int column) const {
         case Loss:
             return std::isnan(row.loss) ? QString() : formatValue(row.loss);
         case Quality:
-            return std::isnan(row.quality) ? QString() : formatValue(row.quality);
+            return std::isnan(row.quality)
+                       ? QString()
+                       : formatValue(row.quality) +
+                             fidExtractorNote(row.qualityName, row.run.env_json);
         case Settings:
             return row.settings;
         case Notes:

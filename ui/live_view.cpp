@@ -298,7 +298,8 @@ void LiveView::feed(const QString& metric, const MetricSeries& series, int from)
     if (const double scale = displayScale(metric, kind); scale != 1.0)
         for (double& v : values) v *= scale;
     plot->append(metric, x.mid(from), values, QColor(),
-                 right ? MetricPlot::ValueAxis::Right : MetricPlot::ValueAxis::Left, other.mid(from));
+                 right ? MetricPlot::ValueAxis::Right : MetricPlot::ValueAxis::Left,
+                 other.mid(from));
 }
 
 void LiveView::rebuildPlots() {

@@ -1,5 +1,7 @@
 #include "ui/run_summary.h"
 
+#include "engine/api/fid_extractor_info.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -25,6 +27,15 @@ const QVector<double>* series(const RunTrace& t, const QString& name) {
 }
 
 }  // namespace
+
+QString fidExtractorNote(const QString& metric, const std::string& env_json) {
+    if (metric != QLatin1String("quality/fid") && metric != QLatin1String("quality/kid")) return {};
+    const auto info = api::fid_extractor_of(env_json);
+    if (!info) return {};
+    return QStringLiteral(" (extractor %1%%2)")
+        .arg(100.0 * info->test_accuracy, 0, 'f', 2)
+        .arg(info->canonical ? QString() : QStringLiteral(", not canonical"));
+}
 
 RunSummary RunSummary::of(const RunTrace& t) {
     QStringList names;

@@ -8,6 +8,10 @@
 
 namespace wb::ui {
 
+/// " (extractor 88.32%)" after an FID or KID whose run recorded its extractor, else empty: a
+/// reader sees which features measured the number.
+QString fidExtractorNote(const QString& metric, const std::string& env_json);
+
 struct RunSummary {
     QString model;  ///< model.kind: what the metrics mean depends on it (metric_catalog.h)
     /// Which metric each number comes from; empty when the run has none (value is NaN).

@@ -57,6 +57,7 @@ RunTrace RunTrace::load(const storage::RunStore& store, int64_t id) {
     t.name = qs(row->name);
     t.model = qs(row->model);
     t.configJson = qs(row->config_json);
+    t.envJson = qs(row->env_json);
     t.status = row->status;
     t.statusMessage = qs(row->error);
     t.step = row->steps_done;

@@ -41,6 +41,7 @@ struct RunTrace {
     QString name;
     QString model;
     QString configJson;  ///< filled by load(); live traces leave it empty
+    QString envJson;     ///< likewise: the run's environment (device, FID extractor, ...)
     api::RunStatus status = api::RunStatus::Unset;
     QString statusMessage;
     int64_t step = 0;

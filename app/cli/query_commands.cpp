@@ -197,9 +197,8 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
         std::snprintf(number, sizeof number, "%.6g", it.value().get<double>());
         std::string value = number;
         if (info && !info->unit.empty()) value += " " + info->unit;
-        std::string about =
-            info ? std::string(api::to_string(info->better)) + "; " + info->meaning
-                 : "(not in the metric catalog)";
+        std::string about = info ? std::string(api::to_string(info->better)) + "; " + info->meaning
+                                 : "(not in the metric catalog)";
         if ((it.key() == "quality/fid" || it.key() == "quality/kid") && extractor)
             about += " (" + api::describe(*extractor) + ")";
         std::printf("  %-28s %-24s %s\n", it.key().c_str(), value.c_str(), about.c_str());
@@ -282,7 +281,8 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
     auto row = find_run(*store, id);
     if (!row) return kExitFailure;
     std::vector<api::ConfigError> errors;
-    const auto config = api::RunConfig::from_json(stored_json(*row, row->config_json, "settings"), &errors);
+    const auto config =
+        api::RunConfig::from_json(stored_json(*row, row->config_json, "settings"), &errors);
     if (!errors.empty()) {
         std::fprintf(stderr, "error: run %lld's stored config is unreadable:\n%s",
                      static_cast<long long>(id), api::format_errors(errors).c_str());

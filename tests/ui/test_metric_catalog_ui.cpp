@@ -40,6 +40,7 @@ private slots:
     void ganLossDeltasAreNotColoured();
     void lowerFidIsBetter();
     void historyNamesMetricAndUnit();
+    void fidShowsItsExtractorAndMismatchesWarn();
 
 private:
     int64_t addRun(const std::string& name, const std::string& model,
@@ -226,6 +227,40 @@ void TestMetricCatalogUi::lowerFidIsBetter() {
     QCOMPARE(csv[1][6].toDouble(), 40.0);  // best = lowest
     QCOMPARE(csv[2][6].toDouble(), 20.0);
     QCOMPARE(summaryCell(t, 1, 3)->foreground().color(), QColor(0x2e, 0x8b, 0x3e));
+}
+
+// Issue 21: each FID is shown with the accuracy of the extractor that measured it, and runs
+// measured with different extractors are flagged.
+void TestMetricCatalogUi::fidShowsItsExtractorAndMismatchesWarn() {
+    const int64_t a = addRun("a", "dcgan", {{"quality/fid", 90, 40}});
+    const int64_t b = addRun("b", "dcgan", {{"quality/fid", 90, 20}});
+    storage::Recorder recorder(m_store->path());
+    recorder.record({api::RunEvent::attribute(
+                         a, 1, 0.1, "fid_extractor",
+                         R"({"checksum":"0cf4406c","test_accuracy":0.8832,"canonical":true})"),
+                     api::RunEvent::attribute(
+                         b, 1, 0.1, "fid_extractor",
+                         R"({"checksum":"5fae24b4","test_accuracy":0.8862,"canonical":true})")});
+    recorder.flush();
+    ui::CompareView view;
+    view.setStore(m_store.get());
+    view.setRuns({a, b});
+    ui::CompareTables* t = view.tables();
+    QVERIFY2(summaryCell(t, 0, 3)->text().contains("(extractor 88.32%)"),
+             qPrintable(summaryCell(t, 0, 3)->text()));
+    QVERIFY(summaryCell(t, 1, 3)->text().contains("(extractor 88.62%)"));
+    auto* warning = t->findChild<QLabel*>("familyWarning");
+    QVERIFY(warning && !warning->isHidden());
+    QVERIFY2(warning->text().contains("different feature extractors (0cf4406c, 5fae24b4)"),
+             qPrintable(warning->text()));
+
+    wb::test::FakeEngine engine;
+    service::RunService runs(engine, *m_store, [](const std::vector<api::RunEvent>&) {});
+    ui::HistoryModel model;
+    model.setService(&runs);
+    model.refresh();
+    const QModelIndex q = model.index(model.rowOf(a), ui::HistoryModel::Quality);
+    QCOMPARE(q.data().toString(), QString("40 (extractor 88.32%)"));
 }
 
 void TestMetricCatalogUi::historyNamesMetricAndUnit() {

@@ -71,8 +71,25 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     for (const auto& section : api::sections()) {
-        auto* group = new QGroupBox(qs(section.name), this);
+        // The section's name is a header button that folds it; the group holds its rows.
+        auto* header = new QToolButton(this);
+        header->setObjectName(QStringLiteral("section ") + qs(section.name));
+        header->setText(qs(section.name));
+        header->setToolTip(qs(section.help));
+        header->setCheckable(true);
+        header->setChecked(true);
+        header->setAutoRaise(true);
+        header->setArrowType(Qt::DownArrow);
+        header->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        QFont bold = header->font();
+        bold.setBold(true);
+        header->setFont(bold);
+        auto* group = new QGroupBox(this);
         group->setToolTip(qs(section.help));
+        connect(header, &QToolButton::toggled, this, [this, header](bool open) {
+            header->setArrowType(open ? Qt::DownArrow : Qt::RightArrow);
+            updateShownFields();
+        });
         auto* form = new QFormLayout(group);
         form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
         form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -109,10 +126,14 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
             field.group = group;
             m_fields.push_back(field);
         }
-        if (form->rowCount() > 0)
+        if (form->rowCount() > 0) {
+            outer->addWidget(header);
             outer->addWidget(group);
-        else
+            m_sections.push_back({header, group});
+        } else {
             delete group;
+            delete header;
+        }
     }
     outer->addStretch(1);
     setConfig(m_config);
@@ -222,11 +243,29 @@ void ConfigForm::setConfig(const api::RunConfig& config) {
 void ConfigForm::updateShownFields() {
     std::map<QGroupBox*, bool> any;
     for (const auto& f : m_fields) {
-        const bool shown = f.spec->applies(m_config);
+        const bool matches = m_filter.isEmpty() ||
+                             qs(f.spec->label).contains(m_filter, Qt::CaseInsensitive) ||
+                             qs(f.spec->path).contains(m_filter, Qt::CaseInsensitive) ||
+                             qs(f.spec->help).contains(m_filter, Qt::CaseInsensitive);
+        const bool shown = f.spec->applies(m_config) && matches;
         f.form->setRowVisible(f.row, shown);
         any[f.group] = any[f.group] || shown;
     }
-    for (const auto& [group, shown] : any) group->setVisible(shown);
+    for (const auto& s : m_sections) {
+        const bool open = s.header->isChecked() || !m_filter.isEmpty();
+        s.header->setVisible(any[s.group]);
+        s.group->setVisible(any[s.group] && open);
+    }
+}
+
+void ConfigForm::setFilter(const QString& text) {
+    m_filter = text.trimmed();
+    updateShownFields();
+}
+
+void ConfigForm::setSectionOpen(const QString& section, bool open) {
+    for (const auto& s : m_sections)
+        if (s.header->text() == section) s.header->setChecked(open);
 }
 
 bool ConfigForm::isFieldShown(const QString& path) const {

@@ -13,6 +13,7 @@
 class QFormLayout;
 class QGroupBox;
 class QLabel;
+class QToolButton;
 
 namespace wb::ui {
 
@@ -39,8 +40,14 @@ public:
     /// The inline message under a field's editor (hidden while the field is valid).
     QLabel* errorLabel(const QString& path) const;
     int fieldCount() const { return static_cast<int>(m_fields.size()); }
-    /// Whether the field's row is shown: it applies to the current model and settings.
+    /// Whether the field's row is shown: it applies to the current model and settings, matches
+    /// the filter and its section is open.
     bool isFieldShown(const QString& path) const;
+    /// Shows only the fields whose label, key or teaching text contains `text` (any case); an
+    /// empty text shows every field that applies. Matching sections open while filtering.
+    void setFilter(const QString& text);
+    /// Folds or opens a section, as its header button does.
+    void setSectionOpen(const QString& section, bool open);
 
 signals:
     void configEdited();
@@ -70,8 +77,15 @@ private:
     void requestHelp(const Field& field);
     const Field* find(const QString& path) const;
 
+    struct Section {
+        QToolButton* header = nullptr;  ///< folds and opens the group
+        QGroupBox* group = nullptr;
+    };
+
     api::RunConfig m_config;
     std::vector<Field> m_fields;
+    std::vector<Section> m_sections;
+    QString m_filter;
     std::string m_lastEdited;
 };
 

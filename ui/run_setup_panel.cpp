@@ -65,6 +65,13 @@ RunSetupPanel::RunSetupPanel(QWidget* parent) : QWidget(parent) {
     layout->addLayout(top);
 
     m_form = new ConfigForm;
+    // The quick way to any setting: type part of its label, key or teaching text.
+    auto* search = new QLineEdit(this);
+    search->setObjectName(QStringLiteral("settingsSearch"));
+    search->setPlaceholderText(tr("Search settings (label, key or help text)"));
+    search->setClearButtonEnabled(true);
+    connect(search, &QLineEdit::textChanged, m_form, &ConfigForm::setFilter);
+    layout->addWidget(search);
     auto* scroll = new QScrollArea(this);
     scroll->setWidget(m_form);
     scroll->setWidgetResizable(true);

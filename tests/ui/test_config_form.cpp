@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QtTest>
 
 #include "engine/api/presets.h"
@@ -28,7 +29,37 @@ private slots:
     void logScaleStepsAlongOneTwoFive();
     void focusedFieldExplainsItself();
     void showsOnlyTheFieldsThatApply();
+    void searchFiltersAndSectionsFold();
 };
+
+void TestConfigForm::searchFiltersAndSectionsFold() {
+    ui::ConfigForm form;
+    form.setConfig(api::find_preset("gpt-char")->config);
+    form.setFilter("attention heads");  // a label
+    QVERIFY(form.isFieldShown("model.heads"));
+    QVERIFY(!form.isFieldShown("train.steps"));
+    form.setFilter("OPTIM.LR");  // a key, any case
+    QVERIFY(form.isFieldShown("optim.lr"));
+    QVERIFY(!form.isFieldShown("model.heads"));
+    form.setFilter("underflow");  // the teaching text
+    QVERIFY(form.isFieldShown("precision"));
+    QVERIFY(!form.isFieldShown("amp.init_scale"));    // matches, but fp16 is off: it does not apply
+    QVERIFY(!form.isFieldShown("model.latent_dim"));  // never for a GPT, filter or not
+    form.setFilter("");
+    QVERIFY(form.isFieldShown("train.steps"));
+
+    // A folded section hides its rows; its header stays; a search opens what it finds.
+    form.setSectionOpen("Model", false);
+    QVERIFY(!form.isFieldShown("model.width"));
+    auto* header = form.findChild<QToolButton*>("section Model");
+    QVERIFY(header && !header->isHidden() && !header->isChecked());
+    form.setFilter("width");
+    QVERIFY(form.isFieldShown("model.width"));
+    form.setFilter("");
+    QVERIFY(!form.isFieldShown("model.width"));
+    header->click();
+    QVERIFY(form.isFieldShown("model.width"));
+}
 
 // What the form shows for a model follows from the schema's applies_to; these are the fields the
 // issue names, checked against the widgets, plus every field against the schema.

@@ -25,6 +25,7 @@
 #include "engine/api/presets.h"
 #include "storage/run_store.h"
 #include "ui/compare_view.h"
+#include "ui/config_file.h"
 #include "ui/formatting.h"
 #include "ui/help_dialogs.h"
 #include "ui/history_model.h"
@@ -265,30 +266,17 @@ void MainWindow::updateControls() {
 }
 
 bool MainWindow::loadConfigFile(const QString& path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        notify(tr("Config not loaded"),
-               tr("Could not read %1: %2").arg(QDir::toNativeSeparators(path), file.errorString()),
-               true);
+    const LoadedConfig loaded = readConfigFile(path);
+    if (!loaded.ok) {
+        notify(tr("Config not loaded"), loaded.error, true);
         return false;
     }
-    const auto j = nlohmann::json::parse(file.readAll().toStdString(), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-        notify(tr("Config not loaded"),
-               tr("%1 is not a JSON object. A config looks like the files File → Save config… "
-                  "writes: {\"model\": {\"kind\": \"gan_mlp\", ...}, \"train\": {...}}.")
-                   .arg(QDir::toNativeSeparators(path)),
-               true);
-        return false;
-    }
-    std::vector<api::ConfigError> ignored;
-    const api::RunConfig config = api::RunConfig::from_json(j, &ignored);
-    m_setup->setConfig(config, QFileInfo(path).fileName());
-    if (!ignored.empty())
+    m_setup->setConfig(loaded.config, QFileInfo(path).fileName());
+    if (!loaded.ignored.isEmpty())
         notify(tr("Config loaded with problems"),
                tr("%1 was loaded; fields it does not set keep their defaults. These entries were "
                   "ignored:\n\n%2")
-                   .arg(QFileInfo(path).fileName(), qs(api::format_errors(ignored))),
+                   .arg(QFileInfo(path).fileName(), loaded.ignored),
                false);
     statusBar()->showMessage(tr("Loaded %1").arg(QDir::toNativeSeparators(path)), 5000);
     return true;
@@ -307,14 +295,8 @@ void MainWindow::saveConfig() {
     if (path.isEmpty()) return;
     if (!path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
         path += QStringLiteral(".json");
-    QFile file(path);
-    const std::string text = m_setup->config().to_json().dump(2) + "\n";
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-        file.write(text.data(), static_cast<qint64>(text.size())) !=
-            static_cast<qint64>(text.size())) {
-        notify(tr("Config not saved"),
-               tr("Could not write %1: %2").arg(QDir::toNativeSeparators(path), file.errorString()),
-               true);
+    if (const QString error = writeConfigFile(path, m_setup->config()); !error.isEmpty()) {
+        notify(tr("Config not saved"), error, true);
         return;
     }
     statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);

@@ -20,6 +20,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "engine/api/model_kinds.h"
 #include "ui/config_messages.h"
 #include "ui/float_spin_box.h"
 #include "ui/wheel_guard.h"
@@ -221,13 +222,8 @@ void ConfigForm::write(const api::FieldSpec& spec, const json& value) {
     spec.set(m_config, value);
     m_lastEdited = spec.path;
     if (spec.path == "model.kind") {
-        // Fields the new model does not use are hidden; back to their defaults so that a value
-        // nobody can see does not become a validation error (or a surprise when switching back).
-        for (const auto& f : m_fields)
-            if (!f.spec->applies_to_model(m_config.model.kind)) {
-                f.spec->set(m_config, f.spec->default_value());
-                display(f);
-            }
+        resetFieldsTheModelDoesNotUse();
+        for (const auto& f : m_fields) display(f);
     }
     updateShownFields();
     emit configEdited();
@@ -236,8 +232,19 @@ void ConfigForm::write(const api::FieldSpec& spec, const json& value) {
 void ConfigForm::setConfig(const api::RunConfig& config) {
     m_config = config;
     m_lastEdited.clear();
+    resetFieldsTheModelDoesNotUse();
     for (const auto& f : m_fields) display(f);
     updateShownFields();
+}
+
+// Fields the model does not use are hidden; back to their defaults so that a value nobody can
+// see (left by another model, or in an older stored config) does not become a validation error
+// on a hidden row. They have no effect on this model either way.
+void ConfigForm::resetFieldsTheModelDoesNotUse() {
+    if (!api::find_model_kind(m_config.model.kind)) return;  // validation names the kind itself
+    for (const auto& f : m_fields)
+        if (!f.spec->applies_to_model(m_config.model.kind))
+            f.spec->set(m_config, f.spec->default_value());
 }
 
 void ConfigForm::updateShownFields() {

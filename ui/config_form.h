@@ -72,6 +72,7 @@ private:
     QWidget* createPathCell(const api::FieldSpec& spec, QWidget* lineEdit);
     void write(const api::FieldSpec& spec, const nlohmann::json& value);
     void display(const Field& field);
+    void resetFieldsTheModelDoesNotUse();
     /// Shows the rows (and sections) that apply to m_config, hides the others.
     void updateShownFields();
     void requestHelp(const Field& field);

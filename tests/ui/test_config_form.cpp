@@ -97,6 +97,14 @@ void TestConfigForm::showsOnlyTheFieldsThatApply() {
     QVERIFY(!form.isFieldShown("model.pixel_norm"));
     QVERIFY(form.isFieldShown("model.context"));
     QCOMPARE(form.config().model.pixel_norm, api::RunConfig{}.model.pixel_norm);
+
+    // An older stored config with a value its model never used loads without a hidden error.
+    api::RunConfig stored = api::find_preset("gpt-char")->config;
+    stored.model.latent_dim = 77;
+    QVERIFY(!stored.validate().empty());
+    form.setConfig(stored);
+    QVERIFY(form.config().validate().empty());
+    QCOMPARE(form.config().model.latent_dim, api::RunConfig{}.model.latent_dim);
 }
 
 void TestConfigForm::oneEditorPerFieldWithSchemaRanges() {

@@ -20,7 +20,6 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
-#include "engine/api/model_kinds.h"
 #include "ui/config_messages.h"
 #include "ui/float_spin_box.h"
 #include "ui/wheel_guard.h"
@@ -241,10 +240,7 @@ void ConfigForm::setConfig(const api::RunConfig& config) {
 // see (left by another model, or in an older stored config) does not become a validation error
 // on a hidden row. They have no effect on this model either way.
 void ConfigForm::resetFieldsTheModelDoesNotUse() {
-    if (!api::find_model_kind(m_config.model.kind)) return;  // validation names the kind itself
-    for (const auto& f : m_fields)
-        if (!f.spec->applies_to_model(m_config.model.kind))
-            f.spec->set(m_config, f.spec->default_value());
+    api::reset_inapplicable_fields(m_config);
 }
 
 void ConfigForm::updateShownFields() {

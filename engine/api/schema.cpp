@@ -281,6 +281,12 @@ bool FieldSpec::applies(const RunConfig& c) const {
     return std::find(v.begin(), v.end(), on->get(c)) != v.end();
 }
 
+void reset_inapplicable_fields(RunConfig& c) {
+    if (!find_model_kind(c.model.kind)) return;
+    for (const auto& f : schema())
+        if (!f.applies_to_model(c.model.kind)) f.set(c, f.default_value());
+}
+
 const std::vector<FieldSpec>& schema() {
     static const std::vector<FieldSpec> kSchema = build();
     return kSchema;

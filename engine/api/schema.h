@@ -54,6 +54,10 @@ struct SectionSpec {
     std::string help;
 };
 const std::vector<SectionSpec>& sections();
+/// Sets every field that does nothing for c.model.kind back to its default: for configs stored
+/// or loaded from elsewhere, where such a leftover would otherwise fail validation although it
+/// could never take effect. Does nothing for an unknown model kind (validation names it).
+void reset_inapplicable_fields(RunConfig& c);
 /// The schema as JSON (for `workbench-cli schema --json` and external tools).
 nlohmann::json schema_json();
 const char* to_string(FieldType t);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/api/paths.h"
+#include "engine/api/schema.h"
 #include "engine/service/run_files.h"
 #include "storage/run_store.h"
 
@@ -108,6 +109,8 @@ StoredRun RunService::stored_run(int64_t id) const {
         const nlohmann::json j = nlohmann::json::parse(row->config_json);
         if (!j.is_object()) throw std::runtime_error("the settings are not a JSON object");
         out.config = api::RunConfig::from_json(j, &errors);
+        // Leftovers of another model in settings stored before validation refused them.
+        api::reset_inapplicable_fields(out.config);
     } catch (const std::exception& e) {
         out.refusal = refusal(
             Cause::Storage,

@@ -34,6 +34,7 @@ private slots:
     void lockedDatabaseIsARefusal();
     void unwritableCheckpointFolderIsARefusal();
     void damagedConfigRowIsARefusal();
+    void storedLeftoversOfAnotherModelAreReset();
     void continueRefusesLiveRunsAndUnknownIds();
     void continueAfterTheRunEndedHere();
     void drainTracksStatusesAndSinkErrors();
@@ -193,6 +194,23 @@ void TestRunService::damagedConfigRowIsARefusal() {
 
     RawDb(db()).exec("UPDATE runs SET config_json = '[1, 2]'");  // JSON, but not settings
     QCOMPARE(m_service->stored_run(id).refusal->cause, Refusal::Cause::Storage);
+}
+
+// Settings stored before validation refused values a model never uses (the form kept them when
+// the model was switched) still continue: those values are put back to their defaults.
+void TestRunService::storedLeftoversOfAnotherModelAreReset() {
+    const int64_t id = stoppedRun();
+    QVERIFY(id > 0);
+    auto j = m_service->stored_run(id).config.to_json();
+    j["model"]["kind"] = "gpt";
+    j["data"]["name"] = "text";
+    j["model"]["latent_dim"] = 77;
+    RawDb(db()).exec("UPDATE runs SET config_json = '" + j.dump() + "'");
+    const auto stored = m_service->stored_run(id);
+    QVERIFY(stored.ok());
+    QCOMPARE(stored.config.model.latent_dim, api::RunConfig{}.model.latent_dim);
+    QVERIFY2(stored.config.validate().empty(),
+             api::format_errors(stored.config.validate()).c_str());
 }
 
 void TestRunService::continueRefusesLiveRunsAndUnknownIds() {

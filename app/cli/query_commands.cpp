@@ -290,6 +290,9 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
     }
     try {
         const auto m = prune::export_model(config, row->checkpoint_dir, path, sparse);
+        for (const auto& s : m.skipped)
+            std::fprintf(stderr, "warning: cannot read checkpoint %s; used an older one\n",
+                         s.c_str());
         std::fprintf(stderr,
                      "exported run %lld's model at step %lld to %s: %lld parameters, %lld bytes "
                      "(%s; shapes in %s)\n",

@@ -33,7 +33,9 @@ ExportedModel export_model(const api::RunConfig& config, const std::string& chec
                 if (auto* masks = r.extension("prune", *trainer)) pruner->load(*masks);
             out.step = r.meta().step;
         },
-        [&](const std::string&, const std::string&) {});
+        [&](const std::string& path, const std::string& why) {
+            out.skipped.push_back(path + ": " + why);
+        });
     if (used.empty())
         throw std::runtime_error("no checkpoint in " + checkpoint_dir +
                                  ": the run saved none yet; resume it or set "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/api/run_config.h"
 
@@ -13,6 +14,8 @@ struct ExportedModel {
     int64_t parameters = 0;   ///< parameters in the written model (non-zero ones when sparse)
     int64_t bytes = 0;        ///< size of the model file
     std::string shapes_path;  ///< the JSON next to it: config, step and every tensor's shape
+    /// Newer checkpoints that could not be read, "path: why" each (the export fell back past them).
+    std::vector<std::string> skipped;
 };
 
 /// Loads the newest checkpoint in `checkpoint_dir` (trained with `config`), compacts the

@@ -117,6 +117,8 @@ private slots:
         const std::string out = dir.filePath("g.pt").toStdString();
         const auto exported = prune::export_model(fixture_config(), ck, out, false);
         QCOMPARE(exported.step, int64_t{3});
+        QCOMPARE(exported.skipped.size(), std::size_t{1});
+        QVERIFY(exported.skipped[0].rfind(ck + "/ckpt-9.pt: ", 0) == 0);
         QVERIFY(fs::file_size(out) > 0);
         QVERIFY(!fs::exists(out + ".tmp"));
         fs::remove(ck + "/ckpt-3.pt");

@@ -21,7 +21,7 @@
 #include "engine/api/presets.h"
 #include "engine/malloc_tuning.h"
 #include "engine/torch_engine.h"
-#include "engine/train/trainer.h"
+#include "engine/train/model_registry.h"
 #include "storage/recorder.h"
 #include "storage/run_store.h"
 

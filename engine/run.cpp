@@ -12,7 +12,7 @@
 #include "engine/rng_state.h"
 #include "engine/run/run_checkpoint.h"
 #include "engine/run/run_failure.h"
-#include "engine/train/trainer.h"
+#include "engine/train/model_registry.h"
 
 namespace wb::engine {
 

@@ -19,7 +19,7 @@
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
 #include "engine/data/data_error.h"
-#include "engine/prune/export.h"
+#include "engine/export/model_export.h"
 #include "storage/run_store.h"
 #include "storage/storage_error.h"
 
@@ -289,7 +289,7 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
         return kExitFailure;
     }
     try {
-        const auto m = prune::export_model(config, row->checkpoint_dir, path, sparse);
+        const auto m = engine::export_model(config, row->checkpoint_dir, path, sparse);
         for (const auto& s : m.skipped)
             std::fprintf(stderr, "warning: cannot read checkpoint %s; used an older one\n",
                          s.c_str());

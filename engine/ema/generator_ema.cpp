@@ -18,7 +18,8 @@ public:
     const char* key() const override { return "ema"; }
 
     void configure(RunHost& host) override {
-        m_g = host.trainer.network("g");
+        auto* g = host.trainer.network("g");
+        m_g = g ? g->module.get() : nullptr;
         if (!m_g)
             throw std::invalid_argument(
                 "gan.g_ema: the model has no generator to average; set "

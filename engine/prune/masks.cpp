@@ -21,14 +21,6 @@ torch::Tensor ascending_order(const torch::Tensor& v) {
 
 }  // namespace
 
-void copy_state(const torch::nn::Module& from, torch::nn::Module& to) {
-    torch::NoGradGuard no_grad;
-    auto src_p = from.named_parameters(), dst_p = to.named_parameters();
-    for (auto& p : dst_p) p.value().copy_(src_p[p.key()]);
-    auto src_b = from.named_buffers(), dst_b = to.named_buffers();
-    for (auto& b : dst_b) b.value().copy_(src_b[b.key()]);
-}
-
 torch::Tensor magnitude_mask(const torch::Tensor& w, double sparsity) {
     return global_magnitude_masks({w}, sparsity)[0];
 }

@@ -24,16 +24,4 @@ struct Measurement {
 /// Timings are medians of `repeats` alternating runs of both shapes, after one warm-up each.
 Measurement measure(const std::function<Deployable()>& make, const Pruner* pruner, int repeats = 7);
 
-/// Bytes of `m` serialised as LibTorch's archive (what torch::save writes).
-int64_t archive_bytes(const torch::nn::Module& m);
-
-/// The sparse format: per tensor either its dense values or a bit per element (1 = non-zero,
-/// packed 8 per byte) plus the non-zero values, whichever is smaller, with an index of names
-/// and shapes. Returns the archive that `sparse_bytes` measures and export writes.
-torch::serialize::OutputArchive sparse_archive(const torch::nn::Module& m);
-int64_t sparse_bytes(const torch::nn::Module& m);
-
-/// Writes `archive` to `path` (throws std::runtime_error naming the path).
-void write_archive(torch::serialize::OutputArchive& archive, const std::string& path);
-
 }  // namespace wb::prune

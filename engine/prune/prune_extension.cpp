@@ -7,13 +7,35 @@
 #include "engine/prune/measure.h"
 #include "engine/prune/pruner.h"
 #include "engine/rng_state.h"
-#include "engine/train/trainer.h"
+#include "engine/train/model_registry.h"
 
 namespace wb::prune {
 namespace {
 
 using engine::OptimizerStepInfo;
 using engine::RunHost;
+
+// Every trained network's layout, in the registry's order (a GAN: g, then d).
+Layout live_layout(RunHost& host) {
+    Layout layout;
+    for (const auto& name : engine::model_family(host.config.model.kind).networks)
+        models::append(layout, host.trainer.network(name)->layout());
+    return layout;
+}
+
+// A fresh copy of the deployed network with the live weights, timed on the trainer's batch.
+Deployable deployable(RunHost& host) {
+    const auto& family = engine::model_family(host.config.model.kind);
+    auto copy = family.build(host.config, family.deployed(), host.trainer.data_dims());
+    models::copy_state(*host.trainer.network(family.deployed())->module, *copy.module);
+    copy.module->to(host.device);
+    Deployable d;
+    d.module = copy.module;
+    d.layout = copy.layout();
+    d.device = host.device;
+    d.infer = [forward = copy.forward, x = host.trainer.deploy_input()] { forward(x); };
+    return d;
+}
 
 class PruneExtension final : public engine::RunExtension {
 public:
@@ -22,7 +44,7 @@ public:
     const char* key() const override { return "prune"; }
 
     void configure(RunHost& host) override {
-        m_pruner = std::make_unique<Pruner>(m_config, host.trainer.prune_layout());
+        m_pruner = std::make_unique<Pruner>(m_config, live_layout(host));
         host.log("info", m_pruner->describe());
     }
 
@@ -53,6 +75,18 @@ public:
         if (m_last_report != host.step) report(host);
     }
 
+    // The masks of the checkpoint, over every network as the run had them, then the deployed
+    // network compacted (channel) or left with its zeros (unstructured).
+    void on_export(engine::ExportHost& host, torch::serialize::InputArchive* state) override {
+        Layout layout;
+        for (const auto& name : engine::model_family(host.config.model.kind).networks)
+            models::append(layout, host.networks.at(name).layout());
+        Pruner pruner(m_config, std::move(layout));
+        if (state) pruner.load(*state);
+        auto deployed = host.deployed.layout();
+        pruner.compact(deployed);
+    }
+
     void save(torch::serialize::OutputArchive& archive) override { m_pruner->save(archive); }
 
     void load(RunHost& host, torch::serialize::InputArchive* archive, int64_t step) override {
@@ -81,7 +115,7 @@ private:
             // The copies' initialisation draws from LibTorch's global generator: put its state
             // back so that measuring never changes what another user of it draws next.
             engine::GlobalGeneratorGuard keep_global_stream;
-            m = measure([&host] { return host.trainer.deployable(); }, m_pruner.get());
+            m = measure([&host] { return deployable(host); }, m_pruner.get());
         }
         const double sparsity = m_pruner->sparsity();
         host.metric("prune/sparsity", sparsity);

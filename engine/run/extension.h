@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "engine/api/run_config.h"
+#include "engine/models/network.h"
 #include "engine/train/optimizers.h"
 
 namespace wb::engine {
@@ -27,6 +29,16 @@ struct RunHost {
     const int64_t& step;
     std::function<void(const std::string& name, double value)> metric;
     std::function<void(const std::string& level, const std::string& text)> log;
+};
+
+/// What export lends its extensions: the model's networks with a checkpoint's weights, built
+/// without a trainer, data or optimizers (engine/export/model_export.cpp).
+struct ExportHost {
+    const api::RunConfig& config;
+    /// Every network the model trains, by registry name.
+    std::map<std::string, models::Network>& networks;
+    /// The one written to the file (a GAN's "g").
+    models::Network& deployed;
 };
 
 /// Every hook does nothing unless overridden. Hooks run in registration order
@@ -58,6 +70,11 @@ public:
     virtual void on_end(RunHost& host) { (void)host; }
     /// The parameter set changed (a network grew): rebuild whatever holds parameters.
     virtual void on_params_changed(RunHost& host) { (void)host; }
+    /// Export: change the deployed network as the feature ships it (pruning removes the pruned
+    /// units). `state` is what the checkpoint holds under key(), nullptr when nothing.
+    virtual void on_export(ExportHost& host, torch::serialize::InputArchive* state) {
+        (void)host, (void)state;
+    }
     virtual void save(torch::serialize::OutputArchive& archive) { (void)archive; }
     /// `archive` is null when the checkpoint holds no state under key() (saved without the
     /// feature); `step` is the checkpoint's.

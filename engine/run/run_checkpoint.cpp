@@ -32,11 +32,11 @@ torch::Tensor read_nested(InputArchive& node, const std::vector<std::string>& pa
 // Format 1 kept the generator EMA as a whole module inside the trainer's state ("g_ema") and its
 // update count in the trainer's "gan_state". Format 2 is the EMA extension's own state: one
 // tensor per generator parameter, in parameter order, with the count.
-std::unique_ptr<InputArchive> migrate_ema_1(InputArchive& root, Trainer& trainer) {
-    InputArchive trainer_part, g_ema;
-    root.read("trainer", trainer_part);
+std::unique_ptr<InputArchive> migrate_ema_1(InputArchive& trainer_part,
+                                            const Reader::Networks& networks) {
+    InputArchive g_ema;
     if (!trainer_part.try_read("g_ema", g_ema)) return nullptr;
-    torch::nn::Module* g = trainer.network("g");
+    torch::nn::Module* g = networks("g");
     if (!g) return nullptr;
     OutputArchive out;
     int64_t count = 0;
@@ -105,10 +105,18 @@ Reader::Reader(const std::string& path, torch::Device device) : m_path(path) {
     m_meta.config = meta.value("config", nlohmann::json::object());
 }
 
+InputArchive& Reader::trainer_state() {
+    if (!m_trainer) {
+        auto part = std::make_unique<InputArchive>();
+        m_root.read("trainer", *part);
+        m_trainer = std::move(part);
+    }
+    return *m_trainer;
+}
+
 void Reader::load_trainer(Trainer& trainer) {
-    InputArchive part, shared;
-    m_root.read("trainer", part);
-    trainer.load(part);
+    trainer.load(trainer_state());
+    InputArchive shared;
     if (m_root.try_read("shared", shared)) trainer.load_shared(shared);
 }
 
@@ -119,6 +127,13 @@ void Reader::load_generator(at::Generator& gen) {
 }
 
 InputArchive* Reader::extension(const std::string& key, Trainer& trainer) {
+    return extension(key, [&trainer](const std::string& name) -> torch::nn::Module* {
+        auto* net = trainer.network(name);
+        return net ? net->module.get() : nullptr;
+    });
+}
+
+InputArchive* Reader::extension(const std::string& key, const Networks& networks) {
     if (auto it = m_extensions.find(key); it != m_extensions.end()) return it->second.get();
     auto state = std::make_unique<InputArchive>();
     bool found = false;
@@ -128,7 +143,7 @@ InputArchive* Reader::extension(const std::string& key, Trainer& trainer) {
     } else if (key == "prune") {
         found = m_root.try_read("prune", *state);
     } else if (key == "ema") {
-        state = migrate_ema_1(m_root, trainer);
+        state = migrate_ema_1(trainer_state(), networks);
         found = state != nullptr;
     }
     auto* p = found ? state.get() : nullptr;

@@ -50,14 +50,21 @@ public:
     const Meta& meta() const { return m_meta; }
     /// The trainer's own state and the shared state (loss scaler) where the file has it.
     void load_trainer(Trainer& trainer);
+    /// The trainer's own state as stored: each network under its registry name, optimizers,
+    /// data position (export reads the networks from it without building a trainer).
+    torch::serialize::InputArchive& trainer_state();
     void load_generator(at::Generator& gen);
-    /// The state stored under an extension's key, or nullptr when the file has none. `trainer`
-    /// must already be loaded (a format-1 EMA is read through its generator's layout).
+    /// A loaded network by name, nullptr when the model has none of that name.
+    using Networks = std::function<torch::nn::Module*(const std::string& name)>;
+    /// The state stored under an extension's key, or nullptr when the file has none. The
+    /// networks must already be loaded (a format-1 EMA is read through its generator's layout).
+    torch::serialize::InputArchive* extension(const std::string& key, const Networks& networks);
     torch::serialize::InputArchive* extension(const std::string& key, Trainer& trainer);
 
 private:
     std::string m_path;
     torch::serialize::InputArchive m_root;
+    std::unique_ptr<torch::serialize::InputArchive> m_trainer;
     Meta m_meta;
     std::map<std::string, std::unique_ptr<torch::serialize::InputArchive>> m_extensions;
 };

@@ -5,7 +5,6 @@
 #include "engine/data/difficulty.h"
 #include "engine/data/text_windows.h"
 #include "engine/models/cpu_gemm.h"
-#include "engine/prune/layouts.h"
 #include "engine/rng_state.h"
 #include "engine/train/optimizers.h"
 #include "engine/train/sampling.h"
@@ -22,9 +21,8 @@ LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Gen
     : TrainerBase(config, device, std::move(gen)),
       m_corpus(data::load_text(config.data.path, config.data.val_fraction)) {
     const auto& mc = config.model;
-    const auto vocab = static_cast<int64_t>(m_corpus.vocab.size());
-    m_gpt = models::Gpt(
-        models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
+    m_gpt = models::make_gpt(config, static_cast<int64_t>(m_corpus.vocab.size()));
+    m_net = models::gpt_network(m_gpt);
     m_gpt->to(m_device);
     // Dropout masks come from the run's generator (on a GPU, one seeded from the run's seed).
     m_dropout_gen = compat::device_generator(m_device, m_gen,
@@ -152,26 +150,10 @@ std::string LmTrainer::describe() const {
                 : std::string());
 }
 
-}  // namespace wb::engine
-
-namespace wb::engine {
-
-prune::Layout LmTrainer::prune_layout() {
-    return prune::gpt_layout(*m_gpt);
-}
-
-prune::Deployable LmTrainer::deployable() {
-    const auto& mc = m_config.model;
-    const auto vocab = static_cast<int64_t>(m_corpus.vocab.size());
-    auto gpt = models::Gpt(
-        models::GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
-    prune::copy_state(*m_gpt, *gpt);
-    gpt->to(m_device);
-    prune::Deployable d{gpt.ptr(), prune::gpt_layout(*gpt), {}, m_device};
+torch::Tensor LmTrainer::deploy_input() {
     auto gen = at::make_generator<at::CPUGeneratorImpl>(m_config.train.seed + 7919);
-    auto ids = data::text_batch(m_corpus.val_ids, kInferBatch, mc.context, gen).first.to(m_device);
-    d.infer = [gpt, ids]() mutable { gpt->forward(ids); };
-    return d;
+    return data::text_batch(m_corpus.val_ids, kInferBatch, m_config.model.context, gen)
+        .first.to(m_device);
 }
 
 }  // namespace wb::engine

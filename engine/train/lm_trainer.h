@@ -6,7 +6,7 @@
 
 #include "engine/data/sampler.h"
 #include "engine/data/text_corpus.h"
-#include "engine/models/gpt.h"
+#include "engine/models/network.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine {
@@ -20,11 +20,13 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
-    torch::nn::Module* network(const std::string& name) override {
-        return name == "gpt" ? m_gpt.ptr().get() : nullptr;
+    models::Network* network(const std::string& name) override {
+        return name == "gpt" ? &m_net : nullptr;
     }
-    prune::Layout prune_layout() override;
-    prune::Deployable deployable() override;
+    models::DataDims data_dims() const override {
+        return {static_cast<int64_t>(m_corpus.vocab.size())};
+    }
+    torch::Tensor deploy_input() override;
 
 private:
     /// Mean next-character loss of each window [B], from logits [B,T,V] and targets [B,T].
@@ -34,6 +36,7 @@ private:
 
     data::TextCorpus m_corpus;
     models::Gpt m_gpt{nullptr};
+    models::Network m_net;
     OptimizerStep* m_opt = nullptr;
     at::Generator m_dropout_gen;
     std::unique_ptr<data::Sampler> m_sampler;

@@ -1,26 +1,9 @@
-// Trainer helpers shared by every model family, and the factory that picks one.
+// Trainer helpers shared by every model family.
 #include "engine/train/trainer.h"
 
 #include <cmath>
-#include <stdexcept>
-
-#include "engine/malloc_tuning.h"
-#include "engine/train/gan_trainer.h"
-#include "engine/train/lm_trainer.h"
-#include "engine/train/vae_trainer.h"
 
 namespace wb::engine {
-
-std::unique_ptr<Trainer> make_trainer(const api::RunConfig& config, torch::Device device,
-                                      at::Generator gen) {
-    keep_freed_memory_for_reuse();
-    const auto& kind = config.model.kind;
-    if (kind == "gan_mlp" || kind == "dcgan" || kind == "progan")
-        return std::make_unique<GanTrainer>(config, device, std::move(gen));
-    if (kind == "vae") return std::make_unique<VaeTrainer>(config, device, std::move(gen));
-    if (kind == "gpt") return std::make_unique<LmTrainer>(config, device, std::move(gen));
-    throw std::invalid_argument("model.kind: unknown model '" + kind + "'");
-}
 
 namespace {
 

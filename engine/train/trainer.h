@@ -12,7 +12,7 @@
 #include "engine/amp/loss_scaler.h"
 #include "engine/api/run_config.h"
 #include "engine/compat.h"
-#include "engine/prune/layout.h"
+#include "engine/models/network.h"
 #include "engine/train/optimizers.h"
 
 namespace wb::engine {
@@ -58,8 +58,14 @@ public:
     /// each optimizer step taken (the run loop passes them on to its extensions).
     virtual void on_optimizer_events(OptimizerStep::Hook after_backward,
                                      OptimizerStep::Hook after_step) = 0;
-    /// A network by name ("g", "d", "vae", "gpt"); nullptr when the model has none of that name.
-    virtual torch::nn::Module* network(const std::string& name) = 0;
+    /// A network by name ("g", "d", "vae", "gpt", as the model registry lists them), with its
+    /// layout; nullptr when the model has none of that name.
+    virtual models::Network* network(const std::string& name) = 0;
+    /// Sizes of its networks that the data decided (a language model's vocabulary).
+    virtual models::DataDims data_dims() const { return {}; }
+    /// A fixed batch of what the deployed network takes (noise, test images, text windows), on
+    /// the trainer's device: what deployment is timed on and, later, calibrated with.
+    virtual torch::Tensor deploy_input() = 0;
     /// The learning rate the last step used.
     virtual double lr() const = 0;
     /// One line for the run log: parameter counts and data source.
@@ -74,11 +80,6 @@ public:
     virtual void set_attribute_sink(std::function<void(const std::string&, const std::string&)> f) {
         (void)f;
     }
-    /// Prunable weights and channel groups of every network it trains (engine/prune).
-    virtual prune::Layout prune_layout() = 0;
-    /// A fresh copy, with the live weights, of the network a user deploys (a GAN's generator),
-    /// its layout under the same names and a fixed-batch forward pass for timing.
-    virtual prune::Deployable deployable() = 0;
 };
 
 /// Without clipping or fp16 loss scaling, which need it every step, the global gradient norm
@@ -120,11 +121,6 @@ protected:
     std::vector<std::unique_ptr<OptimizerStep>> m_optimizers;
     double m_lr;
 };
-
-/// Builds the trainer for `config.model.kind`, loading its data (throws data::DataError).
-/// `gen` is the run's generator for noise and data order, on the CPU.
-std::unique_ptr<Trainer> make_trainer(const api::RunConfig& config, torch::Device device,
-                                      at::Generator gen);
 
 /// Parameters of a module, counted.
 int64_t parameter_count(const torch::nn::Module& m);

@@ -4,7 +4,6 @@
 #include "engine/api/run_event.h"
 #include "engine/data/difficulty.h"
 #include "engine/image_grid.h"
-#include "engine/prune/layouts.h"
 #include "engine/train/optimizers.h"
 #include "engine/train/sampling.h"
 
@@ -13,7 +12,8 @@ namespace wb::engine {
 VaeTrainer::VaeTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
     : TrainerBase(config, device, std::move(gen)),
       m_data(data::load_fashion_mnist(config.data.path)) {
-    m_vae = models::Vae(models::VaeOptions(config.model.latent_dim, config.model.width));
+    m_vae = models::make_vae(config);
+    m_net = models::vae_network(m_vae);
     m_vae->to(m_device);
     m_opt = &add_optimizer("", m_vae->parameters());
     m_sampler = make_sampler(config, m_data.train.images.size(0),
@@ -102,24 +102,9 @@ std::string VaeTrainer::describe() const {
     return "vae: " + std::to_string(parameter_count(*m_vae)) + " parameters, data " + m_data.source;
 }
 
-}  // namespace wb::engine
-
-namespace wb::engine {
-
-prune::Layout VaeTrainer::prune_layout() {
-    return prune::vae_layout(*m_vae);
-}
-
-prune::Deployable VaeTrainer::deployable() {
-    auto vae = models::Vae(models::VaeOptions(m_config.model.latent_dim, m_config.model.width));
-    prune::copy_state(*m_vae, *vae);
-    vae->to(m_device);
-    prune::Deployable d{vae.ptr(), prune::vae_layout(*vae), {}, m_device};
-    auto x = m_data.test.images.narrow(0, 0, std::min<int64_t>(64, m_data.test.images.size(0)))
-                 .to(m_device);
-    auto eps = torch::zeros({x.size(0), m_config.model.latent_dim}, x.options());
-    d.infer = [vae, x, eps]() mutable { vae->forward(x, eps); };
-    return d;
+torch::Tensor VaeTrainer::deploy_input() {
+    return m_data.test.images.narrow(0, 0, std::min<int64_t>(64, m_data.test.images.size(0)))
+        .to(m_device);
 }
 
 }  // namespace wb::engine

@@ -6,7 +6,7 @@
 
 #include "engine/data/idx.h"
 #include "engine/data/sampler.h"
-#include "engine/models/vae.h"
+#include "engine/models/network.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine {
@@ -20,17 +20,17 @@ public:
     void save(torch::serialize::OutputArchive& archive) override;
     void load(torch::serialize::InputArchive& archive) override;
     std::string describe() const override;
-    torch::nn::Module* network(const std::string& name) override {
-        return name == "vae" ? m_vae.ptr().get() : nullptr;
+    models::Network* network(const std::string& name) override {
+        return name == "vae" ? &m_net : nullptr;
     }
-    prune::Layout prune_layout() override;
-    prune::Deployable deployable() override;
+    torch::Tensor deploy_input() override;
 
 private:
     /// Per-image negative ELBO of training images under the current model, no gradient.
     torch::Tensor score(const torch::Tensor& indices);
 
     models::Vae m_vae{nullptr};
+    models::Network m_net;
     OptimizerStep* m_opt = nullptr;
     data::ImageData m_data;
     std::unique_ptr<data::Sampler> m_sampler;

@@ -4,8 +4,9 @@
 #include <cmath>
 #include <filesystem>
 
-#include "engine/prune/layouts.h"
+#include "engine/models/layouts.h"
 #include "engine/prune/masks.h"
+#include "engine/export/model_files.h"
 #include "engine/prune/measure.h"
 #include "engine/prune/pruner.h"
 #include "engine_test_util.h"
@@ -41,7 +42,7 @@ void check_compaction(Model live, Model copy, LayoutOf layout_of, Forward forwar
                       int64_t* params_before, int64_t* params_after) {
     prune::Pruner pruner(config("channel", 0.5), layout_of(*live));
     pruner.prune_to(0.5);
-    prune::copy_state(*live, *copy);
+    models::copy_state(*live, *copy);
     auto copy_layout = layout_of(*copy);
     pruner.compact(copy_layout);
     live->eval();
@@ -113,7 +114,7 @@ private slots:
         c.end_step = 500;
         c.every_steps = 150;
         c.layers = "net.0,net.2,net.4";
-        prune::Pruner pruner(c, prune::sequential_layout(net, "net"));
+        prune::Pruner pruner(c, models::sequential_layout(net, "net"));
         std::vector<int64_t> pruned_at;
         for (int64_t step = 0; step <= 600; ++step) {
             if (!pruner.update(step)) continue;
@@ -135,7 +136,7 @@ private slots:
         auto net = tiny_mlp();
         api::PruneConfig c = config("magnitude", 0.6);
         c.layers = "net.0,net.2,net.4";
-        prune::Pruner pruner(c, prune::sequential_layout(net, "net"));
+        prune::Pruner pruner(c, models::sequential_layout(net, "net"));
         pruner.prune_to(0.6);
         std::vector<torch::Tensor> pruned;
         for (int i : {0, 2, 4})
@@ -171,8 +172,8 @@ private slots:
         auto g = tiny_mlp(), d = tiny_mlp();
         api::PruneConfig c = config("magnitude", 0.5);
         c.layers = "g.2,d.2";
-        auto layout = prune::sequential_layout(g, "g");
-        prune::append(layout, prune::sequential_layout(d, "d"));
+        auto layout = models::sequential_layout(g, "g");
+        models::append(layout, models::sequential_layout(d, "d"));
         prune::Pruner pruner(c, std::move(layout));
         pruner.prune_to(0.5);
         auto gw = g[2]->as<torch::nn::Linear>()->weight, dw = d[2]->as<torch::nn::Linear>()->weight;
@@ -249,7 +250,7 @@ private slots:
             for (int i = 0; i < 3; ++i) g->forward(torch::randn({8, 16}));
             check_compaction(
                 g, g2,
-                [](models::DcGeneratorImpl& m) { return prune::sequential_layout(m.net, "g.net"); },
+                [](models::DcGeneratorImpl& m) { return models::sequential_layout(m.net, "g.net"); },
                 [](auto& m) {
                     return m->forward(torch::linspace(-1, 1, 80).view({5, 16}));
                 },
@@ -264,7 +265,7 @@ private slots:
             check_compaction(
                 d, d2,
                 [](models::DcDiscriminatorImpl& m) {
-                    return prune::sequential_layout(m.net, "d.net");
+                    return models::sequential_layout(m.net, "d.net");
                 },
                 [](auto& m) {
                     return m->forward(torch::sin(torch::arange(2048.0)).view({2, 1, 32, 32}));
@@ -278,7 +279,7 @@ private slots:
             check_compaction(
                 g, g2,
                 [](models::MlpGeneratorImpl& m) {
-                    return prune::sequential_layout(m.net, "g.net");
+                    return models::sequential_layout(m.net, "g.net");
                 },
                 [](auto& m) {
                     return m->forward(torch::linspace(-2, 2, 24).view({6, 4}));
@@ -290,7 +291,7 @@ private slots:
             models::VaeOptions o(4, 8);
             models::Vae v(o), v2(o);
             check_compaction(
-                v, v2, [](models::VaeImpl& m) { return prune::vae_layout(m); },
+                v, v2, [](models::VaeImpl& m) { return models::vae_layout(m); },
                 [](auto& m) {
                     auto x = torch::cos(torch::arange(2048.0)).view({2, 1, 32, 32});
                     return m->forward(x, torch::zeros({2, 4})).logits;
@@ -302,7 +303,7 @@ private slots:
             models::GptOptions o(20, 16, 32, 2, 4);
             models::Gpt g(o), g2(o);
             check_compaction(
-                g, g2, [](models::GptImpl& m) { return prune::gpt_layout(m); },
+                g, g2, [](models::GptImpl& m) { return models::gpt_layout(m); },
                 [](auto& m) {
                     return m->forward(torch::arange(32).remainder(20).view({2, 16}));
                 },
@@ -316,7 +317,7 @@ private slots:
 
     void masksSurviveSaveAndLoad() {
         auto net = tiny_mlp(), fresh = tiny_mlp();
-        prune::Pruner a(config("channel", 0.5), prune::sequential_layout(net, "net"));
+        prune::Pruner a(config("channel", 0.5), models::sequential_layout(net, "net"));
         a.prune_to(0.5);
         torch::serialize::OutputArchive out;
         a.save(out);
@@ -324,7 +325,7 @@ private slots:
         out.save_to(bytes);
         torch::serialize::InputArchive in;
         in.load_from(bytes);
-        prune::Pruner b(config("channel", 0.5), prune::sequential_layout(fresh, "net"));
+        prune::Pruner b(config("channel", 0.5), models::sequential_layout(fresh, "net"));
         b.load(in);
         QCOMPARE(b.current_target(), 0.5);
         for (std::size_t g = 0; g < a.kept_units().size(); ++g)
@@ -343,7 +344,7 @@ private slots:
         in2.load_from(again);
         api::PruneConfig other = config("channel", 0.5);
         other.layers = "net.0";
-        prune::Pruner c(other, prune::sequential_layout(fresh, "net"));
+        prune::Pruner c(other, models::sequential_layout(fresh, "net"));
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, c.load(in2));
     }
 
@@ -352,7 +353,7 @@ private slots:
         api::PruneConfig c = config("magnitude", 0.5);
         c.layers = "net.2, net.9";
         try {
-            prune::Pruner p(c, prune::sequential_layout(net, "net"));
+            prune::Pruner p(c, models::sequential_layout(net, "net"));
             QFAIL("expected an error");
         } catch (const std::invalid_argument& e) {
             const std::string what = e.what();
@@ -363,7 +364,7 @@ private slots:
         c = config("channel", 0.5);
         c.layers = "net.4";
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                                 prune::Pruner(c, prune::sequential_layout(net, "net")));
+                                 prune::Pruner(c, models::sequential_layout(net, "net")));
     }
 
     void sparseFormatStoresOnlyTheNonZeros() {
@@ -372,7 +373,7 @@ private slots:
             torch::NoGradGuard no_grad;
             l->weight.mul_(prune::magnitude_mask(l->weight, 0.8));
         }
-        const auto dense = prune::archive_bytes(*l), sparse = prune::sparse_bytes(*l);
+        const auto dense = engine::archive_bytes(*l), sparse = engine::sparse_bytes(*l);
         // 10,000 weights: 4 bytes each dense; 2,000 values + 1,250 bitmap bytes sparse.
         QVERIFY(dense > 40000);
         QVERIFY(sparse < 2000 * 4 + 1250 + 2 * 100 * 4 + 4000);

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/checkpoint.h"
-#include "engine/prune/export.h"
+#include "engine/export/model_export.h"
 #include "engine/run/run_checkpoint.h"
-#include "engine/train/trainer.h"
+#include "engine/train/model_registry.h"
 #include "engine_test_util.h"
 
 // Qt last: its `slots` macro would break LibTorch headers included after it.
@@ -115,7 +115,7 @@ private slots:
         fs::copy_file(kFixture + "/ckpt-3.pt", ck + "/ckpt-3.pt");
         std::ofstream(ck + "/ckpt-9.pt", std::ios::binary) << "not a checkpoint";
         const std::string out = dir.filePath("g.pt").toStdString();
-        const auto exported = prune::export_model(fixture_config(), ck, out, false);
+        const auto exported = engine::export_model(fixture_config(), ck, out, false);
         QCOMPARE(exported.step, int64_t{3});
         QCOMPARE(exported.skipped.size(), std::size_t{1});
         QVERIFY(exported.skipped[0].rfind(ck + "/ckpt-9.pt: ", 0) == 0);
@@ -123,7 +123,7 @@ private slots:
         QVERIFY(!fs::exists(out + ".tmp"));
         fs::remove(ck + "/ckpt-3.pt");
         try {
-            prune::export_model(fixture_config(), ck, out, false);
+            engine::export_model(fixture_config(), ck, out, false);
             QFAIL("exported from a damaged checkpoint");
         } catch (const engine::checkpoint::CheckpointError& e) {
             QVERIFY2(std::string(e.what()).find("ckpt-9.pt") != std::string::npos, e.what());

@@ -1,14 +1,15 @@
-// The pruning layouts of the workbench's models: which weights are prunable and which tensor
-// slices make up each channel, neuron or attention head.
+// The layouts of the workbench's networks: which weights pruning (and quantization) may touch and
+// which tensor slices make up each channel, neuron or attention head. They live with the models:
+// a new network gets its layout here, and no compression feature needs to know it.
 #pragma once
 
 #include "engine/models/gan_models.h"
 #include "engine/models/gpt.h"
+#include "engine/models/layout.h"
 #include "engine/models/progan.h"
 #include "engine/models/vae.h"
-#include "engine/prune/layout.h"
 
-namespace wb::prune {
+namespace wb::models {
 
 /// A Sequential of Linear / Conv2d / ConvTranspose2d layers (with BatchNorm2d and activations
 /// between them), named `prefix`.<index>: the MLP GAN and DCGAN networks. Every layer's outputs
@@ -27,7 +28,4 @@ Layout gpt_layout(models::GptImpl& gpt);
 /// network's outermost block layer (the generator's first, the discriminator's last).
 Layout progan_layout(torch::nn::Module& net, const std::string& prefix, bool generator);
 
-/// Appends `more` to `into`.
-void append(Layout& into, Layout more);
-
-}  // namespace wb::prune
+}  // namespace wb::models

@@ -1,10 +1,10 @@
 // Layouts per model. Default selection: not the first or last layer of a network (they see raw
 // data or make the output and are the most sensitive), never embeddings or LayerNorms.
-#include "engine/prune/layouts.h"
+#include "engine/models/layouts.h"
 
 #include <cmath>
 
-namespace wb::prune {
+namespace wb::models {
 
 namespace nn = torch::nn;
 
@@ -57,6 +57,14 @@ Slice consumer_slice(const Weighted& w, int64_t block = 1) {
 }
 
 }  // namespace
+
+void copy_state(const torch::nn::Module& from, torch::nn::Module& to) {
+    torch::NoGradGuard no_grad;
+    auto src_p = from.named_parameters(), dst_p = to.named_parameters();
+    for (auto& p : dst_p) p.value().copy_(src_p[p.key()]);
+    auto src_b = from.named_buffers(), dst_b = to.named_buffers();
+    for (auto& b : dst_b) b.value().copy_(src_b[b.key()]);
+}
 
 void append(Layout& into, Layout more) {
     for (auto& l : more.layers) into.layers.push_back(std::move(l));
@@ -181,4 +189,4 @@ Layout gpt_layout(models::GptImpl& gpt) {
     return layout;
 }
 
-}  // namespace wb::prune
+}  // namespace wb::models

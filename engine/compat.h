@@ -74,6 +74,15 @@ inline CudaMemory cuda_memory(int device_index) {
     return m;
 }
 
+/// Starts the peak of cuda_memory() afresh (benchmarks measure one operation's peak).
+inline void reset_cuda_peak(int device_index) {
+#if defined(WB_TORCH_CUDA)
+    c10::cuda::CUDACachingAllocator::resetPeakStats(device_index);
+#else
+    (void)device_index;
+#endif
+}
+
 /// Autocast for the current thread while alive: matrix products and convolutions run in `dtype`
 /// (bfloat16 or float16) on `device`'s type, other ops as autocast's tables say. On leaving the
 /// outermost scope the cache of casted weights is cleared, as Python's torch.autocast does, so the

@@ -20,6 +20,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "ui/attention_pattern_view.h"
 #include "ui/config_messages.h"
 #include "ui/float_spin_box.h"
 #include "ui/wheel_guard.h"
@@ -125,6 +126,11 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
             field.form = form;
             field.group = group;
             m_fields.push_back(field);
+        }
+        if (section.name == "Attention") {
+            m_attention = new AttentionPatternView(group);
+            m_attention->setObjectName(QStringLiteral("attentionPattern"));
+            form->addRow(tr("What it keeps"), m_attention);
         }
         if (form->rowCount() > 0) {
             outer->addWidget(header);
@@ -253,6 +259,15 @@ void ConfigForm::updateShownFields() {
         const bool shown = f.spec->applies(m_config) && matches;
         f.form->setRowVisible(f.row, shown);
         any[f.group] = any[f.group] || shown;
+    }
+    if (m_attention) {
+        const auto* attention = api::find_field("model.attention");
+        const bool shown = attention && attention->applies(m_config);
+        if (shown)
+            m_attention->setPattern(api::AttentionPattern::from(m_config.model),
+                                    m_config.model.context);
+        if (auto* form = qobject_cast<QFormLayout*>(m_attention->parentWidget()->layout()))
+            form->setRowVisible(m_attention, shown);
     }
     for (const auto& s : m_sections) {
         const bool open = s.header->isChecked() || !m_filter.isEmpty();

@@ -17,6 +17,8 @@ class QToolButton;
 
 namespace wb::ui {
 
+class AttentionPatternView;
+
 class ConfigForm final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ConfigForm)
@@ -85,6 +87,7 @@ private:
 
     api::RunConfig m_config;
     std::vector<Field> m_fields;
+    AttentionPatternView* m_attention = nullptr;  ///< the Attention section's picture
     std::vector<Section> m_sections;
     QString m_filter;
     std::string m_lastEdited;

@@ -263,6 +263,23 @@ std::vector<ConfigError> RunConfig::validate() const {
         errors.push_back({"model.heads", "model.width " + std::to_string(model.width) +
                                              " must be divisible by model.heads " +
                                              std::to_string(model.heads)});
+    if (model.kind == "gpt" && model.attention == "window" && model.window > model.context)
+        errors.push_back({"model.window", "the window " + std::to_string(model.window) +
+                                              " is larger than model.context " +
+                                              std::to_string(model.context) +
+                                              "; use at most the context, or attention dense"});
+    if (model.kind == "gpt" && model.attention == "block") {
+        if (model.block_size > 0 && model.context % model.block_size != 0)
+            errors.push_back({"model.block_size", "model.context " + std::to_string(model.context) +
+                                                      " must be divisible by the block size " +
+                                                      std::to_string(model.block_size)});
+        if (model.summary_tokens >= model.block_size)
+            errors.push_back({"model.summary_tokens", "must be fewer than the block size " +
+                                                          std::to_string(model.block_size)});
+        if (model.global_tokens >= model.context)
+            errors.push_back({"model.global_tokens",
+                              "must be fewer than model.context " + std::to_string(model.context)});
+    }
     const bool is_gan = kind && kind->family == "gan";
     if (is_gan && gan.pack > 0 && train.batch_size % gan.pack != 0)
         errors.push_back({"gan.pack", "train.batch_size " + std::to_string(train.batch_size) +

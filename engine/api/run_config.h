@@ -12,16 +12,21 @@
 namespace wb::api {
 
 struct ModelConfig {
-    std::string kind = "gan_mlp";  ///< gan_mlp | dcgan | progan | vae | gpt
-    int64_t latent_dim = 8;        ///< noise / latent size (GAN, VAE)
-    int64_t width = 128;           ///< hidden units (MLP), base channels (conv), embedding (GPT)
-    int64_t layers = 3;            ///< hidden layers (MLP) or transformer blocks (GPT)
-    int64_t heads = 4;             ///< attention heads (GPT)
-    int64_t context = 64;          ///< context length in characters (GPT)
-    double dropout = 0.0;          ///< dropout probability (GPT)
-    bool equalized_lr = true;      ///< ProGAN: weights scaled at run time by He's constant
-    bool pixel_norm = true;        ///< ProGAN: per-pixel feature normalisation in the generator
-    bool minibatch_stddev = true;  ///< ProGAN: minibatch standard deviation feature in D
+    std::string kind = "gan_mlp";     ///< gan_mlp | dcgan | progan | vae | gpt
+    int64_t latent_dim = 8;           ///< noise / latent size (GAN, VAE)
+    int64_t width = 128;              ///< hidden units (MLP), base channels (conv), embedding (GPT)
+    int64_t layers = 3;               ///< hidden layers (MLP) or transformer blocks (GPT)
+    int64_t heads = 4;                ///< attention heads (GPT)
+    int64_t context = 64;             ///< context length in characters (GPT)
+    double dropout = 0.0;             ///< dropout probability (GPT)
+    std::string attention = "dense";  ///< dense | window | block (GPT, attention_pattern.h)
+    int64_t window = 128;             ///< window: positions each position attends to
+    int64_t block_size = 32;          ///< block: block size; divides the context
+    int64_t summary_tokens = 4;       ///< block: last positions of a block later blocks see
+    int64_t global_tokens = 0;        ///< block: first positions every position sees
+    bool equalized_lr = true;         ///< ProGAN: weights scaled at run time by He's constant
+    bool pixel_norm = true;           ///< ProGAN: per-pixel feature normalisation in the generator
+    bool minibatch_stddev = true;     ///< ProGAN: minibatch standard deviation feature in D
 };
 
 struct DataConfig {

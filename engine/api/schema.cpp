@@ -46,8 +46,8 @@ std::vector<FieldSpec> build() {
                        1, 64));
     s.push_back(ranged(make(WB_BIND(model.context, int64_t), T::Int, "Model", "Context length",
                             "GPT only: characters the model sees at once. Attention cost grows "
-                            "with its square."),
-                       8, 2048));
+                            "with its square (see Attention)."),
+                       8, 8192));
     s.push_back(ranged(make(WB_BIND(model.dropout, double), T::Float, "Model", "Dropout",
                             "GPT only: share of activations zeroed in training. Fights "
                             "overfitting on small corpora; slows the fall of the training loss."),
@@ -222,6 +222,7 @@ std::vector<FieldSpec> build() {
              "Same numbers up to round-off; saves launch and memory traffic, which matters most "
              "for many small tensors."));
 
+    add_attention_fields(s);
     add_optimization_fields(s);
 
     s.push_back(ranged(
@@ -303,6 +304,10 @@ const std::vector<SectionSpec>& sections() {
         {"Model",
          "What is trained: the architecture and its size. Bigger models learn more "
          "and cost more time and memory per step."},
+        {"Attention",
+         "The language model's attention: which earlier positions each position looks at. "
+         "Sparse patterns cut the cost from the context's square to linear in it; they can "
+         "cost a little loss. The picture shows what the chosen pattern keeps."},
         {"Data",
          "What it learns from. Everything here works without a download: the mixture "
          "is generated, the image and text sets come from Debian packages."},

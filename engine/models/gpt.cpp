@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/models/cpu_gemm.h"
+#include "engine/models/sparse_attention.h"
 
 namespace wb::models {
 
@@ -18,8 +19,9 @@ torch::Tensor SeededDropoutImpl::forward(const torch::Tensor& x) {
     return x * keep.to(x.scalar_type()) * (1.0 / (1.0 - p));
 }
 
-CausalSelfAttentionImpl::CausalSelfAttentionImpl(int64_t width, int64_t heads_, double dropout)
-    : heads(heads_), head_dim(width / heads_) {
+CausalSelfAttentionImpl::CausalSelfAttentionImpl(int64_t width, int64_t heads_, double dropout,
+                                                 api::AttentionPattern pattern_)
+    : heads(heads_), head_dim(width / heads_), pattern(pattern_) {
     qkv = register_module("qkv", nn::Linear(width, 3 * width));
     proj = register_module("proj", nn::Linear(width, width));
     drop = register_module("drop", SeededDropout(dropout));
@@ -31,6 +33,11 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
     auto q = parts[0].view({B, T, heads, hd}).transpose(1, 2);
     auto k = parts[1].view({B, T, heads, hd}).transpose(1, 2);
     auto v = parts[2].view({B, T, heads, hd}).transpose(1, 2);
+    if (pattern.kind != api::AttentionPattern::Kind::Dense) {
+        auto y =
+            pattern_attention(q, k, v, pattern).transpose(1, 2).contiguous().view({B, T, inner});
+        return drop->forward(models::linear(y, proj->weight, proj->bias));
+    }
     auto att = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(hd)));
     auto mask =
         torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
@@ -39,9 +46,10 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x) {
     return drop->forward(models::linear(y, proj->weight, proj->bias));
 }
 
-GptBlockImpl::GptBlockImpl(int64_t width, int64_t heads, double dropout) {
+GptBlockImpl::GptBlockImpl(int64_t width, int64_t heads, double dropout,
+                           api::AttentionPattern pattern) {
     ln1 = register_module("ln1", nn::LayerNorm(nn::LayerNormOptions({width})));
-    attn = register_module("attn", CausalSelfAttention(width, heads, dropout));
+    attn = register_module("attn", CausalSelfAttention(width, heads, dropout, pattern));
     ln2 = register_module("ln2", nn::LayerNorm(nn::LayerNormOptions({width})));
     mlp->push_back(nn::Linear(width, 4 * width));
     mlp->push_back(nn::GELU());
@@ -65,7 +73,7 @@ GptImpl::GptImpl(const GptOptions& o) : context(o.context()) {
     pos = register_module("pos", nn::Embedding(o.context(), o.width()));
     drop = register_module("drop", SeededDropout(o.dropout()));
     for (int64_t i = 0; i < o.layers(); ++i)
-        blocks->push_back(GptBlock(o.width(), o.heads(), o.dropout()));
+        blocks->push_back(GptBlock(o.width(), o.heads(), o.dropout(), o.attention()));
     register_module("blocks", blocks);
     ln_f = register_module("ln_f", nn::LayerNorm(nn::LayerNormOptions({o.width()})));
     torch::NoGradGuard no_grad;

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "engine/api/attention_pattern.h"
+
 namespace wb::models {
 
 /// Dropout that draws its masks from a generator the owner hands it (a run's own), so runs that
@@ -34,10 +36,13 @@ struct GptOptions {
     TORCH_ARG(int64_t, heads);
     /// Dropout on attention output and MLP output while training.
     TORCH_ARG(double, dropout) = 0.0;
+    /// Which earlier positions each position attends to (dense: all).
+    TORCH_ARG(api::AttentionPattern, attention);
 };
 
 struct CausalSelfAttentionImpl : torch::nn::Module {
-    CausalSelfAttentionImpl(int64_t width, int64_t heads, double dropout);
+    CausalSelfAttentionImpl(int64_t width, int64_t heads, double dropout,
+                            api::AttentionPattern pattern = {});
     torch::Tensor forward(const torch::Tensor& x);
     torch::nn::Linear qkv{nullptr}, proj{nullptr};
     SeededDropout drop{nullptr};
@@ -45,11 +50,12 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
     /// Fixed at construction; channel pruning removes whole heads, so heads * head_dim can
     /// become smaller than the width.
     int64_t head_dim;
+    api::AttentionPattern pattern;
 };
 TORCH_MODULE(CausalSelfAttention);
 
 struct GptBlockImpl : torch::nn::Module {
-    GptBlockImpl(int64_t width, int64_t heads, double dropout);
+    GptBlockImpl(int64_t width, int64_t heads, double dropout, api::AttentionPattern pattern = {});
     torch::Tensor forward(const torch::Tensor& x);
     torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
     CausalSelfAttention attn{nullptr};

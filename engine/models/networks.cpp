@@ -87,7 +87,9 @@ Network vae_network(Vae vae) {
 
 Gpt make_gpt(const api::RunConfig& config, int64_t vocab) {
     const auto& mc = config.model;
-    return Gpt(GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads).dropout(mc.dropout));
+    return Gpt(GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads)
+                   .dropout(mc.dropout)
+                   .attention(api::AttentionPattern::from(mc)));
 }
 
 Network gpt_network(Gpt gpt) {

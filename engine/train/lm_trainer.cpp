@@ -1,6 +1,9 @@
 // GPT training step, validation loss and sampling with temperature.
 #include "engine/train/lm_trainer.h"
 
+#include <cstdio>
+
+#include "engine/api/attention_pattern.h"
 #include "engine/api/run_event.h"
 #include "engine/data/difficulty.h"
 #include "engine/data/text_windows.h"
@@ -15,6 +18,16 @@ namespace {
 constexpr int64_t kSampleChars = 300;
 constexpr double kTemperature = 0.8;
 constexpr int64_t kInferBatch = 16;  // windows per timed forward pass (prune/infer_ms)
+// "; attention window 128: 11.2% of the causal pairs at context 1024", or nothing when dense.
+std::string attention_text(const api::ModelConfig& mc) {
+    const auto p = api::AttentionPattern::from(mc);
+    if (p.kind == api::AttentionPattern::Kind::Dense) return {};
+    char share[32];
+    std::snprintf(share, sizeof share, "%.1f%%", 100 * p.kept_fraction(mc.context));
+    return "; attention " + p.describe() + ": " + share + " of the causal pairs at context " +
+           std::to_string(mc.context);
+}
+
 }  // namespace
 
 LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen)
@@ -141,7 +154,7 @@ std::string LmTrainer::describe() const {
            std::to_string(m_corpus.vocab.size()) + " characters, " +
            std::to_string(m_corpus.train_ids.numel()) + " training and " +
            std::to_string(m_corpus.val_ids.numel()) + " validation characters from " +
-           m_corpus.source +
+           m_corpus.source + attention_text(m_config.model) +
            (m_device.is_cpu() && m_config.precision == "fp32"
                 ? "; fully connected layers through " +
                       std::string(models::cpu_gemm_name(models::cpu_gemm()) == "onednn"

@@ -11,6 +11,7 @@
 
 #include "engine/api/presets.h"
 #include "engine/api/schema.h"
+#include "ui/attention_pattern_view.h"
 #include "ui/config_form.h"
 #include "ui/float_spin_box.h"
 #include "ui/run_setup_panel.h"
@@ -30,7 +31,47 @@ private slots:
     void focusedFieldExplainsItself();
     void showsOnlyTheFieldsThatApply();
     void searchFiltersAndSectionsFold();
+    void attentionPictureFollowsThePattern();
 };
+
+void TestConfigForm::attentionPictureFollowsThePattern() {
+    ui::ConfigForm form;
+    auto c = api::find_preset("gpt-char")->config;
+    c.model.context = 1024;
+    form.setConfig(c);
+    auto* view = form.findChild<ui::AttentionPatternView*>("attentionPattern");
+    QVERIFY(view);
+    QVERIFY(view->isVisibleTo(&form));
+    QVERIFY2(view->caption().contains("Keeps 100.0% of the causal pairs at context 1024"),
+             qPrintable(view->caption()));
+    QVERIFY(!form.isFieldShown("model.window"));  // dense: the window does not apply
+
+    auto* combo = form.findChild<QComboBox*>("model.attention");
+    QVERIFY(combo);
+    combo->setCurrentText("window");
+    QCOMPARE(form.config().model.attention, std::string("window"));
+    QVERIFY(form.isFieldShown("model.window"));
+    QVERIFY(!form.isFieldShown("model.block_size"));
+    // Window 128 of 1024 positions: 1024 * 128 - 128 * 127 / 2 of the 1024 * 1025 / 2 pairs.
+    QVERIFY2(view->caption().contains("Keeps 23.4%") && view->caption().contains("256 keys"),
+             qPrintable(view->caption()));
+    QCOMPARE(view->shownPositions(), ui::AttentionPatternView::kShown);
+    auto* picture = view->findChild<QLabel*>("attentionPicture");
+    QVERIFY(picture && !picture->pixmap().isNull());
+    // The drawn mask: the first row keeps one pair; far below the diagonal nothing is kept.
+    const QImage image = picture->pixmap().toImage().scaled(256, 256);
+    QVERIFY(image.pixelColor(0, 0) != image.pixelColor(255, 0));
+    QCOMPARE(image.pixelColor(0, 255), image.pixelColor(10, 255));
+
+    combo->setCurrentText("block");
+    QVERIFY(form.isFieldShown("model.block_size") && form.isFieldShown("model.summary_tokens"));
+
+    c.model.kind = "gan_mlp";
+    c.data.name = "mixture2d";
+    form.setConfig(c);
+    QVERIFY(!view->isVisibleTo(&form));
+    QVERIFY(!form.isFieldShown("model.attention"));
+}
 
 void TestConfigForm::searchFiltersAndSectionsFold() {
     ui::ConfigForm form;

@@ -50,6 +50,9 @@ constexpr double kMaxSteps = 10'000'000;
 /// sampling and augmentation (schema_optimizations.cpp).
 void add_optimization_fields(std::vector<FieldSpec>& s);
 
+/// The energy section: prices, grid intensity, estimate powers (schema_energy.cpp).
+void add_energy_fields(std::vector<FieldSpec>& s);
+
 /// Fills every field's applies_to from the table in schema_applies.cpp; throws std::logic_error
 /// when a field is missing there (a new field must say where it applies).
 void set_applies_to(std::vector<FieldSpec>& fields);

@@ -48,15 +48,17 @@ public:
             log(level, text);
             flush();
         });
-        m_trainer->set_attribute_sink([this](const std::string& key, const std::string& json) {
+        const auto attribute = [this](const std::string& key, const std::string& json) {
             m_batch.push_back(RunEvent::attribute(m_id, m_step, wall(), key, json));
-        });
+        };
+        m_trainer->set_attribute_sink(attribute);
         log("info", m_trainer->describe());
         log("info",
             "device " + m_run.m_device.str() + ", " + std::to_string(threads) + " CPU thread(s)");
         m_host.emplace(RunHost{m_cfg, m_run.m_device, *m_trainer, m_step,
                                [this](const std::string& n, double v) { metric(n, v); },
-                               [this](const std::string& l, const std::string& t) { log(l, t); }});
+                               [this](const std::string& l, const std::string& t) { log(l, t); },
+                               attribute, [this] { return wall(); }});
         m_extensions = make_extensions(m_cfg);
         for (auto& e : m_extensions) {
             try {

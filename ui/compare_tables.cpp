@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/energy_info.h"
 #include "engine/api/fid_extractor_info.h"
 #include "engine/api/metric_catalog.h"
 #include "ui/config_diff.h"
@@ -28,7 +29,7 @@
 namespace wb::ui {
 namespace {
 
-enum SummaryColumn { Loss, Quality, Throughput, Memory, Wall, SummaryColumns };
+enum SummaryColumn { Loss, Quality, Throughput, Memory, Wall, Energy, SummaryColumns };
 
 // What each metric column summarises: "Final" + the run's headline loss, and so on.
 struct Column {
@@ -52,6 +53,8 @@ const Column kColumns[SummaryColumns] = {
      &RunSummary::peakMemoryMiB},
     {QT_TRANSLATE_NOOP("CompareTables", "Wall time"),
      QT_TRANSLATE_NOOP("CompareTables", "Wall time"), nullptr, &RunSummary::wall_s},
+    {QT_TRANSLATE_NOOP("CompareTables", "Total %1"), QT_TRANSLATE_NOOP("CompareTables", "Energy"),
+     &RunSummary::energyMetric, &RunSummary::totalEnergy},
 };
 
 // A delta means something only between values that measure the same thing (the catalog's
@@ -77,6 +80,12 @@ QString familyName(const std::string& family) {
 
 QString number(double v) {
     return std::isnan(v) ? QString() : QString::number(v, 'g', 15);
+}
+
+// The recorded source of a run's energy figure ("estimated: CPU time x 10 W per core"), for CSV.
+QString energySource(const std::string& env_json) {
+    const auto info = api::energy_source_of(env_json);
+    return info ? QString::fromStdString(info->label) : QString();
 }
 
 QTableView* tableFor(QStandardItemModel* model, QWidget* parent) {
@@ -219,9 +228,11 @@ void CompareTables::rebuildSummary() {
     std::vector<std::string> envs;
     for (const Run& r : m_runs) envs.push_back(r.env_json);
     const QString extractors = QString::fromStdString(api::fid_extractor_mismatch(envs));
+    const QString energySources = QString::fromStdString(api::energy_source_mismatch(envs));
     QStringList warnings;
     if (families.size() > 1) warnings << m_familyWarning->text();
     if (!extractors.isEmpty()) warnings << extractors;
+    if (!energySources.isEmpty()) warnings << energySources;
     m_familyWarning->setText(warnings.join(QStringLiteral("\n")));
     m_familyWarning->setVisible(!warnings.isEmpty());
     if (m_runs.empty()) return;
@@ -247,10 +258,15 @@ void CompareTables::rebuildSummary() {
             }
             if (col.metric == &RunSummary::qualityMetric && !std::isnan(value))
                 text += fidExtractorNote(metric, r.env_json);
+            if (col.metric == &RunSummary::energyMetric && !std::isnan(value))
+                text += energyNote(metric, r.env_json);
             auto* item = new QStandardItem(text);
             item->setToolTip(col.metric ? (metric.isEmpty() ? tr("The run has no such metric.")
                                                             : metricDescription(metric, s.model))
                                         : QString());
+            if (c == Energy && !energySource(r.env_json).isEmpty())
+                item->setToolTip(item->toolTip() + QStringLiteral("\n\n") +
+                                 tr("Source: %1").arg(energySource(r.env_json)));
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             const double delta = summaryDelta(c, i);
             if (static_cast<int>(i) != m_baseline && !std::isnan(delta)) {
@@ -284,11 +300,27 @@ double CompareTables::summaryDelta(int column, std::size_t run) const {
 }
 
 QList<QStringList> CompareTables::summaryRows() const {
-    QList<QStringList> rows{{"run_id", "name", "status", "final_loss", "final_loss_metric",
-                             "final_loss_delta_pct", "best_quality", "best_quality_metric",
-                             "best_quality_delta_pct", "median_throughput", "throughput_metric",
-                             "median_throughput_delta_pct", "peak_memory_mib", "memory_metric",
-                             "peak_memory_delta_pct", "wall_s", "wall_delta_pct"}};
+    QList<QStringList> rows{{"run_id",
+                             "name",
+                             "status",
+                             "final_loss",
+                             "final_loss_metric",
+                             "final_loss_delta_pct",
+                             "best_quality",
+                             "best_quality_metric",
+                             "best_quality_delta_pct",
+                             "median_throughput",
+                             "throughput_metric",
+                             "median_throughput_delta_pct",
+                             "peak_memory_mib",
+                             "memory_metric",
+                             "peak_memory_delta_pct",
+                             "wall_s",
+                             "wall_delta_pct",
+                             "energy",
+                             "energy_metric",
+                             "energy_delta_pct",
+                             "energy_source"}};
     if (m_runs.empty()) return rows;
     for (std::size_t i = 0; i < m_runs.size(); ++i) {
         const Run& r = m_runs[i];
@@ -309,7 +341,11 @@ QList<QStringList> CompareTables::summaryRows() const {
                             s.memoryMetric,
                             number(summaryDelta(Memory, i)),
                             number(s.wall_s),
-                            number(summaryDelta(Wall, i))};
+                            number(summaryDelta(Wall, i)),
+                            number(s.totalEnergy),
+                            s.energyMetric,
+                            number(summaryDelta(Energy, i)),
+                            energySource(r.env_json)};
     }
     return rows;
 }

@@ -1,5 +1,5 @@
-// CompareTables: the compare view's summary (loss, quality, throughput, memory, wall time, with %
-// deltas to a baseline where the values mean the same) and its diff of config keys; CSV.
+// CompareTables: the compare view's summary (loss, quality, throughput, memory, wall time, energy,
+// with % deltas to a baseline where the values mean the same) and its diff of config keys; CSV.
 #pragma once
 
 #include <vector>

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/energy_info.h"
 #include "engine/api/schema.h"
 #include "engine/service/run_service.h"
 #include "storage/run_store.h"
@@ -41,8 +42,8 @@ QString summariseConfig(const std::string& configJson) {
     QStringList parts;
     parts << QStringLiteral("%1 lr %2").arg(qs(c.optim.name), formatValue(c.optim.lr))
           << QStringLiteral("batch %1").arg(c.train.batch_size);
-    static const std::set<std::string> kCoreSections = {"Model",     "Data",        "Training",
-                                                        "Optimizer", "Checkpoints", "Evaluation"};
+    static const std::set<std::string> kCoreSections = {
+        "Model", "Data", "Training", "Optimizer", "Checkpoints", "Evaluation", "Energy"};
     for (const auto& f : api::schema()) {
         if (kCoreSections.count(f.section)) continue;
         const nlohmann::json v = f.get(c);
@@ -71,11 +72,14 @@ void HistoryModel::setService(service::RunService* service) {
 void HistoryModel::summarise(Row& row) const {
     const auto last = m_service->store().last_metrics(row.run.id);
     QStringList names;
-    QStringList tip;
+    QStringList tip, energyTip;
     const QString kind = qs(row.run.model);
     for (const auto& [name, p] : last) {
         names << qs(name);
         const api::PlotGroup group = plotGroup(qs(name), kind);
+        if (group == api::PlotGroup::Energy)
+            energyTip << QStringLiteral("%1 = %2 %3")
+                             .arg(qs(name), formatValue(p.value), displayUnit(qs(name), kind));
         if (group != api::PlotGroup::Loss && group != api::PlotGroup::Quality) continue;
         const QString unit = displayUnit(qs(name), kind);
         tip << QStringLiteral("%1 = %2%3 (step %4)")
@@ -88,6 +92,11 @@ void HistoryModel::summarise(Row& row) const {
     row.qualityName = headlineQuality(names, kind);
     row.quality = row.qualityName.isEmpty() ? kNaN : last.at(row.qualityName.toStdString()).value;
     row.metricsTip = tip.join(QLatin1Char('\n'));
+    const QString energyName = headlineEnergy(names, kind);
+    row.energy = energyName.isEmpty() ? kNaN : last.at(energyName.toStdString()).value;
+    if (const auto source = api::energy_source_of(row.run.env_json))
+        energyTip.prepend(tr("Source: %1").arg(qs(source->label)));
+    row.energyTip = energyTip.join(QLatin1Char('\n'));
     row.settings = summariseConfig(row.run.config_json);
 }
 
@@ -158,11 +167,16 @@ QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int 
             "The run's last quality value: quality/fid (lower is better) for image GANs, "
             "quality/modes_covered (higher is better) for the 2-D mixture. Hover a cell "
             "for its metric and unit.");
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == Energy)
+        return tr(
+            "The run's energy (energy/joules): measured by RAPL or NVML where the machine "
+            "has them, else estimated from CPU time and GPU use, and marked so. Hover a cell "
+            "for its source, kWh, cost and carbon.");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     static const char* const kTitles[ColumnCount] = {
-        QT_TR_NOOP("ID"),       QT_TR_NOOP("Name"),    QT_TR_NOOP("Model"), QT_TR_NOOP("Status"),
-        QT_TR_NOOP("Steps"),    QT_TR_NOOP("Time"),    QT_TR_NOOP("Loss"),  QT_TR_NOOP("Quality"),
-        QT_TR_NOOP("Settings"), QT_TR_NOOP("Created"), QT_TR_NOOP("Notes")};
+        QT_TR_NOOP("ID"),      QT_TR_NOOP("Name"),     QT_TR_NOOP("Model"),   QT_TR_NOOP("Status"),
+        QT_TR_NOOP("Steps"),   QT_TR_NOOP("Time"),     QT_TR_NOOP("Energy"),  QT_TR_NOOP("Loss"),
+        QT_TR_NOOP("Quality"), QT_TR_NOOP("Settings"), QT_TR_NOOP("Created"), QT_TR_NOOP("Notes")};
     return section >= 0 && section < ColumnCount ? tr(kTitles[section]) : QVariant();
 }
 
@@ -191,6 +205,11 @@ QVariant HistoryModel::display(const Row& row, int column) const {
             return QStringLiteral("%L1 / %L2").arg(r.steps_done).arg(r.total_steps);
         case Duration:
             return r.wall_s > 0 ? formatDuration(r.wall_s) : QString();
+        case Energy:
+            return std::isnan(row.energy)
+                       ? QString()
+                       : formatValue(row.energy) + QStringLiteral(" J") +
+                             energyNote(QStringLiteral("energy/joules"), r.env_json);
         case Loss:
             return std::isnan(row.loss) ? QString() : formatValue(row.loss);
         case Quality:
@@ -221,6 +240,8 @@ QVariant HistoryModel::sortKey(const Row& row, int column) const {
             return QVariant::fromValue<qlonglong>(r.steps_done);
         case Duration:
             return r.wall_s;
+        case Energy:
+            return std::isnan(row.energy) ? std::numeric_limits<double>::max() : row.energy;
         // Runs without the value sort last in ascending order.
         case Loss:
             return std::isnan(row.loss) ? std::numeric_limits<double>::max() : row.loss;
@@ -255,7 +276,7 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
             return {};
         case Qt::TextAlignmentRole:
             if (index.column() == Id || index.column() == Steps || index.column() == Duration ||
-                index.column() == Loss || index.column() == Quality)
+                index.column() == Energy || index.column() == Loss || index.column() == Quality)
                 return QVariant(Qt::AlignRight | Qt::AlignVCenter);
             return {};
         case Qt::ToolTipRole:
@@ -270,6 +291,8 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
                     return tr("%1\n\n%2")
                         .arg(metricDescription(shown, qs(r.model)), row.metricsTip);
                 }
+                case Energy:
+                    return row.energyTip.isEmpty() ? QVariant() : row.energyTip;
                 case Notes:
                     return r.notes.empty() ? QVariant() : qs(r.notes);
                 case Name:

@@ -1,5 +1,5 @@
-// HistoryModel: every run in the database as a table row (status, progress, duration, final loss
-// and quality, key settings, notes), refreshed in place by diffing against the store.
+// HistoryModel: every run in the database as a table row (status, progress, duration, energy,
+// final loss and quality, key settings, notes), refreshed in place by diffing against the store.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,7 @@ public:
         Status,
         Steps,
         Duration,
+        Energy,
         Loss,
         Quality,
         Settings,
@@ -71,6 +72,8 @@ private:
         QString qualityName;
         double quality = 0;
         QString metricsTip;  ///< every final loss and quality value, for the tooltip
+        double energy = 0;   ///< the last energy/joules; NaN when the run has none
+        QString energyTip;   ///< its source, kWh, cost and carbon
         QString settings;
     };
 

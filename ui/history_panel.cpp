@@ -87,7 +87,7 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QWidget(parent) {
     m_view->setItemDelegateForColumn(HistoryModel::Status,
                                      new ProgressDelegate(HistoryModel::ProgressRole, m_view));
     const int em = m_view->fontMetrics().horizontalAdvance(QLatin1Char('M'));
-    const int widths[HistoryModel::ColumnCount] = {3, 22, 6, 9, 10, 9, 5, 5, 24, 11, 12};
+    const int widths[HistoryModel::ColumnCount] = {3, 22, 6, 9, 10, 9, 12, 5, 5, 24, 11, 12};
     for (int c = 0; c < HistoryModel::ColumnCount; ++c) m_view->setColumnWidth(c, widths[c] * em);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     layout->addWidget(m_view, 1);

@@ -40,6 +40,10 @@ QString headlineMemory(const QStringList& names, const QString& kind) {
     return headline(names, kind, api::PlotGroup::Memory);
 }
 
+QString headlineEnergy(const QStringList& names, const QString& kind) {
+    return headline(names, kind, api::PlotGroup::Energy);
+}
+
 const api::MetricInfo* metricInfo(const QString& metric, const QString& kind) {
     return api::find_metric(metric.toStdString(), kind.toStdString());
 }

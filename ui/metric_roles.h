@@ -1,5 +1,6 @@
 // What the metric catalog (engine/api/metric_catalog.h) says about a metric, in the UI's terms:
-// which metric heads a run's loss, quality, throughput and memory, its plot, unit and direction.
+// which metric heads a run's loss, quality, throughput, memory and energy, its plot, unit and
+// direction.
 #pragma once
 
 #include <QString>
@@ -17,6 +18,8 @@ QString headlineQuality(const QStringList& names, const QString& kind);
 QString headlineThroughput(const QStringList& names, const QString& kind);
 /// Peak memory when the run reports it, else the current.
 QString headlineMemory(const QStringList& names, const QString& kind);
+/// The run's energy (energy/joules) when it was measured or estimated; empty for older runs.
+QString headlineEnergy(const QStringList& names, const QString& kind);
 
 /// nullptr for a name the catalog does not have (it still plots, under "Other").
 const api::MetricInfo* metricInfo(const QString& metric, const QString& kind);

@@ -1,5 +1,6 @@
 #include "ui/run_summary.h"
 
+#include "engine/api/energy_info.h"
 #include "engine/api/fid_extractor_info.h"
 
 #include <algorithm>
@@ -37,6 +38,12 @@ QString fidExtractorNote(const QString& metric, const std::string& env_json) {
         .arg(info->canonical ? QString() : QStringLiteral(", not canonical"));
 }
 
+QString energyNote(const QString& metric, const std::string& env_json) {
+    if (!api::is_energy_metric(metric.toStdString())) return {};
+    const std::string q = api::energy_qualifier(env_json);
+    return q.empty() ? QString() : QStringLiteral(" (%1)").arg(QString::fromStdString(q));
+}
+
 RunSummary RunSummary::of(const RunTrace& t) {
     QStringList names;
     for (const auto& [name, s] : t.metrics) names << name;
@@ -46,7 +53,8 @@ RunSummary RunSummary::of(const RunTrace& t) {
     r.qualityMetric = headlineQuality(names, t.model);
     r.throughputMetric = headlineThroughput(names, t.model);
     r.memoryMetric = headlineMemory(names, t.model);
-    r.finalLoss = r.bestQuality = r.medianThroughput = r.peakMemoryMiB = kNaN;
+    r.energyMetric = headlineEnergy(names, t.model);
+    r.finalLoss = r.bestQuality = r.medianThroughput = r.peakMemoryMiB = r.totalEnergy = kNaN;
     r.wall_s = t.wall_s;
 
     if (const auto* v = series(t, r.lossMetric)) {
@@ -57,6 +65,8 @@ RunSummary RunSummary::of(const RunTrace& t) {
                 break;
             }
     }
+    if (const auto* v = series(t, r.energyMetric); v && !finite(*v).isEmpty())
+        r.totalEnergy = finite(*v).back();  // cumulative: the last value is the run's total
     if (const auto* v = series(t, r.qualityMetric); v && !finite(*v).isEmpty()) {
         const QVector<double> q = finite(*v);
         switch (betterDirection(r.qualityMetric, t.model)) {

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -13,6 +14,7 @@
 
 #include "app/cli/progress_line.h"
 #include "app/cli/train_command.h"
+#include "engine/api/energy_info.h"
 #include "engine/api/fid_extractor_info.h"
 #include "engine/api/metric_catalog.h"
 #include "engine/api/presets.h"
@@ -43,6 +45,26 @@ json run_json(const storage::RunRow& r) {
               {"checkpoint_dir", r.checkpoint_dir}};
     if (!r.error.empty()) j["error"] = r.error, j["failure"] = api::to_string(r.failure);
     return j;
+}
+
+// The run's energy, cost and carbon with the source that measured or estimated them; null for a
+// run recorded before runs were measured.
+json energy_json(const storage::RunRow& r,
+                 const std::map<std::string, storage::MetricPoint>& last) {
+    const auto joules = last.find("energy/joules");
+    if (joules == last.end()) return nullptr;
+    json e = {{"joules", joules->second.value}};
+    const std::pair<const char*, const char*> fields[] = {{"kwh", "energy/kwh"},
+                                                          {"watts", "energy/watts"},
+                                                          {"cost", "cost/total"},
+                                                          {"carbon_g", "carbon/grams"}};
+    for (const auto& [key, metric] : fields)
+        if (const auto it = last.find(metric); it != last.end()) e[key] = it->second.value;
+    if (const auto source = api::energy_source_of(r.env_json)) {
+        e["source"] = source->label;
+        e["estimated"] = source->estimated;
+    }
+    return e;
 }
 
 std::string when(double unix_s) {
@@ -150,7 +172,11 @@ int runs_command(const std::string& db, bool as_json) {
     const auto rows = store->list_runs();
     if (as_json) {
         json a = json::array();
-        for (const auto& r : rows) a.push_back(run_json(r));
+        for (const auto& r : rows) {
+            json j = run_json(r);
+            if (json e = energy_json(r, store->last_metrics(r.id)); !e.is_null()) j["energy"] = e;
+            a.push_back(std::move(j));
+        }
         std::printf("%s\n", a.dump(2).c_str());
         return kExitOk;
     }
@@ -175,8 +201,11 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     const json env = json::parse(row->env_json.empty() ? "{}" : row->env_json, nullptr, false);
     j["environment"] = env.is_discarded() ? json(row->env_json) : env;
     json last = json::object();
-    for (const auto& [name, p] : store->last_metrics(id)) last[name] = p.value;
+    const auto points = store->last_metrics(id);
+    for (const auto& [name, p] : points) last[name] = p.value;
     j["metrics"] = last;
+    const json energy = energy_json(*row, points);
+    if (!energy.is_null()) j["energy"] = energy;
     if (auto ck = store->latest_checkpoint(id))
         j["checkpoint"] = {{"step", ck->step}, {"path", ck->path}};
     if (as_json) {
@@ -189,8 +218,14 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
                 static_cast<long long>(row->total_steps), format_duration(row->wall_s).c_str());
     if (!row->error.empty()) std::printf("  error: %s\n", row->error.c_str());
     if (!row->notes.empty()) std::printf("  notes: %s\n", row->notes.c_str());
+    if (!energy.is_null())
+        std::printf("  energy %.6g J = %.6g kWh, cost %.6g, carbon %.6g gCO2e; %s\n",
+                    energy["joules"].get<double>(), energy.value("kwh", 0.0),
+                    energy.value("cost", 0.0), energy.value("carbon_g", 0.0),
+                    energy.value("source", std::string("source not recorded")).c_str());
     std::printf("metrics (last value):\n");
     const auto extractor = api::fid_extractor_of(row->env_json);
+    const std::string energy_note = api::energy_qualifier(row->env_json);
     for (auto it = last.begin(); it != last.end(); ++it) {
         const api::MetricInfo* info = api::find_metric(it.key(), row->model);
         char number[32];
@@ -201,6 +236,8 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
                                  : "(not in the metric catalog)";
         if ((it.key() == "quality/fid" || it.key() == "quality/kid") && extractor)
             about += " (" + api::describe(*extractor) + ")";
+        if (api::is_energy_metric(it.key()) && !energy_note.empty())
+            about += " (" + energy_note + ")";
         std::printf("  %-28s %-24s %s\n", it.key().c_str(), value.c_str(), about.c_str());
     }
     std::printf("config:\n%s\n", j["config"].dump(2).c_str());

@@ -13,6 +13,7 @@
 
 #include "app/cli/config_input.h"
 #include "app/cli/progress_line.h"
+#include "engine/api/energy_info.h"
 #include "engine/api/paths.h"
 #include "engine/api/preflight.h"
 #include "engine/api/presets.h"
@@ -37,6 +38,7 @@ struct Outcome {
     int64_t step = 0;
     double wall_s = 0;
     std::map<std::string, double> metrics;
+    std::string energy_source;  ///< the "energy" record's label
 };
 
 // Reads what matters to the terminal out of a batch before the Recorder takes it.
@@ -56,6 +58,11 @@ void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
                     out->failure = e.failure;
                     out->message = e.payload;
                 }
+                break;
+            case api::EventKind::Attribute:
+                if (e.name == "energy")
+                    if (const auto info = api::energy_record_info(e.payload))
+                        out->energy_source = info->label;
                 break;
             case api::EventKind::Log:
                 if (e.name != "info") {
@@ -199,9 +206,15 @@ int run_command(const TrainOptions& opt) {
     if (!outcome.message.empty()) std::fprintf(stderr, "error: %s\n", outcome.message.c_str());
     if (const auto err = recorder->last_error(); !err.empty())
         std::fprintf(stderr, "warning: some events were not recorded: %s\n", err.c_str());
-    std::fprintf(stderr, "run %lld %s at step %lld after %s\n", static_cast<long long>(id),
+    std::string energy;
+    if (const auto it = outcome.metrics.find("energy/joules"); it != outcome.metrics.end()) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, ", %.4g J", it->second);
+        energy = buf + (outcome.energy_source.empty() ? "" : " (" + outcome.energy_source + ")");
+    }
+    std::fprintf(stderr, "run %lld %s at step %lld after %s%s\n", static_cast<long long>(id),
                  api::to_string(outcome.status), static_cast<long long>(outcome.step),
-                 format_duration(outcome.wall_s).c_str());
+                 format_duration(outcome.wall_s).c_str(), energy.c_str());
     if (opt.json) {
         nlohmann::json j = {{"id", id},
                             {"name", name},

@@ -60,6 +60,17 @@ std::vector<MetricInfo> build() {
          "highest memory the process or device allocator held so far"},
         {"memory/allocated_bytes", "", "bytes", G::Memory, B::Lower, "memory held after the step"},
 
+        // Measured or estimated: the run's environment record "energy" says which (energy_info.h).
+        {"energy/joules", "", "J", G::Energy, B::Lower,
+         "energy the run drew so far (RAPL, NVML, or estimated from CPU time and GPU use)"},
+        {"energy/kwh", "", "kWh", G::Energy, B::Lower, "energy/joules in kilowatt-hours"},
+        {"energy/watts", "", "W", G::Energy, B::Lower,
+         "average power over the last few seconds of training"},
+        {"cost/total", "", "currency", G::Energy, B::Lower,
+         "energy/kwh times energy.price_kwh, plus GPU-hours times energy.price_gpu_hour"},
+        {"carbon/grams", "", "gCO2e", G::Energy, B::Lower,
+         "energy/kwh times energy.carbon_g_per_kwh, the grid's carbon intensity"},
+
         {"time/step_ms", "", "ms", G::Other, B::Lower,
          "wall time of one training step, data loading included"},
         {"lr", "", "", G::Other, B::None, "learning rate of this step, after warm-up and schedule"},

@@ -12,8 +12,9 @@ namespace wb::api {
 enum class Better { None = 0, Higher, Lower };
 
 /// The plot a metric is drawn in; the declaration order is the display order. Other: drawn on
-/// demand, one at a time (also every name that is not in the catalog).
-enum class PlotGroup { Other = 0, Loss, Quality, Throughput, Memory };
+/// demand, one at a time (also every name that is not in the catalog). Energy: drawn on demand
+/// too; its headline (energy/joules) is a column of the history and the compare summary.
+enum class PlotGroup { Other = 0, Loss, Quality, Throughput, Memory, Energy };
 
 struct MetricInfo {
     std::string name;  ///< exact metric name, or a prefix ending in '_' (grad/norm_d, _g, ...)

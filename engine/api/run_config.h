@@ -142,6 +142,16 @@ struct SampleConfig {
     int64_t every_steps = 250;
 };
 
+/// What a run's energy costs and emits (engine/energy): prices, grid intensity, and the powers the
+/// estimate uses where the hardware reports none.
+struct EnergyConfig {
+    double price_kwh = 0.30;         ///< price of 1 kWh, in the user's currency
+    double price_gpu_hour = 0.0;     ///< rent of one GPU for an hour; 0: own hardware
+    double carbon_g_per_kwh = 475;   ///< grid carbon intensity, gCO2e per kWh
+    double cpu_watts_per_core = 10;  ///< estimate: watts of one fully busy core
+    double gpu_watts = 300;          ///< estimate: watts of the GPU at full utilisation
+};
+
 struct ConfigError {
     std::string path;     ///< field key path, e.g. "train.steps"; empty for whole-config problems
     std::string message;  ///< what is wrong and what is allowed
@@ -163,6 +173,7 @@ struct RunConfig {
     CheckpointConfig checkpoint;
     EvalConfig eval;
     SampleConfig sample;
+    EnergyConfig energy;
 
     /// Nested JSON object with every field.
     nlohmann::json to_json() const;

@@ -262,6 +262,7 @@ std::vector<FieldSpec> build() {
                     "Steps between sample previews (image grid, point scatter or "
                     "generated text). 0 only at the end."),
                0, kMaxSteps));
+    add_energy_fields(s);
     set_applies_to(s);
     return s;
 }
@@ -345,6 +346,9 @@ const std::vector<SectionSpec>& sections() {
         {"Evaluation",
          "Measuring quality and taking samples while training. Costs time that "
          "is not spent training; buys the curves that tell you what worked."},
+        {"Energy",
+         "What a run's electricity costs: energy/joules measured (RAPL, NVML) or estimated, "
+         "turned into cost and carbon with these prices. They change no training."},
     };
     return kSections;
 }

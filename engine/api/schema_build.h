@@ -52,6 +52,8 @@ void add_optimization_fields(std::vector<FieldSpec>& s);
 
 /// The language model's attention pattern (schema_attention.cpp).
 void add_attention_fields(std::vector<FieldSpec>& s);
+/// The energy section: prices, grid intensity, estimate powers (schema_energy.cpp).
+void add_energy_fields(std::vector<FieldSpec>& s);
 
 /// Fills every field's applies_to from the table in schema_applies.cpp; throws std::logic_error
 /// when a field is missing there (a new field must say where it applies).

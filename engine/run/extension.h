@@ -29,6 +29,10 @@ struct RunHost {
     const int64_t& step;
     std::function<void(const std::string& name, double value)> metric;
     std::function<void(const std::string& level, const std::string& text)> log;
+    /// A fact about the run for its environment record (RunEvent::attribute): key, JSON value.
+    std::function<void(const std::string& key, const std::string& json)> attribute;
+    /// Seconds the run has trained so far, paused time excluded (the wall_s of its events).
+    std::function<double()> wall_s;
 };
 
 /// What export lends its extensions: the model's networks with a checkpoint's weights, built

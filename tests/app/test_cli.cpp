@@ -258,6 +258,40 @@ private slots:
         QVERIFY(!QDir(out + "/samples").entryList(QDir::Files).isEmpty());
     }
 
+    // Issue 23: a real run's energy, cost and carbon, with the source that measured or estimated
+    // them, in `show` (text and JSON), `runs --json` and the run's own summary line.
+    void energyIsShownWithItsSource() {
+        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--json", "--set",
+                      "train.steps=30", "--set", "energy.price_kwh=2", "--set",
+                      "energy.carbon_g_per_kwh=100"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(" J ("),
+                 qPrintable(r.err));  // "after 1.2 s, 41 J (estimated: ...)"
+        const auto id = QString::number(json::parse(r.out.toStdString())["id"].get<int64_t>());
+        auto show = json::parse(cli({"show", id, "--db", db(), "--json"}).out.toStdString());
+        const auto& energy = show["energy"];
+        QVERIFY(energy["joules"].get<double>() > 0);
+        QCOMPARE(energy["cost"].get<double>(), energy["kwh"].get<double>() * 2);
+        QCOMPARE(energy["carbon_g"].get<double>(), energy["kwh"].get<double>() * 100);
+        const std::string source = energy["source"].get<std::string>();
+        QCOMPARE(show["environment"]["energy"]["label"].get<std::string>(), source);
+        const bool estimated = energy["estimated"].get<bool>();
+        QCOMPARE(estimated, source.find("estimated") != std::string::npos);
+
+        const auto text = cli({"show", id, "--db", db()}).out;
+        QVERIFY2(text.contains("  energy ") && text.contains(QString::fromStdString(source)),
+                 qPrintable(text));
+        for (const QString& l : text.split('\n'))
+            if (l.trimmed().startsWith("energy/joules "))
+                QVERIFY2(l.contains(estimated ? "(estimated)" : "(measured)"), qPrintable(l));
+
+        bool listed = false;
+        for (const auto& run : json::parse(cli({"runs", "--json", "--db", db()}).out.toStdString()))
+            listed = listed || (run["id"] == show["id"] && run["energy"]["source"] == source &&
+                                run["energy"]["joules"] == energy["joules"]);
+        QVERIFY(listed);
+    }
+
     void exportModelWritesTheCompactedGenerator() {
         auto r = cli({"run", "--preset", "gan-mixture2d", "--db", db(), "--json", "--set",
                       "train.steps=40", "--set", "prune.method=channel", "--set",

@@ -1,6 +1,6 @@
 // The views read the metric catalog: throughput units on separate axes, every axis named with its
 // unit, no deltas between runs whose losses mean different things, colour only where a direction
-// is known, summary columns that name their metric and unit.
+// is known, summary columns that name their metric and unit, energy marked as estimated.
 #include <QLabel>
 #include <QStandardItemModel>
 #include <QTemporaryDir>
@@ -41,6 +41,7 @@ private slots:
     void lowerFidIsBetter();
     void historyNamesMetricAndUnit();
     void fidShowsItsExtractorAndMismatchesWarn();
+    void energyShowsItsSourceAndDelta();
 
 private:
     int64_t addRun(const std::string& name, const std::string& model,
@@ -278,6 +279,69 @@ void TestMetricCatalogUi::historyNamesMetricAndUnit() {
     QVERIFY(model.headerData(ui::HistoryModel::Loss, Qt::Horizontal, Qt::ToolTipRole)
                 .toString()
                 .contains("loss/val"));
+}
+
+// Issue 23: the history and the compare summary show each run's energy, say "estimated" where it
+// is, give the delta to the baseline (less energy: better) and warn when the sources differ.
+void TestMetricCatalogUi::energyShowsItsSourceAndDelta() {
+    const int64_t a = addRun("a", "gan_mlp", {{"loss/g", 2, 1}, {"energy/joules", 10, 900}});
+    const int64_t b = addRun("b", "gan_mlp", {{"loss/g", 2, 1}, {"energy/joules", 10, 450}});
+    const std::string estimated =
+        R"({"label":"estimated: CPU time x 10 W per core","estimated":true,)"
+        R"("cpu":{"source":"cpu-time estimate","watts_per_core":10}})";
+    {
+        storage::Recorder recorder(m_store->path());
+        recorder.record({api::RunEvent::attribute(a, 1, 0.1, "energy", estimated),
+                         api::RunEvent::attribute(b, 1, 0.1, "energy", estimated)});
+        recorder.flush();
+    }
+    ui::CompareView view;
+    view.setStore(m_store.get());
+    view.setRuns({a, b});
+    ui::CompareTables* t = view.tables();
+    QCOMPARE(header(t, 7), QString("Total energy/joules (J)"));
+    QCOMPARE(summaryCell(t, 0, 7)->text(), QString("900 (estimated)"));
+    QStandardItem* less = summaryCell(t, 1, 7);
+    QVERIFY2(less->text().contains("450 (estimated) (-50.0%)"), qPrintable(less->text()));
+    QCOMPARE(less->foreground().color(), QColor(0x2e, 0x8b, 0x3e));  // less energy: better
+    QVERIFY(less->toolTip().contains("Source: estimated: CPU time x 10 W per core"));
+    QVERIFY(t->findChild<QLabel*>("familyWarning")->isHidden());
+    const auto csv = t->summaryRows();
+    QCOMPARE(csv[0][17], QString("energy"));
+    QCOMPARE(csv[2][17].toDouble(), 450.0);
+    QCOMPARE(csv[2][19].toDouble(), -50.0);
+    QCOMPARE(csv[2][20], QString("estimated: CPU time x 10 W per core"));
+
+    wb::test::FakeEngine engine;
+    service::RunService runs(engine, *m_store, [](const std::vector<api::RunEvent>&) {});
+    ui::HistoryModel model;
+    model.setService(&runs);
+    model.refresh();
+    const QModelIndex cell = model.index(model.rowOf(a), ui::HistoryModel::Energy);
+    QCOMPARE(cell.data().toString(), QString("900 J (estimated)"));
+    QVERIFY(cell.data(Qt::ToolTipRole).toString().startsWith("Source: estimated: CPU time"));
+    QCOMPARE(model.index(model.rowOf(b), ui::HistoryModel::Energy)
+                 .data(ui::HistoryModel::SortRole)
+                 .toDouble(),
+             450.0);
+
+    // A measured run beside an estimated one: the delta stays, with a warning.
+    const int64_t c = addRun("c", "gan_mlp", {{"loss/g", 2, 1}, {"energy/joules", 10, 720}});
+    {
+        storage::Recorder recorder(m_store->path());
+        recorder.record({api::RunEvent::attribute(
+            c, 1, 0.1, "energy",
+            R"({"label":"measured: RAPL package-0, machine-wide","estimated":false,)"
+            R"("cpu":{"source":"rapl"}})")});
+        recorder.flush();
+    }
+    view.setRuns({a, c});
+    QCOMPARE(summaryCell(t, 1, 7)->text(), QString("720 (measured) (-20.0%)"));
+    auto* warning = t->findChild<QLabel*>("familyWarning");
+    QVERIFY2(!warning->isHidden() && warning->text().contains("measured or estimated in different "
+                                                              "ways (cpu-time estimate at 10 W per "
+                                                              "core; rapl)"),
+             qPrintable(warning->text()));
 }
 
 QTEST_MAIN(TestMetricCatalogUi)

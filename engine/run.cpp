@@ -1,6 +1,5 @@
-// The training loop of one run: set-up, resume, steps, pause/stop, timing and events. Features
-// take part through the run extensions (engine/run/extension.h); failures become statuses in
-// engine/run/run_failure.cpp.
+// The training loop of one run: set-up, resume, steps, pause/stop, timing and events. Features take
+// part as run extensions (run/extension.h); failures become statuses in run/run_failure.cpp.
 #include "engine/run.h"
 
 #include <chrono>

@@ -185,7 +185,7 @@ Connection::Connection(std::string path) : m_path(std::move(path)) {
         const std::string cause = m_db != nullptr ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close_v2(m_db);
         m_db = nullptr;
-        throw StorageError(describe_failure(m_path, rc, cause, "opening the database"));
+        throw StorageError(describe_failure(m_path, rc, cause, "opening the database"), rc);
     }
     try {
         sqlite3_extended_result_codes(m_db, 1);
@@ -225,7 +225,8 @@ void Connection::exec(const char* sql) {
     if (rc == SQLITE_OK) return;
     const std::string cause = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    throw StorageError(describe_failure(m_path, rc, cause, std::string("running \"") + sql + "\""));
+    throw StorageError(describe_failure(m_path, rc, cause, std::string("running \"") + sql + "\""),
+                       rc);
 }
 
 int64_t Connection::last_insert_id() const {
@@ -237,8 +238,20 @@ int Connection::changes() const {
 }
 
 void Connection::fail(const std::string& doing) const {
-    throw StorageError(
-        describe_failure(m_path, sqlite3_extended_errcode(m_db), sqlite3_errmsg(m_db), doing));
+    const int code = sqlite3_extended_errcode(m_db);
+    throw StorageError(describe_failure(m_path, code, sqlite3_errmsg(m_db), doing), code);
+}
+
+bool StorageError::may_pass() const {
+    switch (m_code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+            return true;
+        default:
+            return false;
+    }
 }
 
 Transaction::Transaction(Connection& db) : m_db(db) {

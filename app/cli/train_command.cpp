@@ -81,6 +81,33 @@ std::string headline(const Outcome& o) {
     return {};
 }
 
+// Says once per spell of failed commits that events are held, not lost.
+void warn_when_held(const storage::Recorder& recorder, bool* told, ProgressLine* bar) {
+    const storage::RecorderStats stats = recorder.stats();
+    if (stats.held == 0 || stats.retries == 0) {
+        *told = false;
+        return;
+    }
+    if (*told) return;
+    *told = true;
+    bar->finish();
+    std::fprintf(stderr,
+                 "warning: the database cannot be written now; holding %llu events and trying "
+                 "again: %s\n",
+                 static_cast<unsigned long long>(stats.held), recorder.retry_error().c_str());
+}
+
+// Waits until the Recorder has stored (or given up on) everything, saying why when it takes long.
+void finish_recording(storage::Recorder& recorder, bool* told, ProgressLine* bar) {
+    bool waiting_told = false;
+    while (!recorder.flush_for(std::chrono::seconds(2))) {
+        warn_when_held(recorder, told, bar);
+        if (waiting_told) continue;
+        waiting_told = true;
+        std::fprintf(stderr, "waiting to store the run's last events (Ctrl-C 3x to quit)\n");
+    }
+}
+
 // Config refusals keep the CLI's list format; every other refusal is one message.
 int refused(const service::Refusal& r) {
     if (r.cause == service::Refusal::Cause::Config && !r.problems.empty())
@@ -179,6 +206,7 @@ int run_command(const TrainOptions& opt) {
     Outcome outcome;
     ProgressLine bar;
     bool stop_sent = false;
+    bool held_told = false;
     while (!api::is_final(outcome.status)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         if (g_interrupts > 0 && !stop_sent) {
@@ -188,17 +216,22 @@ int run_command(const TrainOptions& opt) {
             stop_sent = true;
         }
         observe(runs.drain().events, id, &outcome, &bar);
+        warn_when_held(*recorder, &held_told, &bar);
         bar.update(outcome.step, config.train.steps, outcome.wall_s, headline(outcome));
     }
     observe(runs.wait(id).events, id, &outcome, &bar);
-    recorder->flush();
     bar.finish();
+    finish_recording(*recorder, &held_told, &bar);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
 
     if (!outcome.message.empty()) std::fprintf(stderr, "error: %s\n", outcome.message.c_str());
-    if (const auto err = recorder->last_error(); !err.empty())
-        std::fprintf(stderr, "warning: some events were not recorded: %s\n", err.c_str());
+    // A run whose history misses rows did not succeed, whatever its last status says.
+    const uint64_t lost = recorder->stats().dropped;
+    if (lost > 0)
+        std::fprintf(stderr, "error: %llu events of run %lld were not recorded: %s\n",
+                     static_cast<unsigned long long>(lost), static_cast<long long>(id),
+                     recorder->last_error().c_str());
     std::fprintf(stderr, "run %lld %s at step %lld after %s\n", static_cast<long long>(id),
                  api::to_string(outcome.status), static_cast<long long>(outcome.step),
                  format_duration(outcome.wall_s).c_str());
@@ -211,9 +244,11 @@ int run_command(const TrainOptions& opt) {
                             {"metrics", outcome.metrics},
                             {"db", store->path()}};
         if (!outcome.message.empty()) j["error"] = outcome.message;
+        if (lost > 0) j["unrecorded_events"] = lost;
         std::printf("%s\n", j.dump(2).c_str());
     }
-    return service::exit_code(outcome.status, outcome.failure);
+    const ExitCode code = service::exit_code(outcome.status, outcome.failure);
+    return lost > 0 && code == kExitOk ? kExitFailure : code;
 }
 
 }  // namespace wb::cli

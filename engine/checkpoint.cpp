@@ -1,11 +1,7 @@
-// Atomic checkpoint files: temp file + fsync + rename + directory fsync.
+// Checkpoint files: named by step, written through AtomicFile, the newest few kept.
 #include "engine/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -27,36 +23,6 @@ int64_t step_of(const fs::path& p) {
     const std::string digits = name.substr(pre, name.size() - pre - suf);
     if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return -1;
     return std::stoll(digits);
-}
-
-void write_all(const std::string& path, const std::string& bytes) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const int err = errno;
-            ::close(fd);
-            throw std::runtime_error("cannot write " + path + ": " + std::strerror(err) +
-                                     " (is the disk full?)");
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    const bool synced = ::fsync(fd) == 0;
-    const int err = errno;
-    if (::close(fd) != 0 || !synced)
-        throw std::runtime_error("cannot write " + path + ": " +
-                                 std::strerror(synced ? errno : err) + " (is the disk full?)");
-}
-
-void sync_dir(const std::string& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
 }
 
 }  // namespace
@@ -81,24 +47,6 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
     for (std::size_t i = static_cast<std::size_t>(std::max(keep, 1)); i < all.size(); ++i)
         fs::remove(all[i], ec);
     return path;
-}
-
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-    const std::string tmp = path + ".tmp";
-    try {
-        write_all(tmp, bytes);
-    } catch (...) {
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " +
-                                 std::strerror(err));
-    }
-    const auto parent = fs::path(path).parent_path();
-    sync_dir(parent.empty() ? "." : parent.string());
 }
 
 int remove_checkpoints(const std::string& dir) {

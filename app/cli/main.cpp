@@ -1,6 +1,8 @@
 // workbench-cli: headless training and run history. Parses the command line and dispatches;
 // the commands live in train_command.cpp and query_commands.cpp.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -131,10 +133,21 @@ int main(int argc, char** argv) {
     };
     // The commands report what users can cause themselves; this catches what slipped through
     // (a storage error during a read, say), so the CLI never ends in std::terminate.
+    int code = kExitFailure;
     try {
-        return dispatch();
+        code = dispatch();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
-        return kExitFailure;
     }
+    // Output that never arrived (stdout on a full disk or a failing device) is a failure too.
+    const bool unflushed = std::fflush(stdout) != 0;
+    const int error = errno;
+    if (unflushed || std::ferror(stdout)) {
+        std::fprintf(stderr,
+                     "error: the output could not be written (%s); check where it goes (a full "
+                     "disk, a failing device) and run the command again\n",
+                     unflushed ? std::strerror(error) : "write error");
+        if (code == kExitOk) code = kExitFailure;
+    }
+    return code;
 }

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 
@@ -18,6 +18,7 @@
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
+#include "engine/atomic_file.h"
 #include "engine/data/data_error.h"
 #include "engine/prune/export.h"
 #include "storage/run_store.h"
@@ -83,15 +84,25 @@ std::optional<storage::RunRow> find_run(storage::RunStore& store, int64_t id) {
     return row;
 }
 
+// The CSV in pieces of about 1 MiB, so a run of millions of points never sits in memory whole.
 void write_metrics_csv(storage::RunStore& store, int64_t id, const std::string& only,
-                       std::FILE* out) {
-    std::fprintf(out, "step,wall_s,name,value\n");
+                       const std::function<void(const std::string&)>& out) {
+    std::string text = "step,wall_s,name,value\n";
+    char number[64];
     for (const auto& name : store.metric_names(id)) {
         if (!only.empty() && name != only) continue;
-        for (const auto& p : store.metrics(id, name))
-            std::fprintf(out, "%lld,%.6f,%s,%.17g\n", static_cast<long long>(p.step), p.wall_s,
-                         name.c_str(), p.value);
+        for (const auto& p : store.metrics(id, name)) {
+            text.append(number, std::snprintf(number, sizeof number, "%lld,%.6f,",
+                                              static_cast<long long>(p.step), p.wall_s));
+            text += name;
+            text.append(number, std::snprintf(number, sizeof number, ",%.17g\n", p.value));
+            if (text.size() >= (std::size_t{1} << 20)) {
+                out(text);
+                text.clear();
+            }
+        }
     }
+    out(text);
 }
 
 }  // namespace
@@ -218,7 +229,9 @@ int metrics_command(const std::string& db, int64_t id, const std::string& name, 
     if (!store) return kExitFailure;
     if (!find_run(*store, id)) return kExitFailure;
     if (!as_json) {
-        write_metrics_csv(*store, id, name, stdout);
+        write_metrics_csv(*store, id, name, [](const std::string& text) {
+            std::fwrite(text.data(), 1, text.size(), stdout);
+        });
         return kExitOk;
     }
     json j = json::object();
@@ -238,36 +251,44 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
     if (!store) return kExitFailure;
     auto row = find_run(*store, id);
     if (!row) return kExitFailure;
+    const fs::path out(out_dir);
     std::error_code ec;
-    fs::create_directories(fs::path(out_dir) / "samples", ec);
+    fs::create_directories(out / "samples", ec);
     if (ec) {
         std::fprintf(stderr, "error: cannot create %s: %s\n", out_dir.c_str(),
                      ec.message().c_str());
         return kExitFailure;
     }
-    std::ofstream(fs::path(out_dir) / "config.json")
-        << stored_json(*row, row->config_json, "settings").dump(2) << "\n";
-    json run = run_json(*row);
-    run["environment"] = stored_json(*row, row->env_json, "environment");
-    std::ofstream(fs::path(out_dir) / "run.json") << run.dump(2) << "\n";
-    const std::string csv = (fs::path(out_dir) / "metrics.csv").string();
-    if (std::FILE* f = std::fopen(csv.c_str(), "w")) {
-        write_metrics_csv(*store, id, {}, f);
-        std::fclose(f);
-    }
+    // Every file is written whole or not at all: a full disk leaves the files of an earlier
+    // export as they were instead of replacing them with truncated ones.
     int written = 0;
-    for (const auto& s : store->samples(id)) {
-        const char* ext = s.kind == api::kSamplePng    ? ".png"
-                          : s.kind == api::kSampleText ? ".txt"
-                                                       : ".json";
-        char name[64];
-        std::snprintf(name, sizeof name, "step-%08lld%s", static_cast<long long>(s.step), ext);
-        std::ofstream(fs::path(out_dir) / "samples" / name, std::ios::binary) << s.data;
-        ++written;
+    try {
+        const json config = stored_json(*row, row->config_json, "settings");
+        json run = run_json(*row);
+        run["environment"] = stored_json(*row, row->env_json, "environment");
+        engine::write_file_atomic((out / "config.json").string(), config.dump(2) + "\n");
+        engine::write_file_atomic((out / "run.json").string(), run.dump(2) + "\n");
+        engine::AtomicFile csv((out / "metrics.csv").string());
+        write_metrics_csv(*store, id, {}, [&csv](const std::string& text) { csv.write(text); });
+        csv.commit();
+        for (const auto& s : store->samples(id)) {
+            const char* ext = s.kind == api::kSamplePng    ? ".png"
+                              : s.kind == api::kSampleText ? ".txt"
+                                                           : ".json";
+            char name[64];
+            std::snprintf(name, sizeof name, "step-%08lld%s", static_cast<long long>(s.step), ext);
+            engine::write_file_atomic((out / "samples" / name).string(), s.data);
+            ++written;
+        }
+        std::string log;
+        for (const auto& l : store->logs(id))
+            log += "[" + std::to_string(l.step) + "] " + l.level + ": " + l.text + "\n";
+        engine::write_file_atomic((out / "log.txt").string(), log);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: cannot export run %lld to %s: %s\n",
+                     static_cast<long long>(id), out_dir.c_str(), e.what());
+        return kExitFailure;
     }
-    std::ofstream log(fs::path(out_dir) / "log.txt");
-    for (const auto& l : store->logs(id))
-        log << "[" << l.step << "] " << l.level << ": " << l.text << "\n";
     std::fprintf(
         stderr,
         "exported run %lld to %s: config.json, run.json, metrics.csv, log.txt, %d samples\n",

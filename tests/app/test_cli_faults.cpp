@@ -2,7 +2,11 @@
 // and each of the other "Found" items as a regression test. Each case drives the real binary.
 #include <QtTest>
 
+#include <csignal>
 #include <fstream>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
@@ -18,8 +22,16 @@ struct Result {
     QString out, err;
 };
 
-Result cli(const QStringList& args, int timeout_ms = 240000) {
+// `file_size_limit` > 0: the child may write no file past that many bytes (RLIMIT_FSIZE), the
+// way a full disk stops it, without needing a small file system.
+Result cli(const QStringList& args, int timeout_ms = 240000, rlim_t file_size_limit = 0) {
     QProcess p;
+    if (file_size_limit > 0)
+        p.setChildProcessModifier([file_size_limit] {
+            std::signal(SIGXFSZ, SIG_IGN);  // write() then fails with EFBIG instead
+            rlimit limit{file_size_limit, file_size_limit};
+            setrlimit(RLIMIT_FSIZE, &limit);
+        });
     p.start(WB_CLI_PATH, args);
     Result r;
     if (!p.waitForFinished(timeout_ms)) {
@@ -81,6 +93,22 @@ long long points(OtherConnection& c, int64_t run, const char* metric) {
         std::to_string(run) + " AND n.name = '" + metric + "'");
 }
 
+QByteArray read_all(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("(missing)");
+}
+
+// Every file under `dir` by relative path, with its bytes.
+std::map<QString, QByteArray> snapshot(const QString& dir) {
+    std::map<QString, QByteArray> files;
+    QDirIterator it(dir, QDir::Files | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        files[QDir(dir).relativeFilePath(path)] = read_all(path);
+    }
+    return files;
+}
+
 }  // namespace
 
 class TestCliFaults final : public QObject {
@@ -88,6 +116,18 @@ class TestCliFaults final : public QObject {
 
 private:
     QTemporaryDir m_dir;
+    QString m_run_db;  ///< a short finished run, for the export cases
+    QString m_run_id;
+
+    // A finished 400-step run with a checkpoint, trained once for every case that reads one.
+    void trainOnce() {
+        if (!m_run_db.isEmpty()) return;
+        m_run_db = m_dir.filePath("trained.sqlite");
+        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", m_run_db, "--json", "--set",
+                      "train.steps=400", "--set", "train.threads=1"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        m_run_id = QString::number(json::parse(r.out.toStdString())["id"].get<int64_t>());
+    }
 
 private slots:
     void initTestCase() {
@@ -131,6 +171,69 @@ private slots:
         // The user is told why the rows wait, and nothing says they were lost.
         QVERIFY2(err.contains("holding"), qPrintable(err));
         QVERIFY2(!err.contains("not recorded"), qPrintable(err));
+    }
+
+    // Issue 20, item 2: `export` to a full disk exited 0 and left truncated or empty files in
+    // place of the earlier export's good ones.
+    void exportToAFullDiskKeepsTheEarlierFiles() {
+        trainOnce();
+        const QString out = m_dir.filePath("export");
+        auto first = cli({"export", m_run_id, "--db", m_run_db, "--out", out});
+        QVERIFY2(first.code == 0, qPrintable(first.err));
+        const auto before = snapshot(out);
+        QVERIFY(read_all(out + "/metrics.csv").size() > 100000);
+
+        auto full = cli({"export", m_run_id, "--db", m_run_db, "--out", out}, 240000, 40000);
+        QVERIFY2(full.code == 1, qPrintable(QString("exit %1: %2").arg(full.code).arg(full.err)));
+        QVERIFY2(full.err.contains("cannot write " + out + "/metrics.csv"), qPrintable(full.err));
+        QVERIFY2(full.err.contains("File too large"), qPrintable(full.err));
+        QVERIFY(snapshot(out) == before);  // no torn file, no temporary left behind
+    }
+
+    void exportModelToAFullDiskKeepsTheEarlierModel() {
+        trainOnce();
+        const QString model = m_dir.filePath("g.pt");
+        auto first = cli({"export", m_run_id, "--db", m_run_db, "--model", model});
+        QVERIFY2(first.code == 0, qPrintable(first.err));
+        const QByteArray good = read_all(model);
+        QVERIFY(good.size() > 40000);
+        auto full = cli({"export", m_run_id, "--db", m_run_db, "--model", model}, 240000, 40000);
+        QVERIFY2(full.code == 1, qPrintable(full.err));
+        QVERIFY2(full.err.contains("cannot write " + model), qPrintable(full.err));
+        QVERIFY(!full.err.contains("terminate called"));
+        QCOMPARE(read_all(model), good);
+        QVERIFY(!QFile::exists(model + ".tmp"));
+    }
+
+    // A rename over a device or FIFO replaced it with a regular file (as root even /dev/full).
+    void exportModelRefusesAPathThatIsNoRegularFile() {
+        trainOnce();
+        const QString fifo = m_dir.filePath("pipe");
+        QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+        auto r = cli({"export", m_run_id, "--db", m_run_db, "--model", fifo});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("not a regular file"), qPrintable(r.err));
+        struct stat st {};
+        QCOMPARE(::stat(fifo.toLocal8Bit().constData(), &st), 0);
+        QVERIFY(S_ISFIFO(st.st_mode));
+        QVERIFY(!QFile::exists(fifo + ".json"));
+        QVERIFY(!QFile::exists(fifo + ".tmp"));
+    }
+
+    // Issue 20, item 6: output to a failing device ended 0 (or in an abort).
+    void outputToAFailingDeviceIsAFailure() {
+        trainOnce();
+        for (const QStringList& args : {QStringList{"metrics", m_run_id, "--db", m_run_db},
+                                        QStringList{"runs", "--json", "--db", m_run_db}}) {
+            QProcess p;
+            p.setStandardOutputFile("/dev/full");
+            p.start(WB_CLI_PATH, args);
+            QVERIFY(p.waitForFinished(60000));
+            const QString err = QString::fromUtf8(p.readAllStandardError());
+            QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+            QVERIFY2(p.exitCode() == 1, qPrintable(args.join(' ') + ": " + err));
+            QVERIFY2(err.contains("output could not be written"), qPrintable(err));
+        }
     }
 };
 

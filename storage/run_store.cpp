@@ -7,15 +7,10 @@
 #include "storage/connection.h"
 #include "storage/metric_series.h"
 #include "storage/owner.h"
+#include "storage/run_row_sql.h"
 #include "storage/run_status.h"
 
 namespace wb::storage {
-
-namespace {
-
-constexpr const char* kRunColumns =
-    "SELECT id, name, status, model, config_json, env_json, notes, error, failure, "
-    "checkpoint_dir, steps_done, total_steps, created_at, started_at, ended_at, wall_s FROM runs ";
 
 RunRow read_run(const Query& q) {
     RunRow r;
@@ -37,6 +32,8 @@ RunRow read_run(const Query& q) {
     r.wall_s = q.real_at(15);
     return r;
 }
+
+namespace {
 
 constexpr const char* kSampleColumns = "SELECT id, run_id, step, wall_s, kind, data FROM samples ";
 

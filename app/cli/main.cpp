@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     CLI::App app{
         "GenAI Training Workbench, headless: train generative models and query the run "
         "history.\nExit codes: 0 completed, 1 failure, 2 invalid config, 3 data problem, "
-        "130 stopped by Ctrl-C."};
+        "4 the run is busy in another process, 130 stopped by Ctrl-C."};
     app.require_subcommand(1);
     app.fallthrough();
     std::string db = wb::storage::default_db_path();
@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
     resume->add_option("run", id, "Run id")->required();
     resume->add_option("--set", train.sets, "Override a key, e.g. --set train.steps=5000");
     resume->add_flag("--json", train.json, "Print a JSON summary at the end");
+    resume->add_flag("--restart", train.restart,
+                     "When no checkpoint is left (its folder was removed), start over from step 0 "
+                     "and replace the run's stored metrics and samples");
 
     auto* runs = app.add_subcommand("runs", "List the runs in the database");
     runs->add_flag("--json", json, "JSON output");

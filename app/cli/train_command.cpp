@@ -37,12 +37,13 @@ struct Outcome {
     int64_t step = 0;
     double wall_s = 0;
     std::map<std::string, double> metrics;
+    std::vector<std::string> notes;
 };
 
 // Reads what matters to the terminal out of a batch before the Recorder takes it.
-void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
-             ProgressLine* bar) {
-    for (const auto& e : events) {
+void observe(const service::Drained& drained, int64_t id, Outcome* out, ProgressLine* bar) {
+    for (const auto& note : drained.notes) out->notes.push_back(note);
+    for (const auto& e : drained.events) {
         if (e.run_id != id) continue;
         out->step = std::max(out->step, e.step);
         out->wall_s = std::max(out->wall_s, e.wall_s);
@@ -190,8 +191,11 @@ int run_command(const TrainOptions& opt) {
     for (const auto& w : api::config_warnings(config))
         std::fprintf(stderr, "warning: %s: %s\n", w.path.c_str(), w.message.c_str());
 
-    const service::Started started =
-        opt.resume_id > 0 ? runs.continue_run(opt.resume_id, config) : runs.start(config, name);
+    service::ContinueOptions continuing;
+    continuing.restart_without_checkpoint = opt.restart;
+    const service::Started started = opt.resume_id > 0
+                                         ? runs.continue_run(opt.resume_id, config, continuing)
+                                         : runs.start(config, name);
     if (!started.ok()) return refused(*started.refusal);
     const int64_t id = started.run_id;
     name = started.name;
@@ -215,17 +219,18 @@ int run_command(const TrainOptions& opt) {
             runs.stop(id);
             stop_sent = true;
         }
-        observe(runs.drain().events, id, &outcome, &bar);
+        observe(runs.drain(), id, &outcome, &bar);
         warn_when_held(*recorder, &held_told, &bar);
         bar.update(outcome.step, config.train.steps, outcome.wall_s, headline(outcome));
     }
-    observe(runs.wait(id).events, id, &outcome, &bar);
+    observe(runs.wait(id), id, &outcome, &bar);
     bar.finish();
     finish_recording(*recorder, &held_told, &bar);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
 
     if (!outcome.message.empty()) std::fprintf(stderr, "error: %s\n", outcome.message.c_str());
+    for (const auto& note : outcome.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
     // A run whose history misses rows did not succeed, whatever its last status says.
     const uint64_t lost = recorder->stats().dropped;
     if (lost > 0)

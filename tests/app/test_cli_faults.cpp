@@ -119,14 +119,26 @@ private:
     QString m_run_db;  ///< a short finished run, for the export cases
     QString m_run_id;
 
-    // A finished 400-step run with a checkpoint, trained once for every case that reads one.
+    // A finished run of `steps` steps (checkpoints at the end) in a database of its own.
+    QString train(const QString& db, int steps) {
+        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", db, "--json", "--set",
+                      QString("train.steps=%1").arg(steps), "--set", "train.threads=1"});
+        if (r.code != 0) qWarning("%s", qPrintable(r.err));
+        return r.code == 0 ? QString::number(json::parse(r.out.toStdString())["id"].get<int64_t>())
+                           : QString();
+    }
+
+    // A finished 400-step run, trained once for every export case.
     void trainOnce() {
         if (!m_run_db.isEmpty()) return;
         m_run_db = m_dir.filePath("trained.sqlite");
-        auto r = cli({"run", "--preset", "gan-mixture2d", "--db", m_run_db, "--json", "--set",
-                      "train.steps=400", "--set", "train.threads=1"});
-        QVERIFY2(r.code == 0, qPrintable(r.err));
-        m_run_id = QString::number(json::parse(r.out.toStdString())["id"].get<int64_t>());
+        m_run_id = train(m_run_db, 400);
+        QVERIFY(!m_run_id.isEmpty());
+    }
+
+    static std::string row(const QString& db, const QString& id, const char* columns) {
+        return OtherConnection(db).text(std::string("SELECT ") + columns +
+                                        " FROM runs WHERE id = " + id.toStdString());
     }
 
 private slots:
@@ -234,6 +246,94 @@ private slots:
             QVERIFY2(p.exitCode() == 1, qPrintable(args.join(' ') + ": " + err));
             QVERIFY2(err.contains("output could not be written"), qPrintable(err));
         }
+    }
+
+    // Issue 20, item 4: the width-128 run was continued as width 64, failed to load its
+    // checkpoint, and was left failed with settings it was never trained with.
+    void resumeRefusesAnArchitectureChange() {
+        const QString db = m_dir.filePath("arch.sqlite");
+        const QString id = train(db, 200);
+        QVERIFY(!id.isEmpty());
+        auto r =
+            cli({"resume", id, "--db", db, "--set", "model.width=64", "--set", "train.steps=300"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("model.width: the run was trained with 128"), qPrintable(r.err));
+        QCOMPARE(row(db, id, "status || ' ' || steps_done || ' ' || total_steps"),
+                 std::string("completed 200 200"));
+        QCOMPARE(row(db, id, "json_extract(config_json, '$.model.width')"), std::string("128"));
+    }
+
+    // Issue 20, item 4: with the checkpoint folder gone, resume warned "starting from step 0"
+    // and wrote a fresh run over the stored points.
+    void resumeWithoutCheckpointsNeedsRestart() {
+        const QString db = m_dir.filePath("gone.sqlite");
+        const QString id = train(db, 200);
+        QVERIFY(!id.isEmpty());
+        QVERIFY(QDir(db + ".d/run-" + id).removeRecursively());
+        OtherConnection c(db);
+        const std::string first_loss = c.text("SELECT value FROM metrics WHERE step = 1 LIMIT 1");
+        auto refused = cli({"resume", id, "--db", db, "--set", "train.steps=300"});
+        QVERIFY2(refused.code == 1, qPrintable(refused.err));
+        QVERIFY2(refused.err.contains("no checkpoint left"), qPrintable(refused.err));
+        QVERIFY2(refused.err.contains("--restart"), qPrintable(refused.err));
+        QCOMPARE(points(c, id.toLongLong(), "loss/g"), 200LL);
+        QCOMPARE(row(db, id, "status || ' ' || total_steps"), std::string("completed 200"));
+
+        // Asked for, it starts over: the history is the new run's alone.
+        auto restarted = cli({"resume", id, "--db", db, "--restart", "--set", "train.steps=300",
+                              "--set", "train.seed=7"});
+        QVERIFY2(restarted.code == 0, qPrintable(restarted.err));
+        QCOMPARE(points(c, id.toLongLong(), "loss/g"), 300LL);
+        QVERIFY(c.text("SELECT value FROM metrics WHERE step = 1 LIMIT 1") != first_loss);
+        QCOMPARE(row(db, id, "status || ' ' || steps_done"), std::string("completed 300"));
+    }
+
+    // Issue 20, item 4: a resume that failed (every checkpoint unreadable) left the completed
+    // run "failed", with the new step target.
+    void failedResumeLeavesTheRunAsItWas() {
+        const QString db = m_dir.filePath("unreadable.sqlite");
+        const QString id = train(db, 200);
+        QVERIFY(!id.isEmpty());
+        QDirIterator it(db + ".d/run-" + id, {"ckpt-*.pt"}, QDir::Files);
+        int damaged = 0;
+        while (it.hasNext()) {
+            QFile f(it.next());
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write("not a checkpoint");
+            ++damaged;
+        }
+        QVERIFY(damaged > 0);
+        const std::string before = row(db, id, "status || ' ' || total_steps || ' ' || ended_at");
+        auto r = cli({"resume", id, "--db", db, "--set", "train.steps=300"});
+        QVERIFY2(r.code == 1, qPrintable(r.err));
+        QVERIFY2(r.err.contains("no usable checkpoint"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("left as it was (completed at step 200"), qPrintable(r.err));
+        QCOMPARE(row(db, id, "status || ' ' || total_steps || ' ' || ended_at"), before);
+        QCOMPARE(row(db, id, "json_extract(config_json, '$.train.steps')"), std::string("200"));
+        QCOMPARE(row(db, id, "error"), std::string());
+    }
+
+    // Issue 20, item 5: two `resume N` started together both trained the run, interleaving
+    // their writes to its rows and checkpoint files.
+    void twoResumesAtOnceTrainItOnce() {
+        const QString db = m_dir.filePath("twice.sqlite");
+        const QString id = train(db, 200);
+        QVERIFY(!id.isEmpty());
+        const QStringList args{"resume", id, "--db", db, "--set", "train.steps=5000"};
+        QProcess a, b;
+        a.start(WB_CLI_PATH, args);
+        b.start(WB_CLI_PATH, args);
+        QVERIFY(a.waitForFinished(240000) && b.waitForFinished(240000));
+        const QString err_a = QString::fromUtf8(a.readAllStandardError());
+        const QString err_b = QString::fromUtf8(b.readAllStandardError());
+        const int code_a = a.exitCode(), code_b = b.exitCode();
+        QVERIFY2(std::min(code_a, code_b) == 0 && std::max(code_a, code_b) == 4,
+                 qPrintable(QString("exit %1 and %2: ").arg(code_a).arg(code_b) + err_a +
+                            "\n---\n" + err_b));
+        const QString& loser = code_a == 4 ? err_a : err_b;
+        QVERIFY2(loser.contains("another process") || loser.contains("was just taken by"),
+                 qPrintable(loser));
+        QCOMPARE(row(db, id, "status || ' ' || steps_done"), std::string("completed 5000"));
     }
 };
 

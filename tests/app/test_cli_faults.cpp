@@ -335,6 +335,25 @@ private slots:
                  qPrintable(loser));
         QCOMPARE(row(db, id, "status || ' ' || steps_done"), std::string("completed 5000"));
     }
+
+    // Issue 20, item 3: data.path=/dev/zero read until the kernel killed the process at 24 GB,
+    // and a FIFO without a writer hung even past Ctrl-C. Both are refused before a row exists.
+    void dataPathThatIsNoRegularFileIsRefused() {
+        const QString db = m_dir.filePath("devices.sqlite");
+        const QString fifo = m_dir.filePath("corpus.fifo");
+        QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+        for (const QString& data : {QString("/dev/zero"), fifo}) {
+            auto r = cli({"run", "--preset", "gpt-char", "--db", db, "--set", "data.path=" + data},
+                         60000);
+            QVERIFY2(r.code == 3, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+            QVERIFY2(r.err.contains(data + " is a ") && r.err.contains("not a regular file"),
+                     qPrintable(r.err));
+        }
+        QCOMPARE(OtherConnection(db).count("SELECT COUNT(*) FROM runs"), 0LL);
+        auto fid = cli({"fid", fifo, "/dev/zero"}, 60000);
+        QVERIFY2(fid.code == 3, qPrintable(fid.err));
+        QVERIFY2(fid.err.contains("FIFO"), qPrintable(fid.err));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliFaults)

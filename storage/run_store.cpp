@@ -57,6 +57,23 @@ RunStore::RunStore(const std::string& db_path) : m_db(std::make_unique<Connectio
     mark_interrupted_runs();
 }
 
+RunStore::RunStore(const std::string& db_path, ReadOnly)
+    : m_db(std::make_unique<Connection>(db_path, OpenMode::ReadOnly)) {
+    if (m_db->current()) return;
+    m_db = std::make_unique<Connection>(db_path);
+    mark_interrupted_runs();
+}
+
+void RunStore::judge_liveness(RunRow& row) const {
+    const bool live = row.status == api::RunStatus::Queued ||
+                      row.status == api::RunStatus::Running || row.status == api::RunStatus::Paused;
+    if (!m_db->read_only() || !live) return;
+    auto q = m_db->query("SELECT owner_pid, owner_host, owner_boot FROM runs WHERE id = ?1");
+    q.bind_int(1, row.id);
+    if (q.next() && owner_is_gone(ProcessOwner{q.int_at(0), q.text_at(1), q.text_at(2)}))
+        row.status = api::RunStatus::Interrupted;
+}
+
 RunStore::~RunStore() = default;
 
 const std::string& RunStore::path() const {
@@ -170,6 +187,7 @@ std::vector<RunRow> RunStore::list_runs() const {
     auto q = m_db->query(std::string(kRunColumns) + "ORDER BY id DESC");
     std::vector<RunRow> rows;
     while (q.next()) rows.push_back(read_run(q));
+    for (RunRow& r : rows) judge_liveness(r);
     return rows;
 }
 
@@ -178,7 +196,9 @@ std::optional<RunRow> RunStore::get_run(int64_t id) const {
     auto q = m_db->query(std::string(kRunColumns) + "WHERE id = ?1");
     q.bind_int(1, id);
     if (!q.next()) return std::nullopt;
-    return read_run(q);
+    RunRow row = read_run(q);
+    judge_liveness(row);
+    return row;
 }
 
 std::vector<std::string> RunStore::metric_names(int64_t id) const {
@@ -206,7 +226,7 @@ std::vector<MetricPoint> RunStore::metrics_after(int64_t id, const std::string& 
     // No packed copy: a live run, a file from before packing, a run whose packing failed or a
     // damaged blob. A finished run gets its copy now, unless a writer holds the lock: a reader
     // never waits for an optimisation.
-    if (run_is_finished(*m_db, id)) {
+    if (!m_db->read_only() && run_is_finished(*m_db, id)) {
         try {
             Transaction tx(*m_db, Transaction::NoWait{});
             if (tx.active()) {

@@ -32,6 +32,12 @@ class RunStore {
 public:
     /// Creates parent folders, opens, migrates and marks runs of dead processes interrupted.
     explicit RunStore(const std::string& db_path);
+    struct ReadOnly {};
+    /// For commands that only read: never creates the file (a mistyped path is an error) and
+    /// never writes to it, so the history stays readable on a full disk or a read-only mount.
+    /// Runs of dead processes read as interrupted without being stored so. Only a file an
+    /// older build wrote is opened read-write, to migrate it.
+    RunStore(const std::string& db_path, ReadOnly);
     ~RunStore();
     RunStore(const RunStore&) = delete;
     RunStore& operator=(const RunStore&) = delete;
@@ -99,6 +105,8 @@ public:
 
 private:
     void require_changed(int64_t id) const;
+    /// Read-only stores: a live row whose process is gone reads as interrupted.
+    void judge_liveness(RunRow& row) const;
     /// Runs `sql` (an UPDATE of one text column, ?1 = id, ?2 = value); throws for unknown ids.
     void set_text(int64_t id, const char* sql, const std::string& value);
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/progress_line.h"
+#include "app/cli/terminal_text.h"
 #include "app/cli/train_command.h"
 #include "engine/api/fid_extractor_info.h"
 #include "engine/api/metric_catalog.h"
@@ -54,10 +55,10 @@ std::string when(double unix_s) {
     return buf;
 }
 
-// Opens the store or prints why not; commands return kExitFailure on nullptr.
+// Opens the store read-only or prints why not; commands return kExitFailure on nullptr.
 std::unique_ptr<storage::RunStore> open_store(const std::string& db) {
     try {
-        return std::make_unique<storage::RunStore>(db);
+        return std::make_unique<storage::RunStore>(db, storage::RunStore::ReadOnly{});
     } catch (const storage::StorageError& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return nullptr;
@@ -120,18 +121,18 @@ int presets_command(bool as_json) {
         };
         for (const auto& p : api::presets()) add(p);
         for (const auto& p : own) add(p);
-        std::printf("%s\n", a.dump(2).c_str());
+        std::printf("%s\n", json_text(a, 2).c_str());
     } else {
         for (const auto& p : api::presets())
-            std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
-                        p.description.c_str());
+            std::printf("%-16s %-8s %s\n", printable(p.name).c_str(), p.config.model.kind.c_str(),
+                        printable(p.description).c_str());
         if (!own.empty()) std::printf("\nyour presets (%s):\n", api::user_presets_dir().c_str());
         for (const auto& p : own)
-            std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
-                        p.description.c_str());
+            std::printf("%-16s %-8s %s\n", printable(p.name).c_str(), p.config.model.kind.c_str(),
+                        printable(p.description).c_str());
     }
     for (const auto& why : problems)
-        std::fprintf(stderr, "warning: preset skipped: %s\n", why.c_str());
+        std::fprintf(stderr, "warning: preset skipped: %s\n", printable(why, true).c_str());
     return kExitOk;
 }
 
@@ -162,13 +163,13 @@ int runs_command(const std::string& db, bool as_json) {
     if (as_json) {
         json a = json::array();
         for (const auto& r : rows) a.push_back(run_json(r));
-        std::printf("%s\n", a.dump(2).c_str());
+        std::printf("%s\n", json_text(a, 2).c_str());
         return kExitOk;
     }
     if (rows.empty()) std::printf("no runs yet in %s\n", store->path().c_str());
     for (const auto& r : rows)
         std::printf("%5lld  %-20s %-8s %-11s %8lld/%-8lld %s  %s\n", static_cast<long long>(r.id),
-                    r.name.c_str(), r.model.c_str(), api::to_string(r.status),
+                    printable(r.name).c_str(), printable(r.model).c_str(), api::to_string(r.status),
                     static_cast<long long>(r.steps_done), static_cast<long long>(r.total_steps),
                     when(r.created_at).c_str(), format_duration(r.wall_s).c_str());
     return kExitOk;
@@ -191,15 +192,16 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     if (auto ck = store->latest_checkpoint(id))
         j["checkpoint"] = {{"step", ck->step}, {"path", ck->path}};
     if (as_json) {
-        std::printf("%s\n", j.dump(2).c_str());
+        std::printf("%s\n", json_text(j, 2).c_str());
         return kExitOk;
     }
     std::printf("run %lld: %s\n  model %s, status %s, step %lld of %lld, %s\n",
-                static_cast<long long>(id), row->name.c_str(), row->model.c_str(),
-                api::to_string(row->status), static_cast<long long>(row->steps_done),
-                static_cast<long long>(row->total_steps), format_duration(row->wall_s).c_str());
-    if (!row->error.empty()) std::printf("  error: %s\n", row->error.c_str());
-    if (!row->notes.empty()) std::printf("  notes: %s\n", row->notes.c_str());
+                static_cast<long long>(id), printable(row->name).c_str(),
+                printable(row->model).c_str(), api::to_string(row->status),
+                static_cast<long long>(row->steps_done), static_cast<long long>(row->total_steps),
+                format_duration(row->wall_s).c_str());
+    if (!row->error.empty()) std::printf("  error: %s\n", printable(row->error, true).c_str());
+    if (!row->notes.empty()) std::printf("  notes: %s\n", printable(row->notes, true).c_str());
     std::printf("metrics (last value):\n");
     const auto extractor = api::fid_extractor_of(row->env_json);
     for (auto it = last.begin(); it != last.end(); ++it) {
@@ -212,15 +214,16 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
                                  : "(not in the metric catalog)";
         if ((it.key() == "quality/fid" || it.key() == "quality/kid") && extractor)
             about += " (" + api::describe(*extractor) + ")";
-        std::printf("  %-28s %-24s %s\n", it.key().c_str(), value.c_str(), about.c_str());
+        std::printf("  %-28s %-24s %s\n", printable(it.key()).c_str(), value.c_str(),
+                    about.c_str());
     }
-    std::printf("config:\n%s\n", j["config"].dump(2).c_str());
+    std::printf("config:\n%s\n", printable(json_text(j["config"], 2), true).c_str());
     auto logs = store->logs(id);
     const std::size_t from = logs.size() > 10 ? logs.size() - 10 : 0;
     if (!logs.empty()) std::printf("log:\n");
     for (std::size_t i = from; i < logs.size(); ++i)
         std::printf("  [%lld] %s: %s\n", static_cast<long long>(logs[i].step),
-                    logs[i].level.c_str(), logs[i].text.c_str());
+                    printable(logs[i].level).c_str(), printable(logs[i].text, true).c_str());
     return kExitOk;
 }
 
@@ -241,7 +244,7 @@ int metrics_command(const std::string& db, int64_t id, const std::string& name, 
         for (const auto& p : store->metrics(id, n)) pts.push_back({p.step, p.wall_s, p.value});
         j[n] = std::move(pts);
     }
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", json_text(j).c_str());
     return kExitOk;
 }
 
@@ -266,8 +269,8 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
         const json config = stored_json(*row, row->config_json, "settings");
         json run = run_json(*row);
         run["environment"] = stored_json(*row, row->env_json, "environment");
-        engine::write_file_atomic((out / "config.json").string(), config.dump(2) + "\n");
-        engine::write_file_atomic((out / "run.json").string(), run.dump(2) + "\n");
+        engine::write_file_atomic((out / "config.json").string(), json_text(config, 2) + "\n");
+        engine::write_file_atomic((out / "run.json").string(), json_text(run, 2) + "\n");
         engine::AtomicFile csv((out / "metrics.csv").string());
         write_metrics_csv(*store, id, {}, [&csv](const std::string& text) { csv.write(text); });
         csv.commit();

@@ -13,6 +13,7 @@
 
 #include "app/cli/config_input.h"
 #include "app/cli/progress_line.h"
+#include "app/cli/terminal_text.h"
 #include "engine/api/paths.h"
 #include "engine/api/preflight.h"
 #include "engine/api/presets.h"
@@ -59,10 +60,11 @@ void observe(const service::Drained& drained, int64_t id, Outcome* out, Progress
                 }
                 break;
             case api::EventKind::Log:
-                if (e.name != "info") {
-                    bar->finish();
-                    std::fprintf(stderr, "%s: %s\n", e.name.c_str(), e.payload.c_str());
-                }
+                // A failure's own log line repeats the message printed once at the end.
+                if (e.name == "info" || (e.name == "error" && e.payload == out->message)) break;
+                bar->finish();
+                std::fprintf(stderr, "%s: %s\n", printable(e.name).c_str(),
+                             printable(e.payload, true).c_str());
                 break;
             default:
                 break;
@@ -201,7 +203,8 @@ int run_command(const TrainOptions& opt) {
     name = started.name;
     std::fprintf(stderr, "%s run %lld (%s), %lld steps, database %s\n",
                  opt.resume_id > 0 ? "resuming" : "started", static_cast<long long>(id),
-                 name.c_str(), static_cast<long long>(config.train.steps), store->path().c_str());
+                 printable(name).c_str(), static_cast<long long>(config.train.steps),
+                 printable(store->path()).c_str());
     if (!opt.json) std::printf("%lld\n", static_cast<long long>(id));
     std::fflush(stdout);
 
@@ -229,8 +232,10 @@ int run_command(const TrainOptions& opt) {
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
 
-    if (!outcome.message.empty()) std::fprintf(stderr, "error: %s\n", outcome.message.c_str());
-    for (const auto& note : outcome.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+    if (!outcome.message.empty())
+        std::fprintf(stderr, "error: %s\n", printable(outcome.message, true).c_str());
+    for (const auto& note : outcome.notes)
+        std::fprintf(stderr, "note: %s\n", printable(note, true).c_str());
     // A run whose history misses rows did not succeed, whatever its last status says.
     const uint64_t lost = recorder->stats().dropped;
     if (lost > 0)
@@ -250,7 +255,7 @@ int run_command(const TrainOptions& opt) {
                             {"db", store->path()}};
         if (!outcome.message.empty()) j["error"] = outcome.message;
         if (lost > 0) j["unrecorded_events"] = lost;
-        std::printf("%s\n", j.dump(2).c_str());
+        std::printf("%s\n", json_text(j, 2).c_str());
     }
     const ExitCode code = service::exit_code(outcome.status, outcome.failure);
     return lost > 0 && code == kExitOk ? kExitFailure : code;

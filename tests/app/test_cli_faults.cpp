@@ -50,7 +50,8 @@ Result cli(const QStringList& args, int timeout_ms = 240000, rlim_t file_size_li
 class OtherConnection {
 public:
     explicit OtherConnection(const QString& db) {
-        sqlite3_open_v2(db.toUtf8().constData(), &m_db, SQLITE_OPEN_READWRITE, nullptr);
+        sqlite3_open_v2(db.toUtf8().constData(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        nullptr);
     }
     ~OtherConnection() { sqlite3_close(m_db); }
     bool exec(const char* sql) { return sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr) == 0; }
@@ -353,6 +354,98 @@ private slots:
         auto fid = cli({"fid", fifo, "/dev/zero"}, 60000);
         QVERIFY2(fid.code == 3, qPrintable(fid.err));
         QVERIFY2(fid.err.contains("FIFO"), qPrintable(fid.err));
+    }
+
+    // Issue 20, item 7: on a full disk `runs`, `show` and `metrics` failed, because opening the
+    // database wrote to it. Reading commands now never write: not even to mark a dead
+    // process's run interrupted (it reads as interrupted).
+    void readingCommandsNeverWrite() {
+        const QString db = m_dir.filePath("readonly.sqlite");
+        const QString id = train(db, 50);
+        QVERIFY(!id.isEmpty());
+        {
+            OtherConnection c(db);
+            QVERIFY(c.exec("UPDATE runs SET status = 'running', owner_pid = 2147483646"));
+        }
+        const QByteArray before = read_all(db);
+        for (const QStringList& args : {QStringList{"runs", "--json", "--db", db},
+                                        QStringList{"show", id, "--json", "--db", db},
+                                        QStringList{"metrics", id, "--db", db}}) {
+            auto r = cli(args, 60000, 1);  // not one byte may be written to any file
+            QVERIFY2(r.code == 0, qPrintable(args.join(' ') + ": " + r.err));
+            if (args[0] == "runs")
+                QCOMPARE(json::parse(r.out.toStdString())[0]["status"].get<std::string>(),
+                         std::string("interrupted"));
+        }
+        QCOMPARE(row(db, id, "status"), std::string("running"));
+        QVERIFY(read_all(db) == before);
+
+        // A mistyped --db is an error, not a new empty history.
+        const QString typo = m_dir.filePath("no-such-folder/runs.sqlite");
+        auto r = cli({"runs", "--db", typo});
+        QVERIFY2(r.code == 1 && r.err.contains("no such database"), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(m_dir.filePath("no-such-folder")));
+    }
+
+    // Issue 20, item 9: a foreign SQLite file was adopted (tables added, journal set to WAL).
+    void foreignSqliteFileIsRefused() {
+        const QString db = m_dir.filePath("someone-elses.sqlite");
+        {
+            OtherConnection c(db);
+            QVERIFY(c.exec("CREATE TABLE photos (path TEXT); INSERT INTO photos VALUES ('a')"));
+        }
+        for (const QStringList& args :
+             {QStringList{"runs", "--db", db}, QStringList{"run", "--preset", "gan-mixture2d",
+                                                           "--db", db, "--set", "train.steps=5"}}) {
+            auto r = cli(args, 60000);
+            QVERIFY2(r.code == 1, qPrintable(r.err));
+            QVERIFY2(r.err.contains("another program (its tables: photos)"), qPrintable(r.err));
+        }
+        OtherConnection c(db);
+        QCOMPARE(c.count("SELECT COUNT(*) FROM sqlite_master"), 1LL);
+        QCOMPARE(c.text("PRAGMA journal_mode"), std::string("delete"));
+    }
+
+    // Issue 20, items 6 and 9: a name that is not UTF-8 broke `runs --json` for the whole
+    // database, and escape sequences in names reached the terminal raw.
+    void oddBytesInNamesAreShownSafely() {
+        const QString db = m_dir.filePath("names.sqlite");
+        const QString id = train(db, 5);
+        QVERIFY(!id.isEmpty());
+        {
+            OtherConnection c(db);
+            QVERIFY(c.exec("UPDATE runs SET name = CAST(X'626164FF1B5B33316D726564' AS TEXT)"));
+        }
+        auto j = cli({"runs", "--json", "--db", db});
+        QVERIFY2(j.code == 0, qPrintable(j.err));
+        const auto runs = json::parse(j.out.toStdString(), nullptr, false);
+        QVERIFY2(!runs.is_discarded(), qPrintable(j.out));
+        QCOMPARE(runs[0]["name"].get<std::string>(), std::string("bad\xef\xbf\xbd\x1b[31mred"));
+        auto text = cli({"runs", "--db", db});
+        QCOMPARE(text.code, 0);
+        QVERIFY2(!text.out.contains(QChar(0x1b)), qPrintable(text.out));
+        QVERIFY2(text.out.contains("\\x1b[31mred"), qPrintable(text.out));
+    }
+
+    // Issue 20, item 6: a number no double can hold ended the CLI with an internal error.
+    void outOfRangeNumberIsAConfigError() {
+        const QString file = m_dir.filePath("huge.json");
+        std::ofstream(file.toStdString()) << R"({"optim": {"lr": 1e999}})";
+        auto r = cli({"run", "--config", file, "--db", m_dir.filePath("huge.sqlite")}, 60000);
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("huge.json is not valid JSON") && r.err.contains("1e999"),
+                 qPrintable(r.err));
+    }
+
+    // Issue 20, item 9: every error of a failed run was printed twice.
+    void aRunsErrorIsPrintedOnce() {
+        const QString file = m_dir.filePath("tiny.txt");
+        std::ofstream(file.toStdString()) << "too short\n";
+        auto r = cli({"run", "--preset", "gpt-char", "--db", m_dir.filePath("once.sqlite"), "--set",
+                      "data.path=" + file},
+                     60000);
+        QCOMPARE(r.code, 3);
+        QCOMPARE(r.err.count("characters of text; a char-level model needs"), 1);
     }
 };
 

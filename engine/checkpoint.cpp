@@ -1,65 +1,14 @@
-// Atomic checkpoint files: temp file + fsync + rename + directory fsync.
+// Checkpoint files: named by step, written through AtomicFile, the newest few kept.
 #include "engine/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
+#include "engine/api/paths.h"
+
 namespace wb::engine {
 namespace fs = std::filesystem;
-
-namespace {
-
-constexpr const char* kPrefix = "ckpt-";
-constexpr const char* kSuffix = ".pt";
-
-int64_t step_of(const fs::path& p) {
-    const std::string name = p.filename().string();
-    const std::size_t pre = std::strlen(kPrefix), suf = std::strlen(kSuffix);
-    if (name.size() <= pre + suf || name.compare(0, pre, kPrefix) != 0 ||
-        name.compare(name.size() - suf, suf, kSuffix) != 0)
-        return -1;
-    const std::string digits = name.substr(pre, name.size() - pre - suf);
-    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return -1;
-    return std::stoll(digits);
-}
-
-void write_all(const std::string& path, const std::string& bytes) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const int err = errno;
-            ::close(fd);
-            throw std::runtime_error("cannot write " + path + ": " + std::strerror(err) +
-                                     " (is the disk full?)");
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    const bool synced = ::fsync(fd) == 0;
-    const int err = errno;
-    if (::close(fd) != 0 || !synced)
-        throw std::runtime_error("cannot write " + path + ": " +
-                                 std::strerror(synced ? errno : err) + " (is the disk full?)");
-}
-
-void sync_dir(const std::string& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
-}  // namespace
 
 std::string write_checkpoint(const std::string& dir, int64_t step,
                              const std::function<void(torch::serialize::OutputArchive&)>& fill,
@@ -75,7 +24,7 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
         bytes.append(static_cast<const char*>(data), n);
         return n;
     });
-    const std::string path = (fs::path(dir) / (kPrefix + std::to_string(step) + kSuffix)).string();
+    const std::string path = (fs::path(dir) / api::checkpoint_file_name(step)).string();
     write_file_atomic(path, bytes);
     auto all = list_checkpoints(dir);
     for (std::size_t i = static_cast<std::size_t>(std::max(keep, 1)); i < all.size(); ++i)
@@ -83,31 +32,14 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
     return path;
 }
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-    const std::string tmp = path + ".tmp";
-    try {
-        write_all(tmp, bytes);
-    } catch (...) {
-        ::unlink(tmp.c_str());
-        throw;
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " +
-                                 std::strerror(err));
-    }
-    const auto parent = fs::path(path).parent_path();
-    sync_dir(parent.empty() ? "." : parent.string());
-}
-
 int remove_checkpoints(const std::string& dir) {
     std::vector<fs::path> doomed;
     std::error_code ec;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const fs::path& p = it->path();
-        const bool torn = p.extension() == ".tmp" && step_of(fs::path(p).replace_extension()) >= 0;
-        if (it->is_regular_file() && (step_of(p) >= 0 || torn)) doomed.push_back(p);
+        const std::string name = p.filename().string();
+        const bool torn = p.extension() == ".tmp" && api::checkpoint_step(p.stem().string()) >= 0;
+        if (it->is_regular_file() && (api::checkpoint_step(name) >= 0 || torn)) doomed.push_back(p);
     }
     for (const fs::path& p : doomed)
         if (!fs::remove(p, ec) && ec)
@@ -117,17 +49,7 @@ int remove_checkpoints(const std::string& dir) {
 }
 
 std::vector<std::string> list_checkpoints(const std::string& dir) {
-    std::vector<std::pair<int64_t, std::string>> found;
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        const int64_t s = step_of(it->path());
-        if (s >= 0 && it->is_regular_file()) found.emplace_back(s, it->path().string());
-    }
-    std::sort(found.begin(), found.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first; });
-    std::vector<std::string> paths;
-    for (auto& f : found) paths.push_back(std::move(f.second));
-    return paths;
+    return api::list_checkpoint_files(dir);
 }
 
 }  // namespace wb::engine

@@ -9,6 +9,8 @@
 
 #include <torch/torch.h>
 
+#include "engine/atomic_file.h"
+
 namespace wb::engine {
 
 /// Serialises `fill`'s archive to `dir`/ckpt-<step>.pt atomically and deletes all but the
@@ -16,11 +18,6 @@ namespace wb::engine {
 std::string write_checkpoint(const std::string& dir, int64_t step,
                              const std::function<void(torch::serialize::OutputArchive&)>& fill,
                              int keep = 2);
-
-/// Writes `bytes` to `path` through a synced temporary file and a rename, so `path` is either
-/// its old content or all of the new. Throws std::runtime_error naming the path and the cause
-/// (and removes the temporary file).
-void write_file_atomic(const std::string& path, const std::string& bytes);
 
 /// Deletes every checkpoint file (and torn temporary) in `dir`, other files untouched; returns how
 /// many. Throws std::runtime_error naming the file that could not be removed.

@@ -172,39 +172,90 @@ const void* Query::blob_at(int column, std::size_t* size) const {
     return *size > 0 ? data : nullptr;
 }
 
-Connection::Connection(std::string path) : m_path(std::move(path)) {
+Connection::Connection(std::string path, OpenMode mode)
+    : m_path(std::move(path)), m_read_only(mode == OpenMode::ReadOnly) {
     if (m_path.empty()) throw StorageError("No database file given. Pass --db <file>.");
     const bool existing = check_existing_file(m_path);
-    create_parent_folders(m_path);
+    std::error_code ec;
+    if (m_read_only && !std::filesystem::exists(m_path, ec))
+        throw StorageError(m_path +
+                           ": no such database. Check --db (a mistyped path is not created by "
+                           "commands that only read; `workbench-cli run` creates a database).");
+    if (!m_read_only) create_parent_folders(m_path);
+    open(false);
+    try {
+        configure(existing);
+    } catch (const StorageError& e) {
+        const int code = e.sqlite_code() & 0xff;
+        const bool no_index = code == SQLITE_IOERR || code == SQLITE_CANTOPEN ||
+                              code == SQLITE_READONLY || code == SQLITE_FULL;
+        close();
+        if (!m_read_only || !no_index) throw;
+        // Reading a WAL file takes its -shm index, which cannot be created on a full disk or
+        // in a read-only folder. Nobody can be writing there either, so read the file as it is.
+        open(true);
+        try {
+            configure(existing);
+        } catch (...) {
+            close();
+            throw;
+        }
+    }
+}
+
+void Connection::open(bool immutable) {
     // NOMUTEX: each connection is used by one thread at a time (RunStore locks its own mutex,
     // the Recorder's lives on its thread), and SQLite's per-call locking costs ~15% of ingest.
-    const int rc =
-        sqlite3_open_v2(m_path.c_str(), &m_db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    int flags = (m_read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
+    std::string name = m_path;
+    if (immutable) {
+        flags |= SQLITE_OPEN_URI;
+        name = "file:";
+        for (const char c : std::filesystem::absolute(m_path).string()) {
+            if (c == '%' || c == '?' || c == '#') {
+                static const char* kHex = "0123456789ABCDEF";
+                name += '%';
+                name += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+                name += kHex[static_cast<unsigned char>(c) & 0xf];
+            } else {
+                name += c;
+            }
+        }
+        name += "?immutable=1";
+    }
+    const int rc = sqlite3_open_v2(name.c_str(), &m_db, flags, nullptr);
     if (rc != SQLITE_OK) {
         const std::string cause = m_db != nullptr ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close_v2(m_db);
         m_db = nullptr;
-        throw StorageError(describe_failure(m_path, rc, cause, "opening the database"));
-    }
-    try {
-        sqlite3_extended_result_codes(m_db, 1);
-        sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
-        if (existing) check_header(m_db, m_path);
-        // The version check comes before any write so a newer app's file is never modified.
-        check_schema_version(*this);
-        exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-        migrate(*this);
-    } catch (...) {
-        sqlite3_close_v2(m_db);
-        m_db = nullptr;
-        throw;
+        throw StorageError(describe_failure(m_path, rc, cause, "opening the database"), rc);
     }
 }
 
-Connection::~Connection() {
+void Connection::configure(bool existing) {
+    sqlite3_extended_result_codes(m_db, 1);
+    sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
+    if (existing) check_header(m_db, m_path);
+    // The version check comes before any write so a newer app's file is never modified.
+    check_schema_version(*this);
+    if (m_read_only) {
+        m_current = schema_is_current(*this);
+    } else {
+        exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        migrate(*this);
+    }
+}
+
+void Connection::close() {
     for (auto& [sql, stmt] : m_statements) sqlite3_finalize(stmt);
+    m_statements.clear();
     sqlite3_close_v2(m_db);
+    m_db = nullptr;
+}
+
+Connection::~Connection() {
+    close();
 }
 
 Query Connection::query(const std::string& sql) {
@@ -225,7 +276,8 @@ void Connection::exec(const char* sql) {
     if (rc == SQLITE_OK) return;
     const std::string cause = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    throw StorageError(describe_failure(m_path, rc, cause, std::string("running \"") + sql + "\""));
+    throw StorageError(describe_failure(m_path, rc, cause, std::string("running \"") + sql + "\""),
+                       rc);
 }
 
 int64_t Connection::last_insert_id() const {
@@ -237,8 +289,20 @@ int Connection::changes() const {
 }
 
 void Connection::fail(const std::string& doing) const {
-    throw StorageError(
-        describe_failure(m_path, sqlite3_extended_errcode(m_db), sqlite3_errmsg(m_db), doing));
+    const int code = sqlite3_extended_errcode(m_db);
+    throw StorageError(describe_failure(m_path, code, sqlite3_errmsg(m_db), doing), code);
+}
+
+bool StorageError::may_pass() const {
+    switch (m_code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+            return true;
+        default:
+            return false;
+    }
 }
 
 Transaction::Transaction(Connection& db) : m_db(db) {

@@ -50,16 +50,26 @@ private:
     sqlite3_stmt* m_stmt = nullptr;
 };
 
+enum class OpenMode : uint8_t {
+    ReadWrite = 0,  ///< creates the file and its folders, switches to WAL, migrates
+    /// Never writes: a missing file is refused instead of created, and nothing is migrated
+    /// (see Connection::current()). For commands that only read the history.
+    ReadOnly,
+};
+
 class Connection {
 public:
-    /// Opens (creating the file and its folders), configures and migrates; throws StorageError.
-    /// A file that is not a SQLite database is refused before SQLite touches it.
-    explicit Connection(std::string path);
+    /// Opens, configures and (read-write) migrates; throws StorageError. A file that is not a
+    /// SQLite database, or one of another program, is refused before SQLite writes to it.
+    explicit Connection(std::string path, OpenMode mode = OpenMode::ReadWrite);
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
     ~Connection();
 
     const std::string& path() const { return m_path; }
+    bool read_only() const { return m_read_only; }
+    /// False for a read-only connection to a file an older build wrote: it needs migrating.
+    bool current() const { return m_current; }
     sqlite3* handle() const { return m_db; }
 
     /// The statement for `sql`, prepared on first use and reused afterwards.
@@ -73,7 +83,14 @@ public:
     [[noreturn]] void fail(const std::string& doing) const;
 
 private:
+    void open(bool immutable);
+    /// Header, version and foreign-file checks, then (read-write) WAL and migrations.
+    void configure(bool existing);
+    void close();
+
     std::string m_path;
+    bool m_read_only = false;
+    bool m_current = true;
     sqlite3* m_db = nullptr;
     std::unordered_map<std::string, sqlite3_stmt*> m_statements;
 };

@@ -2,6 +2,7 @@
 // a batch about every commit_interval_ms, so training threads never wait on the disk.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -26,12 +27,23 @@ struct RecorderOptions {
     /// whole record() calls), so a backlog never holds the write lock long enough to time out
     /// RunStore's writes.
     std::size_t max_batch_rows = 20000;
+    /// A batch whose commit fails for a reason that can pass (another writer holds the lock past
+    /// the busy timeout, the disk is full) is kept, in order, and tried again for this long
+    /// before it is dropped. 0: drop at the first failure.
+    int retry_for_ms = 10 * 60 * 1000;
+    /// Pause between two attempts (an attempt on a locked file already waits the busy timeout).
+    int retry_pause_ms = 500;
+    /// Most events held while commits fail. Beyond it the oldest metric points and samples are
+    /// dropped first, so memory stays bounded; statuses, checkpoints and logs are kept.
+    std::size_t max_held_rows = 1000000;
 };
 
 struct RecorderStats {
     uint64_t events = 0;   ///< events committed
     uint64_t commits = 0;  ///< transactions committed
-    uint64_t dropped = 0;  ///< events lost because their batch failed (see last_error)
+    uint64_t dropped = 0;  ///< events lost: their batch failed for good (see last_error)
+    uint64_t retries = 0;  ///< failed attempts whose events were held and tried again
+    uint64_t held = 0;     ///< events waiting now because the last attempt failed
 };
 
 class Recorder {
@@ -45,15 +57,26 @@ public:
 
     /// Never blocks on SQLite: the events move into a queue. Safe from any thread.
     void record(std::vector<api::RunEvent> events);
-    /// Blocks until everything recorded before the call is committed (or dropped).
+    /// Blocks until everything recorded before the call is committed (or dropped), which
+    /// while the database is locked can take up to RecorderOptions::retry_for_ms.
     void flush();
+    /// The same, for at most `timeout`; true when everything recorded before was handled.
+    bool flush_for(std::chrono::milliseconds timeout);
     RecorderStats stats() const;
-    /// The StorageError text of the last failed batch; empty when none failed. A failed batch
-    /// is dropped rather than retried so a full disk cannot grow the queue without bound.
+    /// The StorageError text of the last error that lost events; empty while none was lost.
     std::string last_error() const;
+    /// Why events are being held right now (the last attempt's error); empty when the last
+    /// attempt succeeded.
+    std::string retry_error() const;
 
 private:
     void run_loop();
+    /// After a failed attempt: puts `batch` back at the head of the queue, or drops it when
+    /// the error cannot pass or has lasted longer than retry_for_ms. Called with m_mutex held.
+    void hold_or_drop(std::vector<EventChunk>& batch, std::size_t rows, const std::string& error,
+                      bool may_pass);
+    /// Drops held metric points and samples, oldest first, down to max_held_rows.
+    void trim_held();
 
     RecorderOptions m_options;
     std::unique_ptr<BatchWriter> m_writer;
@@ -69,6 +92,9 @@ private:
     bool m_stop = false;
     RecorderStats m_stats;
     std::string m_last_error;
+    std::string m_retry_error;
+    bool m_failing = false;  ///< the last attempt failed and its events are held
+    std::chrono::steady_clock::time_point m_failing_since;
 
     std::thread m_thread;  ///< last: starts after every member it uses exists
 };

@@ -7,15 +7,10 @@
 #include "storage/connection.h"
 #include "storage/metric_series.h"
 #include "storage/owner.h"
+#include "storage/run_row_sql.h"
 #include "storage/run_status.h"
 
 namespace wb::storage {
-
-namespace {
-
-constexpr const char* kRunColumns =
-    "SELECT id, name, status, model, config_json, env_json, notes, error, failure, "
-    "checkpoint_dir, steps_done, total_steps, created_at, started_at, ended_at, wall_s FROM runs ";
 
 RunRow read_run(const Query& q) {
     RunRow r;
@@ -38,6 +33,8 @@ RunRow read_run(const Query& q) {
     return r;
 }
 
+namespace {
+
 constexpr const char* kSampleColumns = "SELECT id, run_id, step, wall_s, kind, data FROM samples ";
 
 SampleRow read_sample(const Query& q) {
@@ -58,6 +55,23 @@ constexpr const char* kKindFilter = "WHERE run_id = ?1 AND (?2 = '' OR kind = ?2
 
 RunStore::RunStore(const std::string& db_path) : m_db(std::make_unique<Connection>(db_path)) {
     mark_interrupted_runs();
+}
+
+RunStore::RunStore(const std::string& db_path, ReadOnly)
+    : m_db(std::make_unique<Connection>(db_path, OpenMode::ReadOnly)) {
+    if (m_db->current()) return;
+    m_db = std::make_unique<Connection>(db_path);
+    mark_interrupted_runs();
+}
+
+void RunStore::judge_liveness(RunRow& row) const {
+    const bool live = row.status == api::RunStatus::Queued ||
+                      row.status == api::RunStatus::Running || row.status == api::RunStatus::Paused;
+    if (!m_db->read_only() || !live) return;
+    auto q = m_db->query("SELECT owner_pid, owner_host, owner_boot FROM runs WHERE id = ?1");
+    q.bind_int(1, row.id);
+    if (q.next() && owner_is_gone(ProcessOwner{q.int_at(0), q.text_at(1), q.text_at(2)}))
+        row.status = api::RunStatus::Interrupted;
 }
 
 RunStore::~RunStore() = default;
@@ -173,6 +187,7 @@ std::vector<RunRow> RunStore::list_runs() const {
     auto q = m_db->query(std::string(kRunColumns) + "ORDER BY id DESC");
     std::vector<RunRow> rows;
     while (q.next()) rows.push_back(read_run(q));
+    for (RunRow& r : rows) judge_liveness(r);
     return rows;
 }
 
@@ -181,7 +196,9 @@ std::optional<RunRow> RunStore::get_run(int64_t id) const {
     auto q = m_db->query(std::string(kRunColumns) + "WHERE id = ?1");
     q.bind_int(1, id);
     if (!q.next()) return std::nullopt;
-    return read_run(q);
+    RunRow row = read_run(q);
+    judge_liveness(row);
+    return row;
 }
 
 std::vector<std::string> RunStore::metric_names(int64_t id) const {
@@ -209,7 +226,7 @@ std::vector<MetricPoint> RunStore::metrics_after(int64_t id, const std::string& 
     // No packed copy: a live run, a file from before packing, a run whose packing failed or a
     // damaged blob. A finished run gets its copy now, unless a writer holds the lock: a reader
     // never waits for an optimisation.
-    if (run_is_finished(*m_db, id)) {
+    if (!m_db->read_only() && run_is_finished(*m_db, id)) {
         try {
             Transaction tx(*m_db, Transaction::NoWait{});
             if (tx.active()) {

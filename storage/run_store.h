@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "storage/db_path.h"
+#include "storage/owner.h"
 #include "storage/run_rows.h"
 #include "storage/storage_error.h"
 
@@ -18,12 +19,25 @@ namespace wb::storage {
 
 class Connection;
 
+/// What RunStore::claim_run found.
+struct Claim {
+    bool claimed = false;  ///< this process has the run now
+    RunRow before;         ///< the row as it was before the claim
+    ProcessOwner holder;   ///< not claimed: the process that has the run live
+};
+
 /// Every method may throw StorageError. Safe to share between threads (calls are serialized),
 /// though a UI usually keeps one per thread.
 class RunStore {
 public:
     /// Creates parent folders, opens, migrates and marks runs of dead processes interrupted.
     explicit RunStore(const std::string& db_path);
+    struct ReadOnly {};
+    /// For commands that only read: never creates the file (a mistyped path is an error) and
+    /// never writes to it, so the history stays readable on a full disk or a read-only mount.
+    /// Runs of dead processes read as interrupted without being stored so. Only a file an
+    /// older build wrote is opened read-write, to migrate it.
+    RunStore(const std::string& db_path, ReadOnly);
     ~RunStore();
     RunStore(const RunStore&) = delete;
     RunStore& operator=(const RunStore&) = delete;
@@ -36,6 +50,18 @@ public:
                        int64_t total_steps, const std::string& checkpoint_dir);
     /// For a resume with changed settings.
     void update_config(int64_t id, const std::string& config_json, int64_t total_steps);
+    /// Takes run `id` for this process in one write transaction (status queued, this process
+    /// its owner) unless a live process has it queued, running or paused; of two processes that
+    /// claim at once exactly one succeeds. `own_live`: a live row owned by this process is free
+    /// (its run ended here and the Recorder has not stored that yet). Throws StorageError for
+    /// an unknown id.
+    Claim claim_run(int64_t id, bool own_live);
+    /// A continue that did not happen: puts back the status, error, end time, settings and step
+    /// target of `before` (claim_run's), as long as this process still holds the run.
+    void release_claim(const RunRow& before);
+    /// Deletes the run's metric points, samples and checkpoint rows and resets its progress, for
+    /// a run that starts over from step 0. Its log is kept.
+    void clear_history(int64_t id);
     /// Where the run's checkpoints live (known only once the id is, see api::run_files_dir).
     void set_checkpoint_dir(int64_t id, const std::string& dir);
     /// `error` and `failure` are kept as the message and kind of a failed run (an Unset kind
@@ -79,6 +105,8 @@ public:
 
 private:
     void require_changed(int64_t id) const;
+    /// Read-only stores: a live row whose process is gone reads as interrupted.
+    void judge_liveness(RunRow& row) const;
     /// Runs `sql` (an UPDATE of one text column, ?1 = id, ?2 = value); throws for unknown ids.
     void set_text(int64_t id, const char* sql, const std::string& value);
 

@@ -142,12 +142,29 @@ int user_version(Connection& db) {
 
 }  // namespace
 
+bool schema_is_current(Connection& db) {
+    return user_version(db) == schema_version();
+}
+
 int schema_version() {
     return static_cast<int>(std::size(kMigrations));
 }
 
 void check_schema_version(Connection& db) {
     const int found = user_version(db);
+    // Version 0 is the empty file; one that already holds tables belongs to another program,
+    // and adding ours (or switching it to WAL) would change a file that is not ours.
+    if (found == 0) {
+        auto q = db.query(
+            "SELECT group_concat(name, ', ') FROM sqlite_master WHERE type = 'table' AND "
+            "name NOT LIKE 'sqlite_%'");
+        const std::string tables = q.next() ? q.text_at(0) : std::string();
+        if (!tables.empty())
+            throw StorageError(db.path() +
+                               ": is a SQLite database of another program (its tables: " + tables +
+                               "), not a GenAI Workbench run history. It was left untouched: "
+                               "pass --db <a workbench database or a new file>.");
+    }
     if (found > schema_version())
         throw StorageError(
             db.path() + ": was written by a newer GenAI Training Workbench (schema " +

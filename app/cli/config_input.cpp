@@ -23,7 +23,8 @@ api::RunConfig apply_overrides(api::RunConfig config, const std::string& config_
             try {
                 config =
                     api::RunConfig::from_json(nlohmann::json::parse(text.str()), errors, config);
-            } catch (const nlohmann::json::parse_error& e) {
+            } catch (const nlohmann::json::exception& e) {
+                // Syntax errors, and numbers no double can hold (1e999).
                 errors->push_back({"", config_file + " is not valid JSON: " + e.what()});
             }
         }

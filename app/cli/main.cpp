@@ -1,6 +1,8 @@
 // workbench-cli: headless training and run history. Parses the command line and dispatches;
 // the commands live in train_command.cpp and query_commands.cpp.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -17,7 +19,7 @@ int main(int argc, char** argv) {
     CLI::App app{
         "GenAI Training Workbench, headless: train generative models and query the run "
         "history.\nExit codes: 0 completed, 1 failure, 2 invalid config, 3 data problem, "
-        "130 stopped by Ctrl-C."};
+        "4 the run is busy in another process, 130 stopped by Ctrl-C."};
     app.require_subcommand(1);
     app.fallthrough();
     std::string db = wb::storage::default_db_path();
@@ -47,6 +49,9 @@ int main(int argc, char** argv) {
     resume->add_option("run", id, "Run id")->required();
     resume->add_option("--set", train.sets, "Override a key, e.g. --set train.steps=5000");
     resume->add_flag("--json", train.json, "Print a JSON summary at the end");
+    resume->add_flag("--restart", train.restart,
+                     "When no checkpoint is left (its folder was removed), start over from step 0 "
+                     "and replace the run's stored metrics and samples");
 
     auto* runs = app.add_subcommand("runs", "List the runs in the database");
     runs->add_flag("--json", json, "JSON output");
@@ -131,10 +136,21 @@ int main(int argc, char** argv) {
     };
     // The commands report what users can cause themselves; this catches what slipped through
     // (a storage error during a read, say), so the CLI never ends in std::terminate.
+    int code = kExitFailure;
     try {
-        return dispatch();
+        code = dispatch();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
-        return kExitFailure;
     }
+    // Output that never arrived (stdout on a full disk or a failing device) is a failure too.
+    const bool unflushed = std::fflush(stdout) != 0;
+    const int error = errno;
+    if (unflushed || std::ferror(stdout)) {
+        std::fprintf(stderr,
+                     "error: the output could not be written (%s); check where it goes (a full "
+                     "disk, a failing device) and run the command again\n",
+                     unflushed ? std::strerror(error) : "write error");
+        if (code == kExitOk) code = kExitFailure;
+    }
+    return code;
 }

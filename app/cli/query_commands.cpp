@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/progress_line.h"
+#include "app/cli/terminal_text.h"
 #include "app/cli/train_command.h"
 #include "engine/api/energy_info.h"
 #include "engine/api/fid_extractor_info.h"
@@ -20,6 +22,7 @@
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
+#include "engine/atomic_file.h"
 #include "engine/data/data_error.h"
 #include "engine/export/model_export.h"
 #include "storage/run_store.h"
@@ -75,10 +78,10 @@ std::string when(double unix_s) {
     return buf;
 }
 
-// Opens the store or prints why not; commands return kExitFailure on nullptr.
+// Opens the store read-only or prints why not; commands return kExitFailure on nullptr.
 std::unique_ptr<storage::RunStore> open_store(const std::string& db) {
     try {
-        return std::make_unique<storage::RunStore>(db);
+        return std::make_unique<storage::RunStore>(db, storage::RunStore::ReadOnly{});
     } catch (const storage::StorageError& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return nullptr;
@@ -105,15 +108,25 @@ std::optional<storage::RunRow> find_run(storage::RunStore& store, int64_t id) {
     return row;
 }
 
+// The CSV in pieces of about 1 MiB, so a run of millions of points never sits in memory whole.
 void write_metrics_csv(storage::RunStore& store, int64_t id, const std::string& only,
-                       std::FILE* out) {
-    std::fprintf(out, "step,wall_s,name,value\n");
+                       const std::function<void(const std::string&)>& out) {
+    std::string text = "step,wall_s,name,value\n";
+    char number[64];
     for (const auto& name : store.metric_names(id)) {
         if (!only.empty() && name != only) continue;
-        for (const auto& p : store.metrics(id, name))
-            std::fprintf(out, "%lld,%.6f,%s,%.17g\n", static_cast<long long>(p.step), p.wall_s,
-                         name.c_str(), p.value);
+        for (const auto& p : store.metrics(id, name)) {
+            text.append(number, std::snprintf(number, sizeof number, "%lld,%.6f,",
+                                              static_cast<long long>(p.step), p.wall_s));
+            text += name;
+            text.append(number, std::snprintf(number, sizeof number, ",%.17g\n", p.value));
+            if (text.size() >= (std::size_t{1} << 20)) {
+                out(text);
+                text.clear();
+            }
+        }
     }
+    out(text);
 }
 
 }  // namespace
@@ -131,18 +144,18 @@ int presets_command(bool as_json) {
         };
         for (const auto& p : api::presets()) add(p);
         for (const auto& p : own) add(p);
-        std::printf("%s\n", a.dump(2).c_str());
+        std::printf("%s\n", json_text(a, 2).c_str());
     } else {
         for (const auto& p : api::presets())
-            std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
-                        p.description.c_str());
+            std::printf("%-16s %-8s %s\n", printable(p.name).c_str(), p.config.model.kind.c_str(),
+                        printable(p.description).c_str());
         if (!own.empty()) std::printf("\nyour presets (%s):\n", api::user_presets_dir().c_str());
         for (const auto& p : own)
-            std::printf("%-16s %-8s %s\n", p.name.c_str(), p.config.model.kind.c_str(),
-                        p.description.c_str());
+            std::printf("%-16s %-8s %s\n", printable(p.name).c_str(), p.config.model.kind.c_str(),
+                        printable(p.description).c_str());
     }
     for (const auto& why : problems)
-        std::fprintf(stderr, "warning: preset skipped: %s\n", why.c_str());
+        std::fprintf(stderr, "warning: preset skipped: %s\n", printable(why, true).c_str());
     return kExitOk;
 }
 
@@ -177,13 +190,13 @@ int runs_command(const std::string& db, bool as_json) {
             if (json e = energy_json(r, store->last_metrics(r.id)); !e.is_null()) j["energy"] = e;
             a.push_back(std::move(j));
         }
-        std::printf("%s\n", a.dump(2).c_str());
+        std::printf("%s\n", json_text(a, 2).c_str());
         return kExitOk;
     }
     if (rows.empty()) std::printf("no runs yet in %s\n", store->path().c_str());
     for (const auto& r : rows)
         std::printf("%5lld  %-20s %-8s %-11s %8lld/%-8lld %s  %s\n", static_cast<long long>(r.id),
-                    r.name.c_str(), r.model.c_str(), api::to_string(r.status),
+                    printable(r.name).c_str(), printable(r.model).c_str(), api::to_string(r.status),
                     static_cast<long long>(r.steps_done), static_cast<long long>(r.total_steps),
                     when(r.created_at).c_str(), format_duration(r.wall_s).c_str());
     return kExitOk;
@@ -209,15 +222,16 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     if (auto ck = store->latest_checkpoint(id))
         j["checkpoint"] = {{"step", ck->step}, {"path", ck->path}};
     if (as_json) {
-        std::printf("%s\n", j.dump(2).c_str());
+        std::printf("%s\n", json_text(j, 2).c_str());
         return kExitOk;
     }
     std::printf("run %lld: %s\n  model %s, status %s, step %lld of %lld, %s\n",
-                static_cast<long long>(id), row->name.c_str(), row->model.c_str(),
-                api::to_string(row->status), static_cast<long long>(row->steps_done),
-                static_cast<long long>(row->total_steps), format_duration(row->wall_s).c_str());
-    if (!row->error.empty()) std::printf("  error: %s\n", row->error.c_str());
-    if (!row->notes.empty()) std::printf("  notes: %s\n", row->notes.c_str());
+                static_cast<long long>(id), printable(row->name).c_str(),
+                printable(row->model).c_str(), api::to_string(row->status),
+                static_cast<long long>(row->steps_done), static_cast<long long>(row->total_steps),
+                format_duration(row->wall_s).c_str());
+    if (!row->error.empty()) std::printf("  error: %s\n", printable(row->error, true).c_str());
+    if (!row->notes.empty()) std::printf("  notes: %s\n", printable(row->notes, true).c_str());
     if (!energy.is_null())
         std::printf("  energy %.6g J = %.6g kWh, cost %.6g, carbon %.6g gCO2e; %s\n",
                     energy["joules"].get<double>(), energy.value("kwh", 0.0),
@@ -238,15 +252,16 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
             about += " (" + api::describe(*extractor) + ")";
         if (api::is_energy_metric(it.key()) && !energy_note.empty())
             about += " (" + energy_note + ")";
-        std::printf("  %-28s %-24s %s\n", it.key().c_str(), value.c_str(), about.c_str());
+        std::printf("  %-28s %-24s %s\n", printable(it.key()).c_str(), value.c_str(),
+                    about.c_str());
     }
-    std::printf("config:\n%s\n", j["config"].dump(2).c_str());
+    std::printf("config:\n%s\n", printable(json_text(j["config"], 2), true).c_str());
     auto logs = store->logs(id);
     const std::size_t from = logs.size() > 10 ? logs.size() - 10 : 0;
     if (!logs.empty()) std::printf("log:\n");
     for (std::size_t i = from; i < logs.size(); ++i)
         std::printf("  [%lld] %s: %s\n", static_cast<long long>(logs[i].step),
-                    logs[i].level.c_str(), logs[i].text.c_str());
+                    printable(logs[i].level).c_str(), printable(logs[i].text, true).c_str());
     return kExitOk;
 }
 
@@ -255,7 +270,9 @@ int metrics_command(const std::string& db, int64_t id, const std::string& name, 
     if (!store) return kExitFailure;
     if (!find_run(*store, id)) return kExitFailure;
     if (!as_json) {
-        write_metrics_csv(*store, id, name, stdout);
+        write_metrics_csv(*store, id, name, [](const std::string& text) {
+            std::fwrite(text.data(), 1, text.size(), stdout);
+        });
         return kExitOk;
     }
     json j = json::object();
@@ -265,7 +282,7 @@ int metrics_command(const std::string& db, int64_t id, const std::string& name, 
         for (const auto& p : store->metrics(id, n)) pts.push_back({p.step, p.wall_s, p.value});
         j[n] = std::move(pts);
     }
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", json_text(j).c_str());
     return kExitOk;
 }
 
@@ -275,36 +292,44 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
     if (!store) return kExitFailure;
     auto row = find_run(*store, id);
     if (!row) return kExitFailure;
+    const fs::path out(out_dir);
     std::error_code ec;
-    fs::create_directories(fs::path(out_dir) / "samples", ec);
+    fs::create_directories(out / "samples", ec);
     if (ec) {
         std::fprintf(stderr, "error: cannot create %s: %s\n", out_dir.c_str(),
                      ec.message().c_str());
         return kExitFailure;
     }
-    std::ofstream(fs::path(out_dir) / "config.json")
-        << stored_json(*row, row->config_json, "settings").dump(2) << "\n";
-    json run = run_json(*row);
-    run["environment"] = stored_json(*row, row->env_json, "environment");
-    std::ofstream(fs::path(out_dir) / "run.json") << run.dump(2) << "\n";
-    const std::string csv = (fs::path(out_dir) / "metrics.csv").string();
-    if (std::FILE* f = std::fopen(csv.c_str(), "w")) {
-        write_metrics_csv(*store, id, {}, f);
-        std::fclose(f);
-    }
+    // Every file is written whole or not at all: a full disk leaves the files of an earlier
+    // export as they were instead of replacing them with truncated ones.
     int written = 0;
-    for (const auto& s : store->samples(id)) {
-        const char* ext = s.kind == api::kSamplePng    ? ".png"
-                          : s.kind == api::kSampleText ? ".txt"
-                                                       : ".json";
-        char name[64];
-        std::snprintf(name, sizeof name, "step-%08lld%s", static_cast<long long>(s.step), ext);
-        std::ofstream(fs::path(out_dir) / "samples" / name, std::ios::binary) << s.data;
-        ++written;
+    try {
+        const json config = stored_json(*row, row->config_json, "settings");
+        json run = run_json(*row);
+        run["environment"] = stored_json(*row, row->env_json, "environment");
+        engine::write_file_atomic((out / "config.json").string(), json_text(config, 2) + "\n");
+        engine::write_file_atomic((out / "run.json").string(), json_text(run, 2) + "\n");
+        engine::AtomicFile csv((out / "metrics.csv").string());
+        write_metrics_csv(*store, id, {}, [&csv](const std::string& text) { csv.write(text); });
+        csv.commit();
+        for (const auto& s : store->samples(id)) {
+            const char* ext = s.kind == api::kSamplePng    ? ".png"
+                              : s.kind == api::kSampleText ? ".txt"
+                                                           : ".json";
+            char name[64];
+            std::snprintf(name, sizeof name, "step-%08lld%s", static_cast<long long>(s.step), ext);
+            engine::write_file_atomic((out / "samples" / name).string(), s.data);
+            ++written;
+        }
+        std::string log;
+        for (const auto& l : store->logs(id))
+            log += "[" + std::to_string(l.step) + "] " + l.level + ": " + l.text + "\n";
+        engine::write_file_atomic((out / "log.txt").string(), log);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: cannot export run %lld to %s: %s\n",
+                     static_cast<long long>(id), out_dir.c_str(), e.what());
+        return kExitFailure;
     }
-    std::ofstream log(fs::path(out_dir) / "log.txt");
-    for (const auto& l : store->logs(id))
-        log << "[" << l.step << "] " << l.level << ": " << l.text << "\n";
     std::fprintf(
         stderr,
         "exported run %lld to %s: config.json, run.json, metrics.csv, log.txt, %d samples\n",

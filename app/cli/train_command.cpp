@@ -13,6 +13,7 @@
 
 #include "app/cli/config_input.h"
 #include "app/cli/progress_line.h"
+#include "app/cli/terminal_text.h"
 #include "engine/api/energy_info.h"
 #include "engine/api/paths.h"
 #include "engine/api/preflight.h"
@@ -39,12 +40,13 @@ struct Outcome {
     double wall_s = 0;
     std::map<std::string, double> metrics;
     std::string energy_source;  ///< the "energy" record's label
+    std::vector<std::string> notes;
 };
 
 // Reads what matters to the terminal out of a batch before the Recorder takes it.
-void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
-             ProgressLine* bar) {
-    for (const auto& e : events) {
+void observe(const service::Drained& drained, int64_t id, Outcome* out, ProgressLine* bar) {
+    for (const auto& note : drained.notes) out->notes.push_back(note);
+    for (const auto& e : drained.events) {
         if (e.run_id != id) continue;
         out->step = std::max(out->step, e.step);
         out->wall_s = std::max(out->wall_s, e.wall_s);
@@ -65,10 +67,11 @@ void observe(const std::vector<api::RunEvent>& events, int64_t id, Outcome* out,
                         out->energy_source = info->label;
                 break;
             case api::EventKind::Log:
-                if (e.name != "info") {
-                    bar->finish();
-                    std::fprintf(stderr, "%s: %s\n", e.name.c_str(), e.payload.c_str());
-                }
+                // A failure's own log line repeats the message printed once at the end.
+                if (e.name == "info" || (e.name == "error" && e.payload == out->message)) break;
+                bar->finish();
+                std::fprintf(stderr, "%s: %s\n", printable(e.name).c_str(),
+                             printable(e.payload, true).c_str());
                 break;
             default:
                 break;
@@ -86,6 +89,33 @@ std::string headline(const Outcome& o) {
         }
     }
     return {};
+}
+
+// Says once per spell of failed commits that events are held, not lost.
+void warn_when_held(const storage::Recorder& recorder, bool* told, ProgressLine* bar) {
+    const storage::RecorderStats stats = recorder.stats();
+    if (stats.held == 0 || stats.retries == 0) {
+        *told = false;
+        return;
+    }
+    if (*told) return;
+    *told = true;
+    bar->finish();
+    std::fprintf(stderr,
+                 "warning: the database cannot be written now; holding %llu events and trying "
+                 "again: %s\n",
+                 static_cast<unsigned long long>(stats.held), recorder.retry_error().c_str());
+}
+
+// Waits until the Recorder has stored (or given up on) everything, saying why when it takes long.
+void finish_recording(storage::Recorder& recorder, bool* told, ProgressLine* bar) {
+    bool waiting_told = false;
+    while (!recorder.flush_for(std::chrono::seconds(2))) {
+        warn_when_held(recorder, told, bar);
+        if (waiting_told) continue;
+        waiting_told = true;
+        std::fprintf(stderr, "waiting to store the run's last events (Ctrl-C 3x to quit)\n");
+    }
 }
 
 // Config refusals keep the CLI's list format; every other refusal is one message.
@@ -170,14 +200,18 @@ int run_command(const TrainOptions& opt) {
     for (const auto& w : api::config_warnings(config))
         std::fprintf(stderr, "warning: %s: %s\n", w.path.c_str(), w.message.c_str());
 
-    const service::Started started =
-        opt.resume_id > 0 ? runs.continue_run(opt.resume_id, config) : runs.start(config, name);
+    service::ContinueOptions continuing;
+    continuing.restart_without_checkpoint = opt.restart;
+    const service::Started started = opt.resume_id > 0
+                                         ? runs.continue_run(opt.resume_id, config, continuing)
+                                         : runs.start(config, name);
     if (!started.ok()) return refused(*started.refusal);
     const int64_t id = started.run_id;
     name = started.name;
     std::fprintf(stderr, "%s run %lld (%s), %lld steps, database %s\n",
                  opt.resume_id > 0 ? "resuming" : "started", static_cast<long long>(id),
-                 name.c_str(), static_cast<long long>(config.train.steps), store->path().c_str());
+                 printable(name).c_str(), static_cast<long long>(config.train.steps),
+                 printable(store->path()).c_str());
     if (!opt.json) std::printf("%lld\n", static_cast<long long>(id));
     std::fflush(stdout);
 
@@ -186,6 +220,7 @@ int run_command(const TrainOptions& opt) {
     Outcome outcome;
     ProgressLine bar;
     bool stop_sent = false;
+    bool held_told = false;
     while (!api::is_final(outcome.status)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         if (g_interrupts > 0 && !stop_sent) {
@@ -194,24 +229,34 @@ int run_command(const TrainOptions& opt) {
             runs.stop(id);
             stop_sent = true;
         }
-        observe(runs.drain().events, id, &outcome, &bar);
+        observe(runs.drain(), id, &outcome, &bar);
+        warn_when_held(*recorder, &held_told, &bar);
         bar.update(outcome.step, config.train.steps, outcome.wall_s, headline(outcome));
     }
-    observe(runs.wait(id).events, id, &outcome, &bar);
-    recorder->flush();
+    observe(runs.wait(id), id, &outcome, &bar);
     bar.finish();
+    finish_recording(*recorder, &held_told, &bar);
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
 
-    if (!outcome.message.empty()) std::fprintf(stderr, "error: %s\n", outcome.message.c_str());
-    if (const auto err = recorder->last_error(); !err.empty())
-        std::fprintf(stderr, "warning: some events were not recorded: %s\n", err.c_str());
+    if (!outcome.message.empty())
+        std::fprintf(stderr, "error: %s\n", printable(outcome.message, true).c_str());
+    for (const auto& note : outcome.notes)
+        std::fprintf(stderr, "note: %s\n", printable(note, true).c_str());
+    // A run whose history misses rows did not succeed, whatever its last status says.
+    const uint64_t lost = recorder->stats().dropped;
+    if (lost > 0)
+        std::fprintf(stderr, "error: %llu events of run %lld were not recorded: %s\n",
+                     static_cast<unsigned long long>(lost), static_cast<long long>(id),
+                     recorder->last_error().c_str());
+
     std::string energy;
     if (const auto it = outcome.metrics.find("energy/joules"); it != outcome.metrics.end()) {
         char buf[48];
         std::snprintf(buf, sizeof buf, ", %.4g J", it->second);
         energy = buf + (outcome.energy_source.empty() ? "" : " (" + outcome.energy_source + ")");
     }
+
     std::fprintf(stderr, "run %lld %s at step %lld after %s%s\n", static_cast<long long>(id),
                  api::to_string(outcome.status), static_cast<long long>(outcome.step),
                  format_duration(outcome.wall_s).c_str(), energy.c_str());
@@ -224,9 +269,11 @@ int run_command(const TrainOptions& opt) {
                             {"metrics", outcome.metrics},
                             {"db", store->path()}};
         if (!outcome.message.empty()) j["error"] = outcome.message;
-        std::printf("%s\n", j.dump(2).c_str());
+        if (lost > 0) j["unrecorded_events"] = lost;
+        std::printf("%s\n", json_text(j, 2).c_str());
     }
-    return service::exit_code(outcome.status, outcome.failure);
+    const ExitCode code = service::exit_code(outcome.status, outcome.failure);
+    return lost > 0 && code == kExitOk ? kExitFailure : code;
 }
 
 }  // namespace wb::cli

@@ -12,6 +12,7 @@ namespace wb::cli {
 /// Exit codes shared by every command; the run service maps outcomes to them.
 using service::ExitCode;
 using service::kExitBadConfig;
+using service::kExitBusy;
 using service::kExitDataProblem;
 using service::kExitFailure;
 using service::kExitInterrupted;
@@ -25,6 +26,7 @@ struct TrainOptions {
     std::vector<std::string> sets;  ///< "key.path=value"
     bool json = false;
     int64_t resume_id = 0;  ///< non-zero: resume this run instead of creating one
+    bool restart = false;   ///< resume: no checkpoint left, so start over (replacing its metrics)
 };
 
 int run_command(const TrainOptions& options);

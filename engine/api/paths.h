@@ -4,12 +4,22 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wb::api {
 
 inline std::string run_files_dir(const std::string& db_path, int64_t run_id) {
     return db_path + ".d/run-" + std::to_string(run_id);
 }
+
+/// "ckpt-<step>.pt": the one naming of checkpoint files, which the engine writes and the run
+/// service looks for before it lets a run continue.
+std::string checkpoint_file_name(int64_t step);
+/// The step a checkpoint file name stands for ("ckpt-800.pt" -> 800); -1 for any other name.
+int64_t checkpoint_step(const std::string& file_name);
+/// The checkpoint files (regular files named ckpt-<step>.pt) in `dir`, newest (highest step)
+/// first; empty when the folder is missing or unreadable.
+std::vector<std::string> list_checkpoint_files(const std::string& dir);
 
 /// The app's data folder: $XDG_DATA_HOME/genai-workbench, else ~/.local/share/genai-workbench.
 /// The default run database and cached files (the FID feature extractor) live here.

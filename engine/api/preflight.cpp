@@ -22,6 +22,26 @@ std::vector<ConfigError> config_warnings(const RunConfig& c) {
     return found;
 }
 
+namespace {
+
+const char* kind_of(const std::filesystem::file_status& st) {
+    namespace fs = std::filesystem;
+    switch (st.type()) {
+        case fs::file_type::character:
+            return "a character device";
+        case fs::file_type::block:
+            return "a block device";
+        case fs::file_type::fifo:
+            return "a FIFO (named pipe)";
+        case fs::file_type::socket:
+            return "a socket";
+        default:
+            return "not a regular file";
+    }
+}
+
+}  // namespace
+
 std::vector<ConfigError> data_path_problems(const RunConfig& config) {
     namespace fs = std::filesystem;
     const std::string& path = config.data.path;
@@ -45,6 +65,12 @@ std::vector<ConfigError> data_path_problems(const RunConfig& config) {
                                       "a text file or folder"}};
         if (!path.empty() && !fs::exists(path, ec))
             return {{"data.path", path + ": no such file or folder; check data.path"}};
+        // A device never ends (/dev/zero) and a FIFO may never answer: only files and folders.
+        const fs::file_status st = fs::status(path, ec);
+        if (!path.empty() && !ec && !fs::is_regular_file(st) && !fs::is_directory(st))
+            return {{"data.path", path + " is " + kind_of(st) +
+                                      ", not a regular file, so reading it might never end; "
+                                      "set data.path to a text file or a folder of them"}};
     }
     return {};
 }

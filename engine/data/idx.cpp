@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "engine/data/data_error.h"
+#include "engine/data/regular_file.h"
 
 namespace wb::engine::data {
 namespace {
@@ -45,6 +46,8 @@ public:
         std::error_code ec;
         if (!fs::exists(path, ec)) fail(path, "file not found; check the path");
         if (fs::is_directory(path, ec)) fail(path, "is a folder, expected an IDX file");
+        // A device never ends and a FIFO may never answer: opening one would hang or read on.
+        require_regular_file(path, "give the path of an IDX file (plain or .gz)");
         std::array<unsigned char, 2> head{};
         std::ifstream probe(path, std::ios::binary);
         if (!probe) fail(path, "cannot be opened for reading; check its permissions");

@@ -23,7 +23,9 @@ struct TextCorpus {
     /// Every byte value that occurs in the text, sorted by unsigned value, without repeats;
     /// a token id is a position in this string.
     std::string vocab;
-    /// int64 1-D token ids: the first (1 - val_fraction) of the text, then the rest.
+    /// uint8 1-D token ids (a byte-level vocabulary has at most 256 entries, so the corpus
+    /// costs one byte per character): the first (1 - val_fraction) of the text, then the rest.
+    /// The window functions hand out int64 ids.
     torch::Tensor train_ids;
     torch::Tensor val_ids;
     /// The file or folder the text came from, for run records and the UI.
@@ -44,10 +46,12 @@ std::vector<std::string> list_text_files(const std::string& folder, bool recursi
 
 /// Loads a text file, or a folder of them (recursively), or with an empty path the fortunes
 /// corpus (only the files directly in kDefaultFortunesDir, so its off/ folder is left out).
+/// Only regular files are read (a device or FIFO is refused), each up to the size it had when
+/// opened; memory is the size of the text plus a little.
 /// The last `val_fraction` (0 <= f < 1) of the text becomes val_ids.
 TextCorpus load_text(const std::string& path, double val_fraction);
 
-/// `batch` random windows of `context` tokens: x [B,T] and y [B,T] with y the next token of
+/// `batch` random windows of `context` tokens: int64 x [B,T] and y [B,T] with y the next token of
 /// each x. Start offsets come from `gen` only, so the same generator state gives the same batch.
 std::pair<torch::Tensor, torch::Tensor> text_batch(const torch::Tensor& ids, int64_t batch,
                                                    int64_t context, at::Generator& gen);

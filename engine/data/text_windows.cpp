@@ -31,7 +31,8 @@ std::pair<torch::Tensor, torch::Tensor> text_windows(const torch::Tensor& ids,
                                 std::to_string(windows) + ")");
     const auto offsets = torch::arange(context + 1, torch::kInt64);
     const auto index = (starts.unsqueeze(1) + offsets).view({-1}).to(ids.device());
-    const auto w = ids.index_select(0, index).view({indices.numel(), context + 1});
+    const auto w =
+        ids.index_select(0, index).view({indices.numel(), context + 1}).to(torch::kInt64);
     return {w.narrow(1, 0, context).contiguous(), w.narrow(1, 1, context).contiguous()};
 }
 
@@ -41,10 +42,17 @@ std::pair<torch::Tensor, torch::Tensor> noisy_text_windows(const torch::Tensor& 
                                                            at::Generator& gen) {
     if (noise.remove <= 0 && noise.substitute <= 0) return text_windows(ids, indices, context);
     const int64_t windows = text_window_count(ids, context);
-    const auto text = ids.to(torch::kCPU, torch::kInt64).contiguous();
+    // Corpus ids are bytes (text_corpus.h); any other integer type is read as int64. Either way
+    // only the windows are converted, never the whole corpus.
+    const auto text = ids.scalar_type() == torch::kUInt8
+                          ? ids.to(torch::kCPU).contiguous()
+                          : ids.to(torch::kCPU, torch::kInt64).contiguous();
     const auto idx = indices.to(torch::kCPU, torch::kInt64).contiguous();
     const int64_t b = idx.numel(), span = context + 1, length = text.numel();
-    const int64_t* t = text.data_ptr<int64_t>();
+    const bool bytes = text.scalar_type() == torch::kUInt8;
+    const uint8_t* t8 = bytes ? text.data_ptr<uint8_t>() : nullptr;
+    const int64_t* t64 = bytes ? nullptr : text.data_ptr<int64_t>();
+    const auto t = [t8, t64](int64_t pos) { return t8 ? int64_t{t8[pos]} : t64[pos]; };
     auto window = torch::empty({b, span}, torch::kInt64);
     int64_t* out = window.data_ptr<int64_t>();
     // Two window lengths of decisions: at rates up to 0.2 running out of them is negligible.
@@ -60,7 +68,7 @@ std::pair<torch::Tensor, torch::Tensor> noisy_text_windows(const torch::Tensor& 
             const int64_t still_needed = span - filled;
             const bool drop = j < decisions && rp[row * decisions + j] < noise.remove &&
                               length - pos - 1 >= still_needed;
-            if (!drop) out[row * span + filled++] = t[pos];
+            if (!drop) out[row * span + filled++] = t(pos);
             ++pos;
             ++j;
         }

@@ -30,6 +30,9 @@ torch::Tensor to_model_input(const torch::Tensor& u8) {
                                   -1.0);
 }
 
+// The header alone says how much memory decoding takes: a few bytes can claim 60000x60000.
+constexpr uint32_t kMaxPngSide = 4096;
+
 torch::Tensor read_png_grey(const fs::path& file, int64_t* height, int64_t* width) {
     png_image image;
     std::memset(&image, 0, sizeof image);
@@ -37,6 +40,13 @@ torch::Tensor read_png_grey(const fs::path& file, int64_t* height, int64_t* widt
     if (!png_image_begin_read_from_file(&image, file.c_str()))
         throw DataError(file.string() + ": not a readable PNG (" + image.message +
                         "); remove it from the folder or re-export it");
+    if (image.width > kMaxPngSide || image.height > kMaxPngSide) {
+        const std::string size = std::to_string(image.width) + "x" + std::to_string(image.height);
+        png_image_free(&image);
+        throw DataError(file.string() + ": is " + size + " pixels; images larger than " +
+                        std::to_string(kMaxPngSide) + "x" + std::to_string(kMaxPngSide) +
+                        " are refused (the extractor sees 32x32): scale it down first");
+    }
     image.format = PNG_FORMAT_GRAY;
     auto out = torch::empty({image.height, image.width}, torch::kUInt8);
     if (!png_image_finish_read(&image, nullptr, out.data_ptr<uint8_t>(), 0, nullptr)) {
@@ -63,11 +73,13 @@ torch::Tensor load_png_folder(const fs::path& folder, int64_t limit) {
                         "images file");
     std::sort(files.begin(), files.end());
     if (limit > 0 && static_cast<int64_t>(files.size()) > limit) files.resize(limit);
+    // Each image is brought to the extractor's 32x32 as it is read, so a set of large images
+    // costs 4 KiB per image, not its decoded size.
     std::vector<torch::Tensor> images;
     int64_t h0 = 0, w0 = 0;
     for (const auto& f : files) {
         int64_t h = 0, w = 0;
-        images.push_back(read_png_grey(f, &h, &w));
+        images.push_back(to_model_input(read_png_grey(f, &h, &w).unsqueeze(0)).squeeze(0));
         if (images.size() == 1) {
             h0 = h;
             w0 = w;
@@ -77,7 +89,7 @@ torch::Tensor load_png_folder(const fs::path& folder, int64_t limit) {
                             std::to_string(w0) + "; every image of a set must have one size");
         }
     }
-    return to_model_input(torch::stack(images));
+    return torch::stack(images);
 }
 
 }  // namespace

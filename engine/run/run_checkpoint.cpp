@@ -5,6 +5,7 @@
 
 #include "engine/checkpoint.h"
 #include "engine/rng_state.h"
+#include "engine/run/archive_check.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine::checkpoint {
@@ -89,6 +90,10 @@ std::string write(const std::string& dir, const Meta& meta, const at::Generator&
 }
 
 Reader::Reader(const std::string& path, torch::Device device) : m_path(path) {
+    // LibTorch reads damaged tensor bytes without a word; the archive's own CRC-32s tell.
+    if (const std::string problem = archive_crc_problem(path); !problem.empty())
+        throw CheckpointError(path + ": damaged, " + problem +
+                              " (a disk or copy error changed the file)");
     m_root.load_from(path, device);
     c10::IValue meta_v;
     m_root.read("meta", meta_v);

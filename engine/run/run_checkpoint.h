@@ -44,7 +44,8 @@ std::string write(const std::string& dir, const Meta& meta, const at::Generator&
 /// One opened checkpoint, migrated to kFormat as it is read.
 class Reader {
 public:
-    /// Throws CheckpointError (not a checkpoint, a newer format) or LibTorch's error.
+    /// Throws CheckpointError (a record fails its CRC-32, not a checkpoint, a newer format) or
+    /// LibTorch's error.
     Reader(const std::string& path, torch::Device device);
     const std::string& path() const { return m_path; }
     const Meta& meta() const { return m_meta; }

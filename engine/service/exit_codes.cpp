@@ -4,7 +4,14 @@
 namespace wb::service {
 
 ExitCode exit_code(const Refusal& refusal) {
-    return refusal.cause == Refusal::Cause::Config ? kExitBadConfig : kExitFailure;
+    switch (refusal.cause) {
+        case Refusal::Cause::Config:
+            return kExitBadConfig;
+        case Refusal::Cause::Busy:
+            return kExitBusy;
+        default:
+            return kExitFailure;
+    }
 }
 
 ExitCode exit_code(api::RunStatus final_status, api::FailureKind failure) {

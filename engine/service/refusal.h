@@ -17,7 +17,8 @@ struct Refusal {
         Storage,     ///< the database could not be read or written, or a row is damaged
         Checkpoint,  ///< the run's checkpoint folder cannot be created or written
         Engine,      ///< the training engine failed while starting the run
-        State,       ///< the run does not exist, or is still training
+        State,       ///< the run does not exist, or cannot continue as it is
+        Busy,        ///< another process trains the run, or just claimed it
     };
     Cause cause = Cause::Unset;
     std::string message;

@@ -2,6 +2,7 @@
 // the cause and the fix, so neither executable needs a try block of its own.
 #include "engine/service/run_service.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -9,6 +10,7 @@
 
 #include "engine/api/paths.h"
 #include "engine/api/schema.h"
+#include "engine/service/refusal_text.h"
 #include "engine/service/run_files.h"
 #include "storage/run_store.h"
 
@@ -16,30 +18,10 @@ namespace wb::service {
 namespace {
 
 using Cause = Refusal::Cause;
-
-std::string run_label(int64_t id) {
-    return "run " + std::to_string(id);
-}
-
-Refusal refusal(Cause cause, std::string message) {
-    Refusal r;
-    r.cause = cause;
-    r.message = std::move(message);
-    return r;
-}
-
-Refusal config_refusal(const std::string& headline, std::vector<api::ConfigError> problems) {
-    std::string text = api::format_errors(problems);
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    Refusal r = refusal(Cause::Config, headline + ":\n" + text);
-    r.problems = std::move(problems);
-    return r;
-}
-
-bool is_live(api::RunStatus s) {
-    return s == api::RunStatus::Queued || s == api::RunStatus::Running ||
-           s == api::RunStatus::Paused;
-}
+using detail::config_refusal;
+using detail::is_live;
+using detail::refusal;
+using detail::run_label;
 
 api::FailureKind failure_kind(Cause cause) {
     switch (cause) {
@@ -128,62 +110,6 @@ StoredRun RunService::stored_run(int64_t id) const {
     return out;
 }
 
-Started RunService::continue_run(int64_t id, const api::RunConfig& config) {
-    Started s;
-    s.run_id = id;
-    s.config = config;
-    if (is_live(status(id))) {
-        s.refusal = refusal(Cause::State,
-                            "Run #" + std::to_string(id) + " is still training; stop it first.");
-        return s;
-    }
-    StoredRun stored = stored_run(id);
-    // No row: an unknown id or an unreadable database. Damaged settings do not matter here,
-    // `config` replaces them.
-    if (stored.row.id == 0) {
-        s.refusal = std::move(stored.refusal);
-        return s;
-    }
-    const storage::RunRow& row = stored.row;
-    // A run this service saw end may still read as live until the Recorder commits its status.
-    if (is_live(row.status) && !is_tracked_final(id)) {
-        s.refusal = refusal(Cause::State, "Run " + std::to_string(id) + " is still " +
-                                              api::to_string(row.status) +
-                                              " in another process; stop it there first.");
-        return s;
-    }
-    if (auto problems = config.validate(); !problems.empty()) {
-        s.refusal =
-            config_refusal("Run #" + std::to_string(id) + " cannot continue", std::move(problems));
-        return s;
-    }
-    s.name = row.name;
-    s.checkpoint_dir =
-        row.checkpoint_dir.empty() ? api::run_files_dir(m_store->path(), id) : row.checkpoint_dir;
-    try {
-        m_store->update_config(id, config.to_json().dump(), config.train.steps);
-    } catch (const std::exception& e) {
-        s.refusal = refusal(Cause::Storage, "Could not record the new settings of " +
-                                                run_label(id) + ": " + e.what());
-        return s;
-    }
-    api::StartRequest request;
-    request.run_id = id;
-    request.config = config;
-    request.checkpoint_dir = s.checkpoint_dir;
-    request.resume = true;
-    s.refusal = launch(request, "continue");
-    if (s.refusal) {
-        // The run did not continue: its row keeps the settings it last trained with.
-        try {
-            m_store->update_config(id, row.config_json, row.total_steps);
-        } catch (const std::exception&) {
-            // The refusal is what the user needs; the step target is only a label.
-        }
-    }
-    return s;
-}
-
 std::optional<Refusal> RunService::launch(const api::StartRequest& request,
                                           const std::string& what) {
     const int64_t id = request.run_id;
@@ -236,11 +162,40 @@ Drained RunService::drain() {
     Drained d;
     d.events = m_engine.drain();
     if (d.events.empty()) return d;
-    try {
-        if (m_sink) m_sink(d.events);
-    } catch (const std::exception& e) {
-        d.sink_error = e.what();
+    // A continue that fails before its first step (unreadable checkpoints, missing data) must
+    // not store its failure over the run's row: that row is put back as it was instead.
+    std::vector<int64_t> undone;
+    for (const auto& e : d.events) {
+        if (e.kind != api::EventKind::Status) continue;
+        const auto it = m_continuing.find(e.run_id);
+        if (it == m_continuing.end()) continue;
+        if (e.status == api::RunStatus::Running) {
+            // Starting over: the old points go before the new ones reach the Recorder.
+            if (it->second.restart) {
+                try {
+                    m_store->clear_history(e.run_id);
+                } catch (const std::exception& err) {
+                    d.sink_error = err.what();
+                }
+            }
+            m_continuing.erase(it);
+        } else if (api::is_final(e.status)) {
+            undone.push_back(e.run_id);
+        }
     }
+    std::vector<api::RunEvent> kept;
+    if (!undone.empty())
+        for (const auto& e : d.events)
+            if (e.kind != api::EventKind::Status ||
+                std::find(undone.begin(), undone.end(), e.run_id) == undone.end())
+                kept.push_back(e);
+    try {
+        if (m_sink) m_sink(undone.empty() ? d.events : kept);
+    } catch (const std::exception& e) {
+        d.sink_error += (d.sink_error.empty() ? "" : "\n") + std::string(e.what());
+    }
+    for (int64_t id : undone)
+        if (std::string note = undo_continue(id); !note.empty()) d.notes.push_back(note);
     for (const auto& e : d.events)
         if (e.kind == api::EventKind::Status && e.status != api::RunStatus::Unset)
             m_status[e.run_id] = e.status;

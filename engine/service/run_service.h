@@ -41,6 +41,15 @@ struct StoredRun {
 struct Drained {
     std::vector<api::RunEvent> events;
     std::string sink_error;  ///< what the sink threw (the database went away); empty when none
+    /// Things the user should know that no event says: a continue that failed before its first
+    /// step and so left the run's row as it was.
+    std::vector<std::string> notes;
+};
+
+struct ContinueOptions {
+    /// When no checkpoint is left (its folder was removed), start over from step 0 and replace
+    /// the run's stored metrics and samples. Without it such a continue is refused.
+    bool restart_without_checkpoint = false;
 };
 
 /// Every call returns its problems instead of throwing. Not thread-safe: one thread (the CLI's
@@ -61,8 +70,12 @@ public:
     /// Reads run `id` and parses its stored settings; refuses unknown ids and damaged rows.
     StoredRun stored_run(int64_t id) const;
     /// Continues a finished run from its newest checkpoint with `config` (its stored settings,
-    /// changed by the caller: more steps, say). Refuses runs that train here or elsewhere.
-    Started continue_run(int64_t id, const api::RunConfig& config);
+    /// changed by the caller: more steps, say). Refuses runs that train here or elsewhere (the
+    /// claim is atomic in the database), changes to the model's architecture, and a run whose
+    /// checkpoints are gone unless `options` allow starting over. A continue that fails before
+    /// its first step leaves the row as it was (see Drained::notes).
+    Started continue_run(int64_t id, const api::RunConfig& config,
+                         const ContinueOptions& options = {});
 
     void pause(int64_t id);
     void resume(int64_t id);
@@ -100,11 +113,19 @@ private:
     /// Proves the checkpoint folder writable, then hands the request to the engine.
     std::optional<Refusal> launch(const api::StartRequest& request, const std::string& what);
     bool is_tracked_final(int64_t id) const;
+    /// Moves what a failed continue changed back (see continue_run) and returns the note.
+    std::string undo_continue(int64_t id);
 
     api::Engine& m_engine;
     storage::RunStore* m_store = nullptr;
     EventSink m_sink;
     std::map<int64_t, api::RunStatus> m_status;
+    /// A continued run that has not reported Running yet.
+    struct Continuing {
+        storage::RunRow before;  ///< its row before the claim
+        bool restart = false;    ///< no checkpoint was left: its history is cleared once it runs
+    };
+    std::map<int64_t, Continuing> m_continuing;
 };
 
 }  // namespace wb::service

@@ -1,4 +1,5 @@
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <fstream>
@@ -112,6 +113,7 @@ private slots:
     void wrongMagic();
     void wrongTypeAndDims();
     void missingFile();
+    void nonRegularFilesRefused();
     void labelOutOfRange();
     void countMismatch();
     void smallImagesPaddedCentred();
@@ -344,6 +346,23 @@ void TestDataIdx::folderMixingPlainAndGzip() {
                                        .div(127.5)
                                        .sub(1.0);
     QVERIFY(torch::allclose(d.test.images[0][0].narrow(0, 2, 28).narrow(1, 2, 28), expected));
+}
+
+// Issue 20, item 3: a FIFO given as an IDX file blocked the reader forever.
+void TestDataIdx::nonRegularFilesRefused() {
+    const auto refused = [](const std::string& p, const char* kind) {
+        try {
+            data::read_idx(p);
+        } catch (const data::DataError& e) {
+            const std::string what = e.what();
+            return what.find(p + ": is " + kind + ", not a regular file") == 0;
+        }
+        return false;
+    };
+    QVERIFY(refused("/dev/zero", "a character device"));
+    const std::string fifo = path("pipe.idx");
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    QVERIFY(refused(fifo, "a FIFO (named pipe)"));
 }
 
 QTEST_GUILESS_MAIN(TestDataIdx)

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 // Torch first: Qt's `slots` macro breaks torch headers included after it.
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -65,6 +67,8 @@ private slots:
     void encodeDecodeRoundTrip();
     void binaryFileRejected();
     void badInputsRejected();
+    void nonRegularFilesRefused();
+    void memoryIsTheSizeOfTheText();
     void textBatchWindows();
     void textBatchDeterministic();
 
@@ -104,7 +108,7 @@ void TestDataText::fortunesLoads() {
         QVERIFY(static_cast<unsigned char>(corpus.vocab[i - 1]) <
                 static_cast<unsigned char>(corpus.vocab[i]));
     }
-    QCOMPARE(corpus.train_ids.scalar_type(), torch::kInt64);
+    QCOMPARE(corpus.train_ids.scalar_type(), torch::kUInt8);  // one byte per character
     QCOMPARE(corpus.train_ids.dim(), 1);
     QCOMPARE(corpus.train_ids.max().item<int64_t>() + 1 <= (int64_t)corpus.vocab.size(), true);
 }
@@ -174,7 +178,8 @@ void TestDataText::encodeDecodeRoundTrip() {
     for (size_t i = 0; i < corpus.vocab.size(); ++i) {
         QCOMPARE(corpus.encode_char(corpus.vocab[i]), static_cast<int64_t>(i));
     }
-    QVERIFY(torch::equal(corpus.encode(corpus.decode(corpus.val_ids)), corpus.val_ids));
+    QVERIFY(torch::equal(corpus.encode(corpus.decode(corpus.val_ids)),
+                         corpus.val_ids.to(torch::kInt64)));
     QVERIFY_THROWS_EXCEPTION(std::out_of_range,
                              corpus.decode(torch::tensor({int64_t(corpus.vocab.size())})));
 }
@@ -197,6 +202,38 @@ void TestDataText::badInputsRejected() {
     write_file(path("fine"), prose(2000, 'f'));
     QVERIFY(throws_naming([&] { data::load_text(path("fine"), 1.0); }, "validation fraction"));
     QVERIFY(throws_naming([&] { data::load_text(path("fine"), -0.1); }, "validation fraction"));
+}
+
+// Issue 20, item 3: data.path=/dev/zero read until the kernel killed the process, and a FIFO
+// without a writer blocked forever.
+void TestDataText::nonRegularFilesRefused() {
+    QVERIFY(throws_naming([] { data::load_text("/dev/zero", 0.1); },
+                          "/dev/zero: is a character device, not a regular file"));
+    const std::string fifo = path("pipe");
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    QVERIFY(throws_naming([&] { data::load_text(fifo, 0.1); }, "is a FIFO (named pipe)"));
+    // In a folder such entries are not text files at all.
+    QVERIFY(QDir(m_dir.path()).mkpath("withpipe"));
+    write_file(path("withpipe") + "/a", prose(1500, 'a'));
+    QCOMPARE(::mkfifo((path("withpipe") + "/b").c_str(), 0600), 0);
+    QCOMPARE(data::load_text(path("withpipe"), 0.0).train_ids.numel(), int64_t{1501});
+}
+
+// Issue 20, item 3: a 100 MB corpus peaked at 1.78 GB (string copies, then int64 ids, then a
+// copy of each split). Now the ids are the bytes: one buffer of the text's size, shared by both
+// splits.
+void TestDataText::memoryIsTheSizeOfTheText() {
+    const std::string file = path("big");
+    const std::string text = prose(3 << 20, 'm');
+    write_file(file, text);
+    const data::TextCorpus corpus = data::load_text(file, 0.1);
+    QCOMPARE(corpus.train_ids.element_size(), int64_t{1});
+    QVERIFY(corpus.train_ids.storage().nbytes() <= text.size() + 1);  // + one separator
+    QCOMPARE(corpus.val_ids.storage().data(), corpus.train_ids.storage().data());
+    QCOMPARE(corpus.decode(corpus.val_ids), text.substr(corpus.train_ids.numel()));
+    // Windows still come out as int64 ids, whatever the corpus stores.
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(3);
+    QCOMPARE(data::text_batch(corpus.val_ids, 4, 16, gen).first.scalar_type(), torch::kInt64);
 }
 
 void TestDataText::textBatchWindows() {

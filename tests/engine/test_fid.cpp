@@ -2,6 +2,8 @@
 // training steps on synthetic images: plumbing only; test_fid_reference trains the real one).
 #include <fstream>
 
+#include <zlib.h>
+
 #include "engine/api/fid_extractor_info.h"
 #include "engine/data/data_error.h"
 #include "engine/eval/feature_extractor.h"
@@ -316,6 +318,44 @@ private slots:
             QFAIL("mixed sizes accepted");
         } catch (const engine::data::DataError& e) {
             QVERIFY2(std::string(e.what()).find("c.png") != std::string::npos, e.what());
+        }
+    }
+
+    // Issue 20, item 3: a PNG whose header claims 60000x60000 grew memory without limit.
+    void hugePngHeaderIsRefused() {
+        QTemporaryDir dir;
+        std::vector<uint8_t> px(28 * 28, 7);
+        std::ofstream(dir.filePath("a.png").toStdString(), std::ios::binary)
+            << engine::encode_png(px.data(), 28, 28, 1);
+        // A PNG whose IHDR (valid CRC) says 60000x60000 grey, with a few bytes of image data:
+        // a small file that would ask for 3.6 GB.
+        const auto be32 = [](uint32_t v) {
+            return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                               static_cast<char>(v >> 8), static_cast<char>(v)};
+        };
+        const auto chunk = [&be32](const std::string& type, const std::string& data) {
+            const std::string body = type + data;
+            const auto crc = static_cast<uint32_t>(
+                crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size()));
+            return be32(static_cast<uint32_t>(data.size())) + body + be32(crc);
+        };
+        std::string rows(1000, '\0'), packed(compressBound(rows.size()), '\0');
+        uLongf packed_size = packed.size();
+        compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+                 reinterpret_cast<const Bytef*>(rows.data()), rows.size());
+        packed.resize(packed_size);
+        const std::string png =
+            std::string("\x89PNG\r\n\x1a\n", 8) +
+            chunk("IHDR", be32(60000) + be32(60000) + std::string("\x08\x00\x00\x00\x00", 5)) +
+            chunk("IDAT", packed) + chunk("IEND", "");
+        std::ofstream(dir.filePath("b.png").toStdString(), std::ios::binary) << png;
+        try {
+            eval::load_image_set(dir.path().toStdString());
+            QFAIL("a 60000x60000 PNG was accepted");
+        } catch (const engine::data::DataError& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.find("b.png: is 60000x60000 pixels") != std::string::npos, e.what());
+            QVERIFY2(what.find("larger than 4096x4096") != std::string::npos, e.what());
         }
     }
 };

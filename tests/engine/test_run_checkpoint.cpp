@@ -1,13 +1,17 @@
 // The checkpoint format: a format-1 file (written before run extensions existed) resumes into the
 // run it would have been, its generator average and pruning masks included; format 2 keeps each
 // extension's state under its key; a newer format or a damaged file is reported, not misread.
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+
+#include <sys/resource.h>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/checkpoint.h"
 #include "engine/export/model_export.h"
+#include "engine/run/archive_check.h"
 #include "engine/run/run_checkpoint.h"
 #include "engine/train/model_registry.h"
 #include "engine_test_util.h"
@@ -128,6 +132,72 @@ private slots:
         } catch (const engine::checkpoint::CheckpointError& e) {
             QVERIFY2(std::string(e.what()).find("ckpt-9.pt") != std::string::npos, e.what());
         }
+    }
+
+    // Issue 20, item 8: 64 overwritten bytes of tensor data loaded silently, and the run later
+    // blamed the learning rate. The archive's CRC-32s catch them and resume falls back.
+    void damagedTensorBytesFallBackToTheOlderCheckpoint() {
+        QTemporaryDir dir;
+        const std::string ck = dir.filePath("ck").toStdString();
+        auto config = test::tiny_preset("gan-mixture2d", 20, 0);
+        config.checkpoint.every_steps = 10;
+        QCOMPARE(test::run_to_end(config, ck).final_status, api::RunStatus::Completed);
+        const std::string newest = ck + "/ckpt-20.pt";
+        QVERIFY(engine::checkpoint::archive_crc_problem(newest).empty());
+        QVERIFY(engine::checkpoint::archive_crc_problem(ck + "/ckpt-10.pt").empty());
+        {
+            std::fstream f(newest, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(static_cast<std::streamoff>(fs::file_size(newest) / 2));
+            f.write(std::string(64, '\x7f').data(), 64);
+        }
+        // The kind of damage LibTorch itself does not notice.
+        torch::serialize::InputArchive unchecked;
+        unchecked.load_from(newest);
+        const std::string problem = engine::checkpoint::archive_crc_problem(newest);
+        QVERIFY2(problem.find("fails its CRC-32 check") != std::string::npos, problem.c_str());
+
+        config.train.steps = 30;
+        const auto r = test::run_to_end(config, ck, /*resume=*/true);
+        QVERIFY2(r.final_status == api::RunStatus::Completed, r.message.c_str());
+        bool warned = false, resumed = false;
+        for (const auto& e : r.events) {
+            if (e.kind != api::EventKind::Log) continue;
+            warned = warned || (e.name == "warning" &&
+                                e.payload.find("cannot read checkpoint " + newest) == 0 &&
+                                e.payload.find("CRC-32") != std::string::npos);
+            resumed =
+                resumed || e.payload.find("resumed from " + ck + "/ckpt-10.pt at step 10") == 0;
+        }
+        QVERIFY(warned);
+        QVERIFY(resumed);
+        QCOMPARE(r.by_step("loss/g").begin()->first, int64_t{11});
+    }
+
+    // Issue 20, item 7: a checkpoint that failed on a full disk left its temporary file,
+    // which kept the disk full.
+    void failedCheckpointLeavesNoTemporaryFile() {
+        QTemporaryDir dir;
+        const std::string ck = dir.filePath("ck").toStdString();
+        rlimit before{};
+        getrlimit(RLIMIT_FSIZE, &before);
+        const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit small = before;
+        small.rlim_cur = 64 * 1024;
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+        std::string error;
+        try {
+            engine::write_checkpoint(ck, 5, [](torch::serialize::OutputArchive& ar) {
+                ar.write("big", torch::ones({1 << 16}));  // 256 KiB
+            });
+        } catch (const std::runtime_error& e) {
+            error = e.what();
+        }
+        setrlimit(RLIMIT_FSIZE, &before);
+        std::signal(SIGXFSZ, old_handler);
+        QVERIFY2(error.find("cannot write " + ck + "/ckpt-5.pt: File too large") == 0,
+                 error.c_str());
+        QVERIFY(!fs::exists(ck + "/ckpt-5.pt"));
+        QVERIFY(!fs::exists(ck + "/ckpt-5.pt.tmp"));
     }
 };
 

@@ -37,6 +37,10 @@ private slots:
     void storedLeftoversOfAnotherModelAreReset();
     void continueRefusesLiveRunsAndUnknownIds();
     void continueAfterTheRunEndedHere();
+    void continueRefusesArchitectureChanges();
+    void continueWithoutCheckpointsNeedsARestart();
+    void failedContinueLeavesTheRowAsItWas();
+    void continueOfARunClaimedElsewhereIsBusy();
     void drainTracksStatusesAndSinkErrors();
     void historyEditsGoThroughTheService();
     void exitCodes();
@@ -218,7 +222,8 @@ void TestRunService::continueRefusesLiveRunsAndUnknownIds() {
     QVERIFY(live.ok());
     auto refused = m_service->continue_run(live.run_id, config(500));
     QVERIFY(!refused.ok());
-    QCOMPARE(refused.refusal->cause, Refusal::Cause::State);
+    QCOMPARE(refused.refusal->cause, Refusal::Cause::Busy);
+    QCOMPARE(service::exit_code(*refused.refusal), service::kExitBusy);
     QVERIFY(refused.refusal->message.find("still training") != std::string::npos);
 
     // Running in the database but not started here: another process trains it.
@@ -266,6 +271,128 @@ void TestRunService::continueAfterTheRunEndedHere() {
     more.train.steps = 900;
     QVERIFY(!m_service->continue_run(started.run_id, more).ok());
     QCOMPARE(m_store->get_run(started.run_id)->total_steps, int64_t{500});
+}
+
+namespace {
+
+// The run's folder with one (fake) checkpoint file in it, as a run that saved one leaves it.
+void put_checkpoint(const std::string& dir, int step) {
+    std::filesystem::create_directories(dir);
+    QFile f(QString::fromStdString(dir + "/ckpt-" + std::to_string(step) + ".pt"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("ckpt");
+}
+
+}  // namespace
+
+// Issue 20, item 4: `resume --set model.width=64` on a width-128 run was accepted, and the run
+// could then neither load its checkpoints nor be exported.
+void TestRunService::continueRefusesArchitectureChanges() {
+    const int64_t id = stoppedRun();
+    const std::string stored_json = m_store->get_run(id)->config_json;
+    api::RunConfig changed = m_service->stored_run(id).config;
+    changed.train.steps = 500;
+    changed.model.width = 64;
+    changed.model.layers = 2;
+    const auto refused = m_service->continue_run(id, changed);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.refusal->cause, Refusal::Cause::Config);
+    QCOMPARE(refused.refusal->problems.size(), std::size_t{2});
+    QCOMPARE(refused.refusal->problems[0].path, std::string("model.layers"));
+    QCOMPARE(refused.refusal->problems[1].path, std::string("model.width"));
+    QVERIFY2(refused.refusal->problems[1].message.find("trained with 128") != std::string::npos,
+             refused.refusal->problems[1].message.c_str());
+    QCOMPARE(m_store->get_run(id)->config_json, stored_json);
+    QCOMPARE(m_store->get_run(id)->status, api::RunStatus::Stopped);
+    QCOMPARE(m_engine->requests().size(), std::size_t{1});  // only the original start
+
+    // What does not shape the networks may change.
+    changed.model.width = 128;
+    changed.model.layers = m_service->stored_run(id).config.model.layers;
+    changed.optim.lr = 1e-4;
+    put_checkpoint(api::run_files_dir(db(), id), 50);
+    QVERIFY(m_service->continue_run(id, changed).ok());
+}
+
+// Issue 20, item 4: with the checkpoint folder gone, resume started from step 0 and replaced
+// the stored points; now only an explicit restart does, once the new run is under way.
+void TestRunService::continueWithoutCheckpointsNeedsARestart() {
+    const int64_t id = stoppedRun();
+    RawDb raw(db());
+    raw.exec("UPDATE runs SET steps_done = 50");
+    raw.exec("INSERT INTO metric_names (name) VALUES ('loss/g')");
+    raw.exec("INSERT INTO metrics (run_id, name_id, step, wall_s, value) VALUES (" +
+             std::to_string(id) + ", 1, 50, 1.0, 0.5)");
+    api::RunConfig more = m_service->stored_run(id).config;
+    more.train.steps = 500;
+    const auto refused = m_service->continue_run(id, more);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.refusal->cause, Refusal::Cause::Checkpoint);
+    const std::string& m = refused.refusal->message;
+    QVERIFY2(m.find("no checkpoint left in " + api::run_files_dir(db(), id)) != std::string::npos,
+             m.c_str());
+    QVERIFY2(m.find("--restart") != std::string::npos, m.c_str());
+    QCOMPARE(raw.count("SELECT COUNT(*) FROM metrics"), 1LL);
+    QCOMPARE(m_store->get_run(id)->status, api::RunStatus::Stopped);
+    QCOMPARE(m_engine->requests().size(), std::size_t{1});
+
+    service::ContinueOptions restart;
+    restart.restart_without_checkpoint = true;
+    const auto continued = m_service->continue_run(id, more, restart);
+    QVERIFY2(continued.ok(), continued.refusal ? continued.refusal->message.c_str() : "");
+    QCOMPARE(raw.count("SELECT COUNT(*) FROM metrics"), 1LL);  // kept until it really runs
+    m_service->drain();                                        // the engine reports Running
+    QCOMPARE(raw.count("SELECT COUNT(*) FROM metrics"), 0LL);
+    QCOMPARE(m_store->get_run(id)->steps_done, int64_t{0});
+}
+
+// Issue 20, item 4: a continue that failed before its first step stored "failed" and the new
+// settings over a completed run.
+void TestRunService::failedContinueLeavesTheRowAsItWas() {
+    const int64_t id = stoppedRun();
+    m_store->set_status(id, api::RunStatus::Completed);
+    put_checkpoint(api::run_files_dir(db(), id), 50);
+    const auto before = *m_store->get_run(id);
+    m_engine->failSetUp("no usable checkpoint in the folder");
+    api::RunConfig more = m_service->stored_run(id).config;
+    more.train.steps = 900;
+    m_sunk.clear();
+    QVERIFY(m_service->continue_run(id, more).ok());
+    QCOMPARE(m_store->get_run(id)->status, api::RunStatus::Queued);  // claimed meanwhile
+    const auto drained = m_service->drain();
+
+    // The caller still sees the failure; storage never gets it.
+    QCOMPARE(m_service->status(id), api::RunStatus::Failed);
+    QCOMPARE(drained.events.size(), std::size_t{2});
+    QCOMPARE(m_sunk.size(), std::size_t{1});
+    QCOMPARE(m_sunk[0].kind, api::EventKind::Log);
+    QCOMPARE(drained.notes.size(), std::size_t{1});
+    QVERIFY2(drained.notes[0].find("left as it was (completed") != std::string::npos,
+             drained.notes[0].c_str());
+    const auto after = *m_store->get_run(id);
+    QCOMPARE(after.status, api::RunStatus::Completed);
+    QCOMPARE(after.config_json, before.config_json);
+    QCOMPARE(after.total_steps, before.total_steps);
+    QCOMPARE(after.ended_at, before.ended_at);
+    QVERIFY(after.error.empty());
+}
+
+// Issue 20, item 5: the claim is one write, so of two continues only one gets the run; the
+// other is told who has it and gets the "busy" exit code.
+void TestRunService::continueOfARunClaimedElsewhereIsBusy() {
+    const int64_t id = stoppedRun();
+    put_checkpoint(api::run_files_dir(db(), id), 50);
+    storage::RunStore other(db());
+    QVERIFY(other.claim_run(id, false).claimed);
+    // The claim was this process's (one pid for both stores): make it another live process's.
+    RawDb(db()).exec("UPDATE runs SET owner_pid = 1");
+    api::RunConfig more = m_service->stored_run(id).config;
+    more.train.steps = 500;
+    const auto refused = m_service->continue_run(id, more);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.refusal->cause, Refusal::Cause::Busy);
+    QCOMPARE(service::exit_code(*refused.refusal), service::kExitBusy);
+    QCOMPARE(m_engine->requests().size(), std::size_t{1});
 }
 
 void TestRunService::drainTracksStatusesAndSinkErrors() {

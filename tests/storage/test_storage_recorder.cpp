@@ -1,11 +1,14 @@
 // Recorder: events recorded on one connection are visible through RunStore after flush(),
-// repeated steps overwrite, batching and shutdown keep every event, and ingest is fast.
+// repeated steps overwrite, batching and shutdown keep every event, a database locked by another
+// writer delays events without losing them, and ingest is fast.
 #include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +38,8 @@ private slots:
     void batchesAreCombined();
     void fullQueueCommitsEarly();
     void lockedDatabaseDropsBatchAndRecovers();
+    void lockedDatabaseHoldsEventsUntilItIsFree();
+    void heldEventsAreBoundedKeepingStatuses();
     void ingestsMillionPoints();
     void attributesJoinTheEnvironment();
 
@@ -276,7 +281,9 @@ void TestStorageRecorder::fullQueueCommitsEarly() {
 void TestStorageRecorder::lockedDatabaseDropsBatchAndRecovers() {
     RunStore store(db_path());
     const int64_t id = store.create_run("r", "vae", "{}", "{}", 10, "");
-    Recorder recorder(db_path());
+    RecorderOptions no_retry;
+    no_retry.retry_for_ms = 0;
+    Recorder recorder(db_path(), no_retry);
     {
         RawDb blocker(db_path());
         blocker.exec("BEGIN IMMEDIATE");
@@ -295,6 +302,94 @@ void TestStorageRecorder::lockedDatabaseDropsBatchAndRecovers() {
     QCOMPARE(points.size(), std::size_t(1));
     QCOMPARE(points[0].step, int64_t(2));
     QCOMPARE(recorder.stats().events, uint64_t(1));
+}
+
+namespace {
+
+// Another program's write transaction, held on a thread of its own for `hold_ms` (longer than
+// the 5 s busy timeout) and then rolled back.
+class LockHolder {
+public:
+    LockHolder(const std::string& path, int hold_ms) : m_db(path) {
+        m_db.exec("BEGIN IMMEDIATE");
+        m_thread = std::thread([this, hold_ms] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(hold_ms));
+            m_db.exec("ROLLBACK");
+        });
+    }
+    ~LockHolder() { m_thread.join(); }
+
+private:
+    RawDb m_db;
+    std::thread m_thread;
+};
+
+}  // namespace
+
+// Issue 20: a run's batches were dropped when another writer held the lock past the busy
+// timeout, and the run still ended "completed" over the missing rows.
+void TestStorageRecorder::lockedDatabaseHoldsEventsUntilItIsFree() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 300, "");
+    Recorder recorder(db_path());
+    QElapsedTimer timer;
+    timer.start();
+    {
+        LockHolder blocker(db_path(), 8000);
+        recorder.record({RunEvent::status_change(id, 0, 0, RunStatus::Running)});
+        for (int step = 1; step <= 300; ++step)
+            recorder.record({RunEvent::metric(id, step, step * 0.01, "loss", 1.0 / step)});
+        recorder.record({RunEvent::checkpoint(id, 300, 3.0, "/ckpt/ckpt-300.pt"),
+                         RunEvent::status_change(id, 300, 3.0, RunStatus::Completed)});
+        QTRY_VERIFY_WITH_TIMEOUT(recorder.stats().retries >= 1, 10000);
+        QVERIFY(recorder.stats().held >= 300);
+        QVERIFY2(QString::fromStdString(recorder.retry_error()).contains("locked"),
+                 recorder.retry_error().c_str());
+        recorder.flush();
+    }
+    QVERIFY2(timer.elapsed() >= 8000, "flush() returned while the database was still locked");
+    const auto stats = recorder.stats();
+    QCOMPARE(stats.dropped, uint64_t(0));
+    QCOMPARE(stats.events, uint64_t(303));
+    QCOMPARE(stats.held, uint64_t(0));
+    QVERIFY(recorder.last_error().empty());
+    QVERIFY(recorder.retry_error().empty());
+    const auto points = store.metrics(id, "loss");
+    QCOMPARE(points.size(), std::size_t(300));
+    QCOMPARE(points.back().step, int64_t(300));
+    const auto row = store.get_run(id);
+    QCOMPARE(row->status, RunStatus::Completed);
+    QCOMPARE(row->steps_done, int64_t(300));
+    QCOMPARE(store.latest_checkpoint(id)->step, int64_t(300));
+}
+
+// While commits fail the held events are capped: the oldest metric points go first, and the
+// statuses and checkpoint rows that make the run's history readable are kept.
+void TestStorageRecorder::heldEventsAreBoundedKeepingStatuses() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 100, "");
+    RecorderOptions options;
+    options.max_held_rows = 40;
+    Recorder recorder(db_path(), options);
+    {
+        LockHolder blocker(db_path(), 7000);
+        recorder.record({RunEvent::status_change(id, 0, 0, RunStatus::Running)});
+        for (int step = 1; step <= 100; ++step)
+            recorder.record({RunEvent::metric(id, step, step * 0.01, "loss", step)});
+        recorder.record({RunEvent::checkpoint(id, 100, 1.0, "/ckpt/ckpt-100.pt"),
+                         RunEvent::status_change(id, 100, 1.0, RunStatus::Completed)});
+        recorder.flush();
+    }
+    const auto stats = recorder.stats();
+    QCOMPARE(stats.events + stats.dropped, uint64_t(103));
+    QVERIFY2(stats.events <= 40, qPrintable(QString::number(stats.events)));
+    const QString error = QString::fromStdString(recorder.last_error());
+    QVERIFY2(error.contains("dropped") && error.contains("locked"), qPrintable(error));
+    const auto points = store.metrics(id, "loss");
+    QCOMPARE(points.size(), std::size_t(stats.events - 3));
+    QCOMPARE(points.back().step, int64_t(100));  // the newest points survive
+    QCOMPARE(store.get_run(id)->status, RunStatus::Completed);
+    QCOMPARE(store.latest_checkpoint(id)->step, int64_t(100));
 }
 
 void TestStorageRecorder::ingestsMillionPoints() {

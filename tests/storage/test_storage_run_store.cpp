@@ -3,13 +3,16 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
 #include <ctime>
+#include <thread>
 
 #include "storage/recorder.h"
 #include "storage/run_store.h"
 #include "tests/storage/sqlite_peek.h"
 
 using wb::api::RunEvent;
+using wb::api::RunStatus;
 using wb::storage::Recorder;
 using wb::storage::RunStore;
 using wb::storage::StorageError;
@@ -29,6 +32,8 @@ private slots:
     void failedKeepsMessageUntilRestarted();
     void unknownStatusIsRefused();
     void deleteRemovesEveryRowOfThatRunOnly();
+    void claimIsAtomicAcrossConnections();
+    void releasedClaimRestoresTheRow();
 
 private:
     std::string db_path() const { return m_dir->filePath("runs.sqlite").toStdString(); }
@@ -210,6 +215,51 @@ void TestStorageRunStore::deleteRemovesEveryRowOfThatRunOnly() {
     }
     QCOMPARE(store.metrics(kept, "loss/g").size(), std::size_t(1));
     QCOMPARE(store.list_runs().size(), std::size_t(1));
+}
+
+// Issue 20, item 5: two processes continuing one run at once must not both get it. Each thread
+// has a connection of its own, as two processes would; exactly one claim wins every round.
+void TestStorageRunStore::claimIsAtomicAcrossConnections() {
+    RunStore setup(db_path());
+    const int64_t id = setup.create_run("r", "vae", "{}", "{}", 10, "");
+    for (int round = 0; round < 20; ++round) {
+        setup.set_status(id, RunStatus::Completed);
+        std::atomic<int> claimed{0};
+        std::atomic<bool> go{false};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&] {
+                RunStore store(db_path());
+                while (!go) std::this_thread::yield();
+                if (store.claim_run(id, false).claimed) ++claimed;
+            });
+        go = true;
+        for (auto& t : threads) t.join();
+        QCOMPARE(claimed.load(), 1);
+        QCOMPARE(setup.get_run(id)->status, RunStatus::Queued);
+    }
+    const auto refused = setup.claim_run(id, false);
+    QVERIFY(!refused.claimed);
+    QCOMPARE(refused.holder.pid, wb::storage::current_owner().pid);
+    QVERIFY(setup.claim_run(id, true).claimed);  // this process's own live row
+    QVERIFY_THROWS_EXCEPTION(wb::storage::StorageError, setup.claim_run(id + 99, false));
+}
+
+void TestStorageRunStore::releasedClaimRestoresTheRow() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", R"({"a":1})", "{}", 10, "");
+    store.set_status(id, RunStatus::Failed, "diverged", wb::api::FailureKind::NonFinite);
+    const auto claim = store.claim_run(id, false);
+    QVERIFY(claim.claimed);
+    store.update_config(id, R"({"a":2})", 50);
+    store.release_claim(claim.before);
+    const auto row = store.get_run(id);
+    QCOMPARE(row->status, RunStatus::Failed);
+    QCOMPARE(row->error, std::string("diverged"));
+    QCOMPARE(row->failure, wb::api::FailureKind::NonFinite);
+    QCOMPARE(row->config_json, std::string(R"({"a":1})"));
+    QCOMPARE(row->total_steps, int64_t{10});
+    QCOMPARE(row->ended_at, claim.before.ended_at);
 }
 
 QTEST_GUILESS_MAIN(TestStorageRunStore)

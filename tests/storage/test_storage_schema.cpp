@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "storage/recorder.h"
 #include "storage/run_store.h"
 #include "tests/storage/sqlite_peek.h"
@@ -62,6 +64,8 @@ private slots:
     void folderIsRefused();
     void openingASecondConnectionKeepsTheFirstOnesLock();
     void defaultPathFollowsXdg();
+    void foreignSqliteFileIsRefusedUntouched();
+    void readOnlyStoreNeverCreatesNorWrites();
 };
 
 void TestStorageSchema::freshFileGetsCurrentSchema() {
@@ -296,6 +300,62 @@ void TestStorageSchema::openingASecondConnectionKeepsTheFirstOnesLock() {
     { Recorder second(path); }
     QVERIFY2(another_process_sees_a_lock(),
              "opening a second connection dropped the first one's lock");
+}
+
+// Issue 20, item 9: another program's SQLite file got our tables and was switched to WAL.
+void TestStorageSchema::foreignSqliteFileIsRefusedUntouched() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("photos.db").toStdString();
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open(path.c_str(), &db);
+        sqlite3_exec(db, "CREATE TABLE photos (path TEXT); CREATE TABLE tags (name TEXT)", nullptr,
+                     nullptr, nullptr);
+        sqlite3_close(db);
+    }
+    QFile file(QString::fromStdString(path));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray before = file.readAll();
+    file.close();
+    for (int read_only = 0; read_only < 2; ++read_only) {
+        try {
+            if (read_only)
+                RunStore store(path, RunStore::ReadOnly{});
+            else
+                RunStore store(path);
+            QFAIL("a foreign database was opened");
+        } catch (const StorageError& e) {
+            QVERIFY2(std::string(e.what()).find("another program (its tables: photos, tags)") !=
+                         std::string::npos,
+                     e.what());
+        }
+    }
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), before);
+    QVERIFY(!QFile::exists(QString::fromStdString(path + "-wal")));
+}
+
+// Issue 20, items 7 and 9: reading commands created a mistyped path and wrote to the file.
+void TestStorageSchema::readOnlyStoreNeverCreatesNorWrites() {
+    QTemporaryDir dir;
+    const std::string missing = dir.filePath("typo/runs.sqlite").toStdString();
+    QVERIFY_THROWS_EXCEPTION(StorageError, RunStore(missing, RunStore::ReadOnly{}));
+    QVERIFY(!QDir(dir.filePath("typo")).exists());
+
+    const std::string path = dir.filePath("runs.sqlite").toStdString();
+    int64_t id = 0;
+    {
+        RunStore store(path);
+        id = store.create_run("r", "vae", "{}", "{}", 10, "");
+        store.set_status(id, wb::api::RunStatus::Running);
+    }
+    RawDb(path).exec("UPDATE runs SET owner_pid = 2147483646");  // a process that is gone
+    RunStore reader(path, RunStore::ReadOnly{});
+    QCOMPARE(reader.get_run(id)->status, wb::api::RunStatus::Interrupted);
+    QCOMPARE(reader.list_runs().at(0).status, wb::api::RunStatus::Interrupted);
+    QCOMPARE(RawDb(path).scalar("SELECT status FROM runs"), std::string("running"));
+    QVERIFY_THROWS_EXCEPTION(StorageError, reader.rename(id, "x"));
+    QCOMPARE(RawDb(path).scalar("SELECT name FROM runs"), std::string("r"));
 }
 
 QTEST_GUILESS_MAIN(TestStorageSchema)

@@ -25,6 +25,16 @@ public:
         m_requests.push_back(request);
         if (!m_crash.empty()) throw std::runtime_error(m_crash);
         if (!m_refusal.empty()) return m_refusal;
+        if (!m_set_up_failure.empty()) {
+            // As a run whose set-up (data, checkpoint) fails: Failed before it ever ran.
+            m_runs[request.run_id] = {request.run_id, api::RunStatus::Failed, 0,
+                                      request.config.train.steps};
+            m_buffer.push_back(api::RunEvent::log(request.run_id, 0, 0, "error", m_set_up_failure));
+            m_buffer.push_back(
+                api::RunEvent::status_change(request.run_id, 0, 0, api::RunStatus::Failed,
+                                             m_set_up_failure, api::FailureKind::Checkpoint));
+            return {};
+        }
         m_runs[request.run_id] = {request.run_id, api::RunStatus::Running, 0,
                                   request.config.train.steps};
         m_buffer.push_back(
@@ -60,6 +70,12 @@ public:
     void throwOnStart(std::string what) {
         std::lock_guard lock(m_mutex);
         m_crash = std::move(what);
+    }
+    /// The next starts are accepted, then fail before their first step with this checkpoint
+    /// error (empty: they run).
+    void failSetUp(std::string why) {
+        std::lock_guard lock(m_mutex);
+        m_set_up_failure = std::move(why);
     }
     std::vector<api::StartRequest> requests() const {
         std::lock_guard lock(m_mutex);
@@ -130,6 +146,7 @@ private:
     std::vector<std::string> m_controls;
     std::vector<api::ConfigError> m_refusal;
     std::string m_crash;
+    std::string m_set_up_failure;
     std::map<int64_t, api::RunInfo> m_runs;
     std::thread m_producer;
     std::atomic<bool> m_streaming{false};

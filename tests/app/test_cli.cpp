@@ -8,31 +8,17 @@
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "storage/run_store.h"
 
 using nlohmann::json;
 
 namespace {
 
-struct Result {
-    int code = -1;
-    QString out, err;
-};
+using Result = wb::test::CliResult;
 
 Result cli(const QStringList& args, int timeout_ms = 240000) {
-    QProcess p;
-    p.start(WB_CLI_PATH, args);
-    Result r;
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return wb::test::run_cli(args, timeout_ms);
 }
 
 std::string integrity(const QString& db) {

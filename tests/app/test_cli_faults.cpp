@@ -11,39 +11,17 @@
 #include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "storage/run_store.h"
 
 using nlohmann::json;
 
 namespace {
 
-struct Result {
-    int code = -1;
-    QString out, err;
-};
+using Result = wb::test::CliResult;
 
-// `file_size_limit` > 0: the child may write no file past that many bytes (RLIMIT_FSIZE), the
-// way a full disk stops it, without needing a small file system.
 Result cli(const QStringList& args, int timeout_ms = 240000, rlim_t file_size_limit = 0) {
-    QProcess p;
-    if (file_size_limit > 0)
-        p.setChildProcessModifier([file_size_limit] {
-            std::signal(SIGXFSZ, SIG_IGN);  // write() then fails with EFBIG instead
-            rlimit limit{file_size_limit, file_size_limit};
-            setrlimit(RLIMIT_FSIZE, &limit);
-        });
-    p.start(WB_CLI_PATH, args);
-    Result r;
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return wb::test::run_cli(args, timeout_ms, file_size_limit);
 }
 
 // Another program's connection to the same file.

@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
             o.contexts = parse_list(v);
         else if (a == "--json")
             o.json = v;
+        else if (a == "--device")
+            o.device = v;
         else {
             std::fprintf(stderr, "bench_attention: unknown option %s\n", a.c_str());
             return 2;

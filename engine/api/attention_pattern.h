@@ -29,6 +29,8 @@ struct AttentionPattern {
     bool keeps(int64_t i, int64_t j) const;
     /// Row-major [T, T] mask, 1 where keeps(i, j).
     std::vector<uint8_t> mask(int64_t T) const;
+    /// Positions that position `i` attends to (its row of mask()).
+    int64_t kept_in_row(int64_t i) const;
     /// Kept pairs over the T(T+1)/2 pairs dense causal attention computes.
     double kept_fraction(int64_t T) const;
     /// Key positions each query scores in the engine's blocked computation (its cost per

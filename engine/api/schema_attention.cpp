@@ -13,8 +13,10 @@ void add_attention_fields(std::vector<FieldSpec>& s) {
              "block: the own block, the last few positions of every earlier block as its "
              "summary and optional global tokens (Sparse Transformer's fixed pattern, "
              "BigBird's globals). The engine computes only the kept pairs, so sparse patterns "
-             "pay off at long contexts (on this project's CPU from about 256 characters); at "
-             "short contexts dense is faster. What it can cost: context the pattern leaves "
+             "pay off once the context is several times the keys each position scores (2 x "
+             "window; block + summaries): measured on a 2-core CPU, window 64 and block 32 "
+             "trained 1.6x faster than dense at context 256, window 128 only beats dense from "
+             "about 1024. Below that dense is faster. What it can cost: context the pattern leaves "
              "out, so a slightly higher loss."),
         {"dense", "window", "block"}));
     s.push_back(ranged(make(WB_BIND(model.window, int64_t), T::Int, "Attention", "Window",

@@ -17,20 +17,24 @@ const api::ModelKind* kind_named(const std::string& name) {
     return kind;
 }
 
-// A GAN family: networks g and d from `build` (or ProGAN's), trained by the GAN update.
+// A GAN family whose networks `build` makes at a fixed shape (the MLP GAN, DCGAN).
 ModelFamily gan_family(const std::string& name, GanNetworkBuilder build) {
     ModelFamily f;
     f.kind = kind_named(name);
     f.networks = {"g", "d"};
-    if (build) {
-        f.build = [build](const api::RunConfig& c, const std::string& net,
-                          const models::DataDims&) { return build(c, net); };
-        f.trainer = [build](const api::RunConfig& c, torch::Device device, at::Generator gen) {
-            return std::make_unique<GanTrainer>(c, device, std::move(gen),
-                                                make_fixed_gan(c, build));
-        };
-        return f;
-    }
+    f.build = [build](const api::RunConfig& c, const std::string& net, const models::DataDims&) {
+        return build(c, net);
+    };
+    f.trainer = [build](const api::RunConfig& c, torch::Device device, at::Generator gen) {
+        return std::make_unique<GanTrainer>(c, device, std::move(gen), make_fixed_gan(c, build));
+    };
+    return f;
+}
+
+ModelFamily progan_family() {
+    ModelFamily f;
+    f.kind = kind_named("progan");
+    f.networks = {"g", "d"};
     f.build = [](const api::RunConfig& c, const std::string& net, const models::DataDims&) {
         if (net == "g") return models::progan_network(models::make_progan_generator(c));
         if (net == "d") return models::progan_network(models::make_progan_discriminator(c));
@@ -83,7 +87,7 @@ const std::vector<ModelFamily>& model_families() {
     static const std::vector<ModelFamily> families = {
         gan_family("gan_mlp", models::mlp_gan_network),
         gan_family("dcgan", models::dcgan_network),
-        gan_family("progan", nullptr),
+        progan_family(),
         vae_family(),
         gpt_family(),
     };

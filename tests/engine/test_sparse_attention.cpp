@@ -87,6 +87,16 @@ private slots:
         QCOMPARE(p.describe(), std::string("block 4 (+1 summary, 1 global)"));
     }
 
+    void keptShareAgreesWithTheMask() {
+        for (auto p : {window(5), block(4, 0, 0), block(4, 1, 6), block(8, 3, 20), block(4, 4, 2)})
+            for (int64_t T : {1, 7, 16, 45}) {
+                const auto m = p.mask(T);
+                int64_t kept = 0;
+                for (auto b : m) kept += b;
+                QCOMPARE(p.kept_fraction(T), static_cast<double>(kept) / (T * (T + 1) / 2.0));
+            }
+    }
+
     void windowMatchesDenseForwardAndBackward() {
         for (int64_t T : {1, 5, 16, 37})
             for (int64_t w : {1, 4, 8, 16}) check_against_dense(window(w), T);

@@ -140,4 +140,17 @@ private:
     at::ScalarType m_prev_dtype = at::kFloat;
 };
 
+/// The key of a parameter's entry in torch::optim::Optimizer::state(): the TensorImpl's address
+/// as text in LibTorch 1.x, the address itself where the map is keyed by pointer. A template so
+/// that only the branch for this LibTorch's key type is compiled.
+template <class T = torch::Tensor>
+inline auto optimizer_state_key(const T& p) {
+    using Key =
+        typename std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+    if constexpr (std::is_same_v<Key, std::string>)
+        return c10::guts::to_string(p.unsafeGetTensorImpl());
+    else
+        return static_cast<Key>(p.unsafeGetTensorImpl());
+}
+
 }  // namespace wb::compat

@@ -57,15 +57,12 @@ public:
         m_host.emplace(RunHost{m_cfg, m_run.m_device, *m_trainer, m_step,
                                [this](const std::string& n, double v) { metric(n, v); },
                                [this](const std::string& l, const std::string& t) { log(l, t); },
-                               attribute, [this] { return wall(); }});
+                               attribute, [this] { return wall(); },
+                               [this] {
+                                   for (auto& e : m_extensions) e->on_params_changed(*m_host);
+                               }});
         m_extensions = make_extensions(m_cfg);
-        for (auto& e : m_extensions) {
-            try {
-                e->configure(*m_host);
-            } catch (const std::invalid_argument& err) {
-                throw RunFailure(FailureKind::Config, err.what());
-            }
-        }
+        configure_extensions(m_extensions, *m_host);
         m_trainer->on_optimizer_events(
             [this](const OptimizerStepInfo& s) {
                 for (auto& e : m_extensions) e->after_backward(*m_host, s);

@@ -121,6 +121,18 @@ std::vector<MetricInfo> build() {
         {"prune/size_sparse_bytes", "", "bytes", G::Other, B::Lower,
          "size with pruned channels removed and every tensor as bitmap + non-zeros where smaller"},
 
+        {"model/params", "lm", "parameters", G::Other, B::None,
+         "parameters of the model now: at the start and after every growth (grow.*)"},
+        {"grow/events", "lm", "growths", G::Other, B::None,
+         "growths of the model so far (grow.at_steps)"},
+        {"grow/loss_before", "lm", "nats/token", G::Other, B::None,
+         "loss on a fixed held-out batch just before a growth"},
+        {"grow/loss_after", "lm", "nats/token", G::Other, B::None,
+         "loss on the same batch just after it: equal to grow/loss_before when the growth "
+         "preserved the model's function (identity blocks, widening without noise)"},
+        {"grow/ms", "lm", "ms", G::Other, B::Lower,
+         "time the growth itself took (new model, copied weights and optimizer state)"},
+
         {"sampler/pool_fraction", "", "fraction", G::Other, B::None,
          "share of the data set the last batch could be drawn from (a curriculum grows it)"},
         {"sampler/mean_difficulty", "", "", G::Other, B::None,

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/grow_schedule.h"
 #include "engine/api/model_kinds.h"
 #include "engine/api/schema.h"
 
@@ -318,6 +319,7 @@ std::vector<ConfigError> RunConfig::validate() const {
                               " warm-up steps leave no step at the full learning rate in " +
                               std::to_string(train.steps) + " steps; lower it below train.steps"});
     validate_prune(*this, &errors);
+    validate_grow(*this, &errors);
     return errors;
 }
 

@@ -104,6 +104,16 @@ struct PruneConfig {
     std::string layers;                ///< comma-separated layer names; empty: the default set
 };
 
+/// Growing the language model while it trains (engine/grow): at each step of at_steps the GPT
+/// becomes as deep and wide as the matching entry of layers and width (comma-separated lists).
+struct GrowConfig {
+    std::string at_steps;             ///< "300,600": steps after which it grows; empty: off
+    std::string layers;               ///< "3,4": blocks after each growth; empty: depth stays
+    std::string width;                ///< "128": width after each growth (multiples); empty: stays
+    std::string method = "identity";  ///< identity | stack: what the new blocks start from
+    double noise = 1e-3;              ///< std of the noise that lets widened copies learn apart
+};
+
 struct SamplerConfig {
     std::string kind = "uniform";      ///< uniform | hard | curriculum
     double alpha = 0.6;                ///< hard: priority exponent on the last loss
@@ -168,6 +178,7 @@ struct RunConfig {
     GanConfig gan;
     ProgressiveConfig progressive;
     PruneConfig prune;
+    GrowConfig grow;
     SamplerConfig sampler;
     AugmentConfig augment;
     CheckpointConfig checkpoint;

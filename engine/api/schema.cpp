@@ -223,6 +223,7 @@ std::vector<FieldSpec> build() {
              "for many small tensors."));
 
     add_attention_fields(s);
+    add_grow_fields(s);
     add_optimization_fields(s);
 
     s.push_back(ranged(
@@ -298,59 +299,6 @@ const FieldSpec* find_field(const std::string& path) {
     for (const auto& f : schema())
         if (f.path == path) return &f;
     return nullptr;
-}
-
-const std::vector<SectionSpec>& sections() {
-    static const std::vector<SectionSpec> kSections = {
-        {"Model",
-         "What is trained: the architecture and its size. Bigger models learn more "
-         "and cost more time and memory per step."},
-        {"Attention",
-         "The language model's attention: which earlier positions each position looks at. "
-         "Sparse patterns cut the cost from the context's square to linear in it; they can "
-         "cost a little loss. The picture shows what the chosen pattern keeps."},
-        {"Data",
-         "What it learns from. Everything here works without a download: the mixture "
-         "is generated, the image and text sets come from Debian packages."},
-        {"Training", "How long and how: steps, batch size, seed, threads and device."},
-        {"Optimizer",
-         "How gradients become weight updates. The optimizer and learning rate "
-         "decide how much each step buys."},
-        {"Precision",
-         "The number format of the arithmetic. Lower precision moves fewer bytes and uses "
-         "faster tensor cores on GPUs; it can cost accuracy, and fp16 needs loss scaling."},
-        {"GAN",
-         "Controls of the adversarial game between generator and discriminator. They "
-         "decide whether the generator covers all of the data or collapses onto a few "
-         "modes."},
-        {"Progressive growing",
-         "Growing the networks from low to high resolution while training (ProGAN). Buys "
-         "cheaper early steps and often steadier training; costs a longer schedule to tune."},
-        {"Pruning",
-         "Removing weights to make the model smaller and, for channel pruning, faster. The run "
-         "measures what it bought (prune/sparsity, prune/params, prune/infer_ms against "
-         "prune/infer_ms_dense, prune/size_*_bytes) and what it cost (the loss and quality "
-         "curves). GAN runs time and size the generator, the part you deploy."},
-        {"Sampling",
-         "Which examples each step trains on. Smarter sampling (hard-example mining, "
-         "curricula) tries to spend steps where they teach most; it costs bookkeeping and "
-         "sometimes scoring passes, and does not always help."},
-        {"Augmentation",
-         "Random changes to the training examples that keep their meaning, so the model sees "
-         "more variety than the data set holds, and DiffAugment, which changes what a GAN's "
-         "discriminator sees so it cannot memorise the training images. Costs a little time "
-         "per batch."},
-        {"Checkpoints",
-         "Saving state so a run can be resumed after a stop or a crash. Costs "
-         "disk writes; buys the right to stop."},
-        {"Evaluation",
-         "Measuring quality and taking samples while training. Costs time that "
-         "is not spent training; buys the curves that tell you what worked."},
-        {"Energy",
-         "What a run's electricity costs: energy/joules measured (RAPL, NVML) or estimated, "
-         "turned into cost and carbon with these prices. They change no training."},
-    };
-    return kSections;
 }
 
 const char* to_string(FieldType t) {

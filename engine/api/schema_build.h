@@ -54,6 +54,8 @@ void add_optimization_fields(std::vector<FieldSpec>& s);
 void add_attention_fields(std::vector<FieldSpec>& s);
 /// The energy section: prices, grid intensity, estimate powers (schema_energy.cpp).
 void add_energy_fields(std::vector<FieldSpec>& s);
+/// Growing the language model while it trains (schema_grow.cpp).
+void add_grow_fields(std::vector<FieldSpec>& s);
 
 /// Fills every field's applies_to from the table in schema_applies.cpp; throws std::logic_error
 /// when a field is missing there (a new field must say where it applies).

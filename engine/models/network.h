@@ -18,9 +18,12 @@
 
 namespace wb::models {
 
-/// Sizes the data decides rather than the config: a language model's vocabulary.
+/// Sizes the data or the training decides rather than the config: a language model's
+/// vocabulary, and its depth and width once it has grown (0: the config's model.*).
 struct DataDims {
     int64_t vocab = 0;
+    int64_t layers = 0;
+    int64_t width = 0;
 };
 
 struct Network {
@@ -46,7 +49,13 @@ Network progan_network(ProDiscriminator d);
 Vae make_vae(const api::RunConfig& config);
 Network vae_network(Vae vae);
 
-Gpt make_gpt(const api::RunConfig& config, int64_t vocab);
+/// The GPT's options for `dims` (vocabulary; layers and width where set, with heads of
+/// model.width / model.heads units each).
+GptOptions gpt_options(const api::RunConfig& config, const DataDims& dims);
+Gpt make_gpt(const api::RunConfig& config, const DataDims& dims);
+/// The sizes a GPT's weights in a trainer's checkpoint state have: vocabulary and width from the
+/// token embedding, layers from its blocks.
+DataDims gpt_dims(torch::serialize::InputArchive& trainer_state);
 Network gpt_network(Gpt gpt);
 
 }  // namespace wb::models

@@ -85,11 +85,30 @@ Network vae_network(Vae vae) {
             [vae]() mutable { return vae_layout(*vae); }};
 }
 
-Gpt make_gpt(const api::RunConfig& config, int64_t vocab) {
+GptOptions gpt_options(const api::RunConfig& config, const DataDims& dims) {
     const auto& mc = config.model;
-    return Gpt(GptOptions(vocab, mc.context, mc.width, mc.layers, mc.heads)
-                   .dropout(mc.dropout)
-                   .attention(api::AttentionPattern::from(mc)));
+    const int64_t width = dims.width > 0 ? dims.width : mc.width;
+    const int64_t head_size = mc.heads > 0 ? std::max<int64_t>(1, mc.width / mc.heads) : width;
+    return GptOptions(dims.vocab, mc.context, width, dims.layers > 0 ? dims.layers : mc.layers,
+                      std::max<int64_t>(1, width / head_size))
+        .dropout(mc.dropout)
+        .attention(api::AttentionPattern::from(mc));
+}
+
+Gpt make_gpt(const api::RunConfig& config, const DataDims& dims) {
+    return Gpt(gpt_options(config, dims));
+}
+
+DataDims gpt_dims(torch::serialize::InputArchive& trainer_state) {
+    torch::serialize::InputArchive gpt, tok, blocks, block;
+    trainer_state.read("gpt", gpt);
+    gpt.read("tok", tok);
+    torch::Tensor weight;
+    tok.read("weight", weight);
+    DataDims dims{weight.size(0), 0, weight.size(1)};
+    if (gpt.try_read("blocks", blocks))
+        while (blocks.try_read(std::to_string(dims.layers), block)) ++dims.layers;
+    return dims;
 }
 
 Network gpt_network(Gpt gpt) {

@@ -3,6 +3,8 @@
 // update whenever the tensors allow it (see fused_update.h); amsgrad falls back to LibTorch.
 #pragma once
 
+#include <map>
+
 #include <torch/torch.h>
 
 #include "engine/optim/fused_update.h"
@@ -30,29 +32,28 @@ public:
         }
         for (auto& group : this->param_groups()) {
             const auto& o = static_cast<const Options&>(group.options());
-            std::vector<FusedSlot> slots;
-            int64_t step = 0;
-            bool same_step = true;
+            // One pass per step count: parameters a growth added start their count afresh.
+            std::map<int64_t, std::vector<FusedSlot>> by_step;
             for (auto& p : group.params()) {
                 if (!p.grad().defined()) continue;
                 auto& st = state_for(p);
                 st.step(st.step() + 1);
-                same_step = same_step && (slots.empty() || st.step() == step);
-                step = st.step();
-                slots.push_back({p, p.grad(), st.exp_avg(), st.exp_avg_sq()});
+                by_step[st.step()].push_back({p, p.grad(), st.exp_avg(), st.exp_avg_sq()});
             }
-            TORCH_CHECK(same_step && fused_supported(slots),
-                        "fused optimizer step: the parameters need one dtype, one device and the "
-                        "same step count; turn optim.fused off");
-            kernels::FusedHyper h;
-            h.kind = Kind;
-            h.lr = o.lr();
-            h.beta1 = std::get<0>(o.betas());
-            h.beta2 = std::get<1>(o.betas());
-            h.eps = o.eps();
-            h.weight_decay = o.weight_decay();
-            h.step = step;
-            fused_update(slots, h);
+            for (auto& [step, slots] : by_step) {
+                TORCH_CHECK(fused_supported(slots),
+                            "fused optimizer step: the parameters need one dtype and one device; "
+                            "turn optim.fused off");
+                kernels::FusedHyper h;
+                h.kind = Kind;
+                h.lr = o.lr();
+                h.beta1 = std::get<0>(o.betas());
+                h.beta2 = std::get<1>(o.betas());
+                h.eps = o.eps();
+                h.weight_decay = o.weight_decay();
+                h.step = step;
+                fused_update(slots, h);
+            }
         }
         return loss;
     }

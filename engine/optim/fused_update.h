@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "engine/compat.h"
+
 #include <torch/torch.h>
 
 #include "kernels/fused_optim.h"
@@ -30,7 +32,7 @@ void fused_update(const std::vector<FusedSlot>& slots, const kernels::FusedHyper
 /// it), created with zero first and second moments on first use.
 template <class State, class StateMap>
 State& moment_state(StateMap& states, const torch::Tensor& p) {
-    const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+    const auto key = compat::optimizer_state_key(p);
     auto it = states.find(key);
     if (it == states.end()) {
         auto st = std::make_unique<State>();

@@ -48,6 +48,12 @@ public:
         host.log("info", m_pruner->describe());
     }
 
+    // The model grew (before pruning starts: validate_grow refuses pruning before the last
+    // growth), so no mask is lost: the pruner now covers the grown model's tensors.
+    void on_params_changed(RunHost& host) override {
+        m_pruner = std::make_unique<Pruner>(m_config, live_layout(host));
+        host.log("info", "pruning follows the grown model: " + m_pruner->describe());
+    }
     void on_start(RunHost& host, bool restored) override {
         if (restored) return;
         report(host);  // the dense model, before any pruning: the baseline

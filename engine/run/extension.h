@@ -33,6 +33,8 @@ struct RunHost {
     std::function<void(const std::string& key, const std::string& json)> attribute;
     /// Seconds the run has trained so far, paused time excluded (the wall_s of its events).
     std::function<double()> wall_s;
+    /// Tells every extension that the trainer's parameters were replaced (a growth).
+    std::function<void()> params_changed;
 };
 
 /// What export lends its extensions: the model's networks with a checkpoint's weights, built
@@ -99,5 +101,9 @@ const std::vector<ExtensionEntry>& extension_registry();
 
 /// The extensions `config` switches on, in registry order.
 std::vector<std::unique_ptr<RunExtension>> make_extensions(const api::RunConfig& config);
+
+/// configure() of each, in order; a std::invalid_argument becomes the run's config failure.
+void configure_extensions(const std::vector<std::unique_ptr<RunExtension>>& extensions,
+                          RunHost& host);
 
 }  // namespace wb::engine

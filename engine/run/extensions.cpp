@@ -1,19 +1,34 @@
-// The extension registry: the one place that lists every run extension, in hook order. Pruning
-// comes first, so the generator average sees the masked weights after each generator step.
+// The extension registry: the one place that lists every run extension, in hook order. Growth
+// comes first, so the others see the grown model in the same step's hooks; pruning before the
+// generator average, so that sees the masked weights after each generator step.
 #include "engine/ema/generator_ema.h"
 #include "engine/energy/energy_extension.h"
+#include "engine/grow/grow_extension.h"
 #include "engine/prune/prune_extension.h"
 #include "engine/run/extension.h"
+#include "engine/run/run_failure.h"
 
 namespace wb::engine {
 
 const std::vector<ExtensionEntry>& extension_registry() {
     static const std::vector<ExtensionEntry> entries = {
+        {"grow", grow::make_grow_extension},
         {"prune", prune::make_prune_extension},
         {"ema", ema::make_generator_ema},
         {"energy", energy::make_energy_meter},
     };
     return entries;
+}
+
+void configure_extensions(const std::vector<std::unique_ptr<RunExtension>>& extensions,
+                          RunHost& host) {
+    for (const auto& e : extensions) {
+        try {
+            e->configure(host);
+        } catch (const std::invalid_argument& err) {
+            throw RunFailure(api::FailureKind::Config, err.what());
+        }
+    }
 }
 
 std::vector<std::unique_ptr<RunExtension>> make_extensions(const api::RunConfig& config) {

@@ -185,7 +185,13 @@ std::optional<Meta> restore_newest(const std::string& dir, RunHost& host,
     *used = use_newest(
         dir, host.device,
         [&](Reader& r) {
+            const auto dims = host.trainer.data_dims();
             r.load_trainer(host.trainer);
+            // The checkpoint held a grown model, which the trainer took: the extensions built
+            // for the model's first shape must rebuild before they read their state.
+            const auto now = host.trainer.data_dims();
+            if ((now.layers != dims.layers || now.width != dims.width) && host.params_changed)
+                host.params_changed();
             for (const auto& e : extensions)
                 e->load(host, r.extension(e->key(), host.trainer), r.meta().step);
             r.load_generator(gen);

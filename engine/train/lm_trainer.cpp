@@ -7,6 +7,7 @@
 #include "engine/api/run_event.h"
 #include "engine/data/difficulty.h"
 #include "engine/data/text_windows.h"
+#include "engine/grow/optimizer_transplant.h"
 #include "engine/models/cpu_gemm.h"
 #include "engine/rng_state.h"
 #include "engine/train/optimizers.h"
@@ -34,7 +35,7 @@ LmTrainer::LmTrainer(const api::RunConfig& config, torch::Device device, at::Gen
     : TrainerBase(config, device, std::move(gen)),
       m_corpus(data::load_text(config.data.path, config.data.val_fraction)) {
     const auto& mc = config.model;
-    m_gpt = models::make_gpt(config, static_cast<int64_t>(m_corpus.vocab.size()));
+    m_gpt = models::make_gpt(config, {static_cast<int64_t>(m_corpus.vocab.size())});
     m_net = models::gpt_network(m_gpt);
     m_gpt->to(m_device);
     // Dropout masks come from the run's generator (on a GPU, one seeded from the run's seed).
@@ -141,6 +142,17 @@ void LmTrainer::load(torch::serialize::InputArchive& archive) {
         throw std::runtime_error(
             "the checkpoint was trained on a corpus with different characters; resume with the "
             "same data.path or start a new run");
+    // A grown model's checkpoint: take its shape first (the weights and moments come next).
+    const auto dims = models::gpt_dims(archive);
+    if (dims.layers != shape().layers || dims.width != shape().width) {
+        models::Gpt gpt{nullptr};
+        {
+            GlobalGeneratorGuard keep_global_stream;  // overwritten at once: draw nothing
+            gpt = models::make_gpt(m_config, dims);
+        }
+        gpt->to(m_device);
+        adopt(gpt, make_optimizer(gpt->parameters(), m_config.optim));
+    }
     load_part(archive, "gpt", *m_gpt);
     load_part(archive, "opt", m_opt->optimizer());
     load_sampler(archive, *m_sampler);
@@ -161,6 +173,50 @@ std::string LmTrainer::describe() const {
                                       ? "oneDNN's sgemm"
                                       : "LibTorch's BLAS matmul")
                 : std::string());
+}
+
+models::DataDims LmTrainer::data_dims() const {
+    const auto s = shape();
+    return {static_cast<int64_t>(m_corpus.vocab.size()), s.layers, s.width};
+}
+
+api::GptShape LmTrainer::shape() const {
+    const int64_t width = grow::gpt_width(*m_gpt);
+    return {grow::gpt_layers(*m_gpt), width, models::gpt_options(m_config, {1, 0, width}).heads()};
+}
+
+void LmTrainer::adopt(models::Gpt gpt, std::unique_ptr<torch::optim::Optimizer> optimizer) {
+    m_gpt = std::move(gpt);
+    m_gpt->set_dropout_generator(m_dropout_gen);
+    m_net = models::gpt_network(m_gpt);
+    m_opt->replace(m_gpt->parameters(), std::move(optimizer));
+}
+
+void LmTrainer::grow_to(const api::GptShape& target, grow::DeepenMethod method, double noise) {
+    const auto vocab = static_cast<int64_t>(m_corpus.vocab.size());
+    const auto step = [&](grow::Grown grown) {
+        auto optimizer = make_optimizer(grown.model->parameters(), m_config.optim);
+        grow::carry_state(m_opt->optimizer(), *optimizer, grown.origins);
+        adopt(grown.model, std::move(optimizer));
+    };
+    if (target.width != shape().width)
+        step(grow::widen(*m_gpt,
+                         models::gpt_options(m_config, {vocab, shape().layers, target.width}),
+                         noise, m_gen));
+    if (target.layers != shape().layers)
+        step(grow::deepen(*m_gpt,
+                          models::gpt_options(m_config, {vocab, target.layers, target.width}),
+                          method, m_gen));
+}
+
+double LmTrainer::probe_loss() {
+    torch::NoGradGuard no_grad;
+    m_gpt->eval();
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(m_config.train.seed + 15485863);
+    auto [x, y] = data::text_batch(m_corpus.val_ids, kInferBatch, m_config.model.context, gen);
+    const double loss = m_gpt->loss(m_gpt->forward(x.to(m_device)), y.to(m_device)).item<double>();
+    m_gpt->train();
+    return loss;
 }
 
 torch::Tensor LmTrainer::deploy_input() {

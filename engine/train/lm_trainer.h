@@ -6,12 +6,13 @@
 
 #include "engine/data/sampler.h"
 #include "engine/data/text_corpus.h"
+#include "engine/grow/growable.h"
 #include "engine/models/network.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine {
 
-class LmTrainer final : public TrainerBase {
+class LmTrainer final : public TrainerBase, public grow::Growable {
 public:
     LmTrainer(const api::RunConfig& config, torch::Device device, at::Generator gen);
     StepOutput step() override;
@@ -23,16 +24,23 @@ public:
     models::Network* network(const std::string& name) override {
         return name == "gpt" ? &m_net : nullptr;
     }
-    models::DataDims data_dims() const override {
-        return {static_cast<int64_t>(m_corpus.vocab.size())};
-    }
+    models::DataDims data_dims() const override;
     torch::Tensor deploy_input() override;
+    grow::Growable* growable() override { return this; }
+
+    api::GptShape shape() const override;
+    int64_t parameters() const override { return parameter_count(*m_gpt); }
+    void grow_to(const api::GptShape& target, grow::DeepenMethod method, double noise) override;
+    double probe_loss() override;
 
 private:
     /// Mean next-character loss of each window [B], from logits [B,T,V] and targets [B,T].
     torch::Tensor per_window_loss(const torch::Tensor& logits, const torch::Tensor& y) const;
     /// Per-window loss of training windows under the current model (no dropout, no gradient).
     torch::Tensor score(const torch::Tensor& indices);
+    /// Trains `gpt` from now on, with `optimizer` over its parameters (after a growth, or for a
+    /// checkpoint of a grown model).
+    void adopt(models::Gpt gpt, std::unique_ptr<torch::optim::Optimizer> optimizer);
 
     data::TextCorpus m_corpus;
     models::Gpt m_gpt{nullptr};

@@ -64,17 +64,10 @@ ModelFamily gpt_family() {
     f.kind = kind_named("gpt");
     f.networks = {"gpt"};
     f.build = [](const api::RunConfig& c, const std::string&, const models::DataDims& dims) {
-        return models::gpt_network(models::make_gpt(c, dims.vocab));
+        return models::gpt_network(models::make_gpt(c, dims));
     };
-    // The vocabulary is the corpus's: read it back from the token embedding's rows.
-    f.dims_of = [](torch::serialize::InputArchive& state) {
-        torch::serialize::InputArchive gpt, tok;
-        state.read("gpt", gpt);
-        gpt.read("tok", tok);
-        torch::Tensor weight;
-        tok.read("weight", weight);
-        return models::DataDims{weight.size(0)};
-    };
+    // The vocabulary is the corpus's and the size the one it grew to: read back from the weights.
+    f.dims_of = models::gpt_dims;
     f.trainer = [](const api::RunConfig& c, torch::Device device, at::Generator gen) {
         return std::make_unique<LmTrainer>(c, device, std::move(gen));
     };

@@ -55,6 +55,13 @@ public:
     double last_grad_norm() const { return m_grad_norm; }
     const std::string& name() const { return m_name; }
     torch::optim::Optimizer& optimizer() { return *m_optimizer; }
+    /// The model changed its parameters (it grew): step `optimizer` over `params` from now on;
+    /// the hooks stay.
+    void replace(std::vector<torch::Tensor> params,
+                 std::unique_ptr<torch::optim::Optimizer> optimizer) {
+        m_params = std::move(params);
+        m_optimizer = std::move(optimizer);
+    }
     using Hook = std::function<void(const OptimizerStepInfo&)>;
     /// Runs when backward has filled the gradients, before they are unscaled and clipped.
     void add_after_backward(Hook hook) { m_after_backward.push_back(std::move(hook)); }

@@ -15,6 +15,10 @@
 #include "engine/models/network.h"
 #include "engine/train/optimizers.h"
 
+namespace wb::grow {
+class Growable;
+}
+
 namespace wb::engine {
 
 struct Metric {
@@ -63,6 +67,8 @@ public:
     virtual models::Network* network(const std::string& name) = 0;
     /// Sizes of its networks that the data decided (a language model's vocabulary).
     virtual models::DataDims data_dims() const { return {}; }
+    /// Its model's growth while training (engine/grow), or nullptr when it cannot grow.
+    virtual grow::Growable* growable() { return nullptr; }
     /// A fixed batch of what the deployed network takes (noise, test images, text windows), on
     /// the trainer's device: what deployment is timed on and, later, calibrated with.
     virtual torch::Tensor deploy_input() = 0;

@@ -124,7 +124,7 @@ private slots:
         QVERIFY2(qkv < 3 * 32 || fc1 < 4 * 32,
                  (std::to_string(qkv) + " " + std::to_string(fc1)).c_str());
         // Fewer parameters than the same GPT unpruned.
-        const auto dense = models::make_gpt(c, static_cast<int64_t>(chars.size()));
+        const auto dense = models::make_gpt(c, models::DataDims{static_cast<int64_t>(chars.size())});
         QVERIFY(exported.parameters < engine::parameter_count(*dense));
     }
 };

@@ -19,6 +19,7 @@
 #include "engine/api/energy_info.h"
 #include "engine/api/fid_extractor_info.h"
 #include "engine/api/metric_catalog.h"
+#include "engine/api/paths.h"
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
@@ -327,7 +328,7 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
         engine::write_file_atomic((out / "log.txt").string(), log);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: cannot export run %lld to %s: %s\n",
-                     static_cast<long long>(id), out_dir.c_str(), e.what());
+                     static_cast<long long>(id), out_dir.c_str(), error_text(e).c_str());
         return kExitFailure;
     }
     std::fprintf(
@@ -351,7 +352,8 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
         return kExitFailure;
     }
     try {
-        const auto m = engine::export_model(config, row->checkpoint_dir, path, sparse);
+        const auto m = engine::export_model(
+            config, api::checkpoint_dir_of(store->path(), id, row->checkpoint_dir), path, sparse);
         for (const auto& s : m.skipped)
             std::fprintf(stderr, "warning: cannot read checkpoint %s; used an older one\n",
                          s.c_str());
@@ -366,11 +368,11 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
                      m.shapes_path.c_str());
         return kExitOk;
     } catch (const engine::data::DataError& e) {
-        std::fprintf(stderr, "error: %s\n", e.what());
+        std::fprintf(stderr, "error: %s\n", error_text(e).c_str());
         return kExitDataProblem;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: cannot export run %lld's model: %s\n",
-                     static_cast<long long>(id), e.what());
+                     static_cast<long long>(id), error_text(e).c_str());
         return kExitFailure;
     }
 }

@@ -101,6 +101,19 @@ json stored_json(const storage::RunRow& row, const std::string& text, const char
     }
 }
 
+// A run's last metric values; damaged pages under them cost only those values (with a warning
+// naming the fix), not the listing of every other run.
+std::map<std::string, storage::MetricPoint> readable_last_metrics(storage::RunStore& store,
+                                                                  int64_t id) {
+    try {
+        return store.last_metrics(id);
+    } catch (const storage::StorageError& e) {
+        std::fprintf(stderr, "warning: run %lld's metrics cannot be read: %s\n",
+                     static_cast<long long>(id), e.what());
+        return {};
+    }
+}
+
 std::optional<storage::RunRow> find_run(storage::RunStore& store, int64_t id) {
     auto row = store.get_run(id);
     if (!row)
@@ -188,7 +201,8 @@ int runs_command(const std::string& db, bool as_json) {
         json a = json::array();
         for (const auto& r : rows) {
             json j = run_json(r);
-            if (json e = energy_json(r, store->last_metrics(r.id)); !e.is_null()) j["energy"] = e;
+            if (json e = energy_json(r, readable_last_metrics(*store, r.id)); !e.is_null())
+                j["energy"] = e;
             a.push_back(std::move(j));
         }
         std::printf("%s\n", json_text(a, 2).c_str());
@@ -215,7 +229,7 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     const json env = json::parse(row->env_json.empty() ? "{}" : row->env_json, nullptr, false);
     j["environment"] = env.is_discarded() ? json(row->env_json) : env;
     json last = json::object();
-    const auto points = store->last_metrics(id);
+    const auto points = readable_last_metrics(*store, id);
     for (const auto& [name, p] : points) last[name] = p.value;
     j["metrics"] = last;
     const json energy = energy_json(*row, points);

@@ -2,8 +2,8 @@
 # Builds the libFuzzer harnesses in fuzz/ with clang-14 (ASan + UBSan) into build-fuzz/ and runs
 # each for a bounded time, seeded from real files; prints each harness's executions and findings.
 # Usage: scripts/fuzz.sh [--seconds N (per harness, default 60)] [--only NAME] [--jobs N]
-# A crashing input is kept in build-fuzz/findings/<harness>/; the exit status is 1 when any
-# harness found one. Needs clang-14 and libclang-rt-14-dev (Debian 12: apt-get install them).
+# A crashing input is kept in build-fuzz/findings/<harness>/ (each run replaces the last run's;
+# copy a fixed one to fuzz/regressions/<harness>/); the exit status is 1 when any harness found one. Needs clang-14 and libclang-rt-14-dev (Debian 12: apt-get install them).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${WB_FUZZ_BUILD_DIR:-$here/build-fuzz}"
@@ -65,6 +65,7 @@ for h in "${harnesses[@]}"; do
     [ -n "$only" ] && [ "$only" != "$h" ] && continue
     findings="$build/findings/$h"
     log="$build/logs/$h.log"
+    rm -rf "$findings"
     mkdir -p "$findings" "$build/logs"
     # Large inputs only for the file formats; -timeout turns a hang into a finding.
     max_len=4096

@@ -3,17 +3,20 @@
 #   scripts/sanitize.sh           ASan + UBSan into build-asan/
 #   scripts/sanitize.sh --tsan    TSan into build-tsan/ (run threads, event queue, Recorder, bridge)
 # Extra arguments after -- go to ctest (e.g. -- -R test_storage). --jobs N builds with N jobs
-# (default 1). Suppressions (scripts/sanitizers/) cover only LibTorch and OpenMP internals, each
-# with its reason. Exit status: ctest's.
+# (default 1); --targets "T1 T2" builds only those (e.g. the tests that -R selects).
+# Suppressions (scripts/sanitizers/) cover only LibTorch and OpenMP internals, each with its
+# reason. Exit status: ctest's.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode=asan
 jobs=1
 ctest_args=()
+targets=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --tsan) mode=tsan; shift ;;
         --jobs) jobs="$2"; shift 2 ;;
+        --targets) read -r -a targets <<<"$2"; shift 2 ;;
         --) shift; ctest_args=("$@"); break ;;
         -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
         *) echo "sanitize.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -35,7 +38,11 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$here}"
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DWB_SANITIZE="$sanitizers" -DWB_WITH_CUDA_KERNELS=OFF >/dev/null
-cmake --build "$build" -j "$jobs"
+if [ ${#targets[@]} -gt 0 ]; then
+    cmake --build "$build" -j "$jobs" --target "${targets[@]}"
+else
+    cmake --build "$build" -j "$jobs"
+fi
 export QT_QPA_PLATFORM=offscreen
 # Sanitized code runs several times slower: the suite's timeouts are stretched to match.
 ctest --test-dir "$build" --output-on-failure --timeout 3600 -j 1 "${ctest_args[@]}"

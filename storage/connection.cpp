@@ -22,6 +22,13 @@ constexpr std::array<char, 16> kSqliteMagic = {'S', 'Q', 'L', 'i', 't', 'e', ' '
 std::string fix_for(int code) {
     switch (code & 0xff) {
         case SQLITE_CORRUPT:
+            // Damage is local to some pages: the rest of the file still reads (and takes new
+            // runs), so the fix saves what is readable instead of giving up on the file.
+            return "Part of the file is damaged (a failing disk, or a copy taken while a run was "
+                   "writing); what is stored elsewhere in it still reads. List the runs with "
+                   "`workbench-cli runs`, save each one you want with `workbench-cli export ID "
+                   "--out FOLDER`, and restore the file from a backup if you have one. Keep the "
+                   "damaged file until then.";
         case SQLITE_NOTADB:
             return "The file is damaged or is not a GenAI Workbench database. It was left "
                    "untouched: move it aside (keep it if you want to recover it) or pass --db "
@@ -138,7 +145,10 @@ bool Query::next() {
     const int rc = sqlite3_step(m_stmt);
     if (rc == SQLITE_ROW) return true;
     sqlite3_reset(m_stmt);
-    if (rc != SQLITE_DONE) m_db->fail(std::string("running \"") + sqlite3_sql(m_stmt) + "\"");
+    // The statement's text is for developers; users read what was being done.
+    if (rc != SQLITE_DONE)
+        m_db->fail(sqlite3_stmt_readonly(m_stmt) ? "reading the run history"
+                                                 : "writing to the run history");
     return false;
 }
 

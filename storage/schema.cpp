@@ -165,6 +165,14 @@ void check_schema_version(Connection& db) {
                                "), not a GenAI Workbench run history. It was left untouched: "
                                "pass --db <a workbench database or a new file>.");
     }
+    // Found by fuzz_database: a negative version indexed the migrations before their start.
+    if (found < 0)
+        throw StorageError(db.path() +
+                           ": is not a GenAI Workbench run history (its schema "
+                           "version is " +
+                           std::to_string(found) +
+                           "). It was left untouched: pass --db <a workbench database or a new "
+                           "file>.");
     if (found > schema_version())
         throw StorageError(
             db.path() + ": was written by a newer GenAI Training Workbench (schema " +

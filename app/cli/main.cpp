@@ -9,6 +9,7 @@
 
 #include "app/cli/fid_command.h"
 #include "app/cli/query_commands.h"
+#include "app/cli/terminal_text.h"
 #include "app/cli/train_command.h"
 #include "engine/malloc_tuning.h"
 #include "storage/db_path.h"
@@ -140,7 +141,7 @@ int main(int argc, char** argv) {
     try {
         code = dispatch();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "error: %s\n", e.what());
+        std::fprintf(stderr, "error: %s\n", error_text(e).c_str());
     }
     // Output that never arrived (stdout on a full disk or a failing device) is a failure too.
     const bool unflushed = std::fflush(stdout) != 0;

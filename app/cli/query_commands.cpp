@@ -19,6 +19,7 @@
 #include "engine/api/energy_info.h"
 #include "engine/api/fid_extractor_info.h"
 #include "engine/api/metric_catalog.h"
+#include "engine/api/paths.h"
 #include "engine/api/presets.h"
 #include "engine/api/run_event.h"
 #include "engine/api/schema.h"
@@ -97,6 +98,19 @@ json stored_json(const storage::RunRow& row, const std::string& text, const char
                                  std::to_string(row.id) + " is damaged (" + e.what() +
                                  "): the row was changed outside the workbench. Its metrics, "
                                  "samples and log can still be read with `metrics` and `show`.");
+    }
+}
+
+// A run's last metric values; damaged pages under them cost only those values (with a warning
+// naming the fix), not the listing of every other run.
+std::map<std::string, storage::MetricPoint> readable_last_metrics(storage::RunStore& store,
+                                                                  int64_t id) {
+    try {
+        return store.last_metrics(id);
+    } catch (const storage::StorageError& e) {
+        std::fprintf(stderr, "warning: run %lld's metrics cannot be read: %s\n",
+                     static_cast<long long>(id), e.what());
+        return {};
     }
 }
 
@@ -187,7 +201,8 @@ int runs_command(const std::string& db, bool as_json) {
         json a = json::array();
         for (const auto& r : rows) {
             json j = run_json(r);
-            if (json e = energy_json(r, store->last_metrics(r.id)); !e.is_null()) j["energy"] = e;
+            if (json e = energy_json(r, readable_last_metrics(*store, r.id)); !e.is_null())
+                j["energy"] = e;
             a.push_back(std::move(j));
         }
         std::printf("%s\n", json_text(a, 2).c_str());
@@ -214,7 +229,7 @@ int show_command(const std::string& db, int64_t id, bool as_json) {
     const json env = json::parse(row->env_json.empty() ? "{}" : row->env_json, nullptr, false);
     j["environment"] = env.is_discarded() ? json(row->env_json) : env;
     json last = json::object();
-    const auto points = store->last_metrics(id);
+    const auto points = readable_last_metrics(*store, id);
     for (const auto& [name, p] : points) last[name] = p.value;
     j["metrics"] = last;
     const json energy = energy_json(*row, points);
@@ -327,7 +342,7 @@ int export_command(const std::string& db, int64_t id, const std::string& out_dir
         engine::write_file_atomic((out / "log.txt").string(), log);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: cannot export run %lld to %s: %s\n",
-                     static_cast<long long>(id), out_dir.c_str(), e.what());
+                     static_cast<long long>(id), out_dir.c_str(), error_text(e).c_str());
         return kExitFailure;
     }
     std::fprintf(
@@ -351,7 +366,8 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
         return kExitFailure;
     }
     try {
-        const auto m = engine::export_model(config, row->checkpoint_dir, path, sparse);
+        const auto m = engine::export_model(
+            config, api::checkpoint_dir_of(store->path(), id, row->checkpoint_dir), path, sparse);
         for (const auto& s : m.skipped)
             std::fprintf(stderr, "warning: cannot read checkpoint %s; used an older one\n",
                          s.c_str());
@@ -366,11 +382,11 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
                      m.shapes_path.c_str());
         return kExitOk;
     } catch (const engine::data::DataError& e) {
-        std::fprintf(stderr, "error: %s\n", e.what());
+        std::fprintf(stderr, "error: %s\n", error_text(e).c_str());
         return kExitDataProblem;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: cannot export run %lld's model: %s\n",
-                     static_cast<long long>(id), e.what());
+                     static_cast<long long>(id), error_text(e).c_str());
         return kExitFailure;
     }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <exception>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,17 @@ inline std::string printable(const std::string& text, bool multiline = false) {
 /// become U+FFFD instead of failing the whole output.
 inline std::string json_text(const nlohmann::json& j, int indent = -1) {
     return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// An exception's message without the C++ call stack LibTorch appends to its errors
+/// ("Exception raised from ... (most recent call first):" and "frame #N: ..." lines): a user
+/// needs the cause, not the internals. Made printable too.
+inline std::string error_text(const std::exception& e) {
+    std::string text = e.what();
+    for (const char* marker : {"\nException raised from ", "\nframe #0: "})
+        if (const auto at = text.find(marker); at != std::string::npos) text.erase(at);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return printable(text, true);
 }
 
 }  // namespace wb::cli

@@ -34,6 +34,14 @@ std::filesystem::path xdg_base(const char* variable, const std::filesystem::path
 
 }  // namespace
 
+std::string checkpoint_dir_of(const std::string& db_path, int64_t run_id,
+                              const std::string& stored) {
+    const std::string tail = ".d/run-" + std::to_string(run_id);
+    const bool default_layout = stored.size() > tail.size() &&
+                                stored.compare(stored.size() - tail.size(), tail.size(), tail) == 0;
+    return stored.empty() || default_layout ? run_files_dir(db_path, run_id) : stored;
+}
+
 std::string checkpoint_file_name(int64_t step) {
     return kCheckpointPrefix + std::to_string(step) + kCheckpointSuffix;
 }

@@ -12,6 +12,13 @@ inline std::string run_files_dir(const std::string& db_path, int64_t run_id) {
     return db_path + ".d/run-" + std::to_string(run_id);
 }
 
+/// The checkpoint folder of run `run_id` in the database at `db_path`, given the folder its row
+/// stored. A stored folder in the default layout (some database's "<db>.d/run-<id>") follows
+/// the database file: in a copy of the database it is the copy's own folder, so resuming or
+/// exporting there never reads or overwrites the original's checkpoints. Empty: the default.
+std::string checkpoint_dir_of(const std::string& db_path, int64_t run_id,
+                              const std::string& stored);
+
 /// "ckpt-<step>.pt": the one naming of checkpoint files, which the engine writes and the run
 /// service looks for before it lets a run continue.
 std::string checkpoint_file_name(int64_t step);

@@ -7,6 +7,7 @@
 
 #include "engine/api/paths.h"
 #include "engine/service/refusal_text.h"
+#include "engine/service/run_files.h"
 #include "engine/service/run_service.h"
 #include "storage/run_store.h"
 
@@ -80,8 +81,7 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
             return s;
         }
     s.name = row.name;
-    s.checkpoint_dir =
-        row.checkpoint_dir.empty() ? api::run_files_dir(m_store->path(), id) : row.checkpoint_dir;
+    s.checkpoint_dir = api::checkpoint_dir_of(m_store->path(), id, row.checkpoint_dir);
     // Starting again from step 0 would write over every stored point: only when asked.
     const bool restart = row.steps_done > 0 && api::list_checkpoint_files(s.checkpoint_dir).empty();
     if (restart && !options.restart_without_checkpoint) {
@@ -111,11 +111,15 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
     }
     try {
         m_store->update_config(id, config.to_json().dump(), config.train.steps);
+        if (s.checkpoint_dir != row.checkpoint_dir)
+            m_store->set_checkpoint_dir(id, s.checkpoint_dir);
     } catch (const std::exception& e) {
         s.refusal = refusal(Cause::Storage, "Could not record the new settings of " +
                                                 run_label(id) + ": " + e.what());
     }
     if (!s.refusal) {
+        // Claimed: nobody else writes the folder now.
+        drop_checkpoints_ahead_of(s.checkpoint_dir, row.steps_done);
         api::StartRequest request;
         request.run_id = id;
         request.config = config;

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "engine/api/paths.h"
+
 namespace wb::service {
 namespace fs = std::filesystem;
 
@@ -43,6 +45,20 @@ std::string prepare_checkpoint_dir(const std::string& dir) {
     ::close(fd);
     ::unlink(probe.c_str());
     return written ? std::string() : std::strerror(write_errno);
+}
+
+std::vector<std::string> drop_checkpoints_ahead_of(const std::string& dir, int64_t history_step) {
+    const auto files = api::list_checkpoint_files(dir);  // newest first
+    std::vector<std::string> ahead;
+    for (const auto& path : files) {
+        if (api::checkpoint_step(fs::path(path).filename().string()) <= history_step) {
+            std::error_code ec;
+            for (const auto& doomed : ahead) fs::remove(doomed, ec);
+            return ahead;
+        }
+        ahead.push_back(path);
+    }
+    return {};
 }
 
 std::string remove_run_files(const std::string& dir) {

@@ -2,6 +2,7 @@
 // without changing a byte (garbage, damaged headers, newer schemas, folders).
 #include <QByteArray>
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -66,6 +67,8 @@ private slots:
     void defaultPathFollowsXdg();
     void foreignSqliteFileIsRefusedUntouched();
     void readOnlyStoreNeverCreatesNorWrites();
+    void negativeSchemaVersionIsRefusedUntouched();
+    void fuzzFindingsAreRefused();
 };
 
 void TestStorageSchema::freshFileGetsCurrentSchema() {
@@ -356,6 +359,47 @@ void TestStorageSchema::readOnlyStoreNeverCreatesNorWrites() {
     QCOMPARE(RawDb(path).scalar("SELECT status FROM runs"), std::string("running"));
     QVERIFY_THROWS_EXCEPTION(StorageError, reader.rename(id, "x"));
     QCOMPARE(RawDb(path).scalar("SELECT name FROM runs"), std::string("r"));
+}
+
+// Found by fuzz_database: a negative user_version indexed the migrations before their start
+// (UBSan: index -16777220 out of bounds), in read-write opens and read-only ones alike.
+void TestStorageSchema::negativeSchemaVersionIsRefusedUntouched() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("negative.sqlite").toStdString();
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open(path.c_str(), &db);
+        sqlite3_exec(db, "PRAGMA user_version = -16777220", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+    }
+    const QByteArray before = read_bytes(QString::fromStdString(path));
+    const QString why_rw = refusal([&] { RunStore store(path); });
+    const QString why_ro = refusal([&] { RunStore store(path, RunStore::ReadOnly{}); });
+    for (const QString& why : {why_rw, why_ro})
+        QVERIFY2(why.contains("is not a GenAI Workbench run history (its schema version is "
+                              "-16777220)") &&
+                     why.contains("left untouched"),
+                 qPrintable(why));
+    QCOMPARE(read_bytes(QString::fromStdString(path)), before);
+}
+
+// Every input a fuzzer found (fuzz/regressions/fuzz_database/) opens or is refused with a
+// StorageError; none may crash.
+void TestStorageSchema::fuzzFindingsAreRefused() {
+    QTemporaryDir dir;
+    QDirIterator it(WB_SOURCE_DIR "/fuzz/regressions/fuzz_database", QDir::Files);
+    int inputs = 0;
+    while (it.hasNext()) {
+        const QString copy = dir.filePath(QString("input-%1.sqlite").arg(++inputs));
+        QVERIFY(QFile::copy(it.next(), copy));
+        const std::string path = copy.toStdString();
+        refusal([&] {
+            RunStore store(path, RunStore::ReadOnly{});
+            for (const auto& run : store.list_runs())
+                for (const auto& name : store.metric_names(run.id)) store.metrics(run.id, name);
+        });
+    }
+    QVERIFY(inputs >= 1);
 }
 
 QTEST_GUILESS_MAIN(TestStorageSchema)

@@ -56,7 +56,7 @@ void TestStorageRecorder::init() {
 void TestStorageRecorder::roundTrip() {
     RunStore store(db_path());
     const int64_t id = store.create_run("r", "gan_mlp", "{}", "{}", 100, "/ckpt");
-    const std::string png("\x89PNG\r\n\x1a\n\0\0binary", 18);
+    const std::string png("\x89PNG\r\n\x1a\n\0\0binary", 16);  // the literal without its NUL
     Recorder recorder(db_path());
     recorder.record({RunEvent::metric(id, 1, 0.5, "loss/g", 2.0),
                      RunEvent::metric(id, 1, 0.5, "loss/d", 1.0),

@@ -6,6 +6,8 @@
 #include <exception>
 #include <utility>
 
+#include <sqlite3.h>
+
 #include "storage/batch_writer.h"
 #include "storage/owner.h"
 #include "storage/storage_error.h"
@@ -78,6 +80,31 @@ std::string Recorder::retry_error() const {
     return m_retry_error;
 }
 
+bool Recorder::held_for_lock() const {
+    std::lock_guard lock(m_mutex);
+    const int code = m_retry_code & 0xff;
+    return m_failing && (code == SQLITE_BUSY || code == SQLITE_LOCKED);
+}
+
+void Recorder::abandon() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_abandon = true;
+    }
+    m_wake.notify_one();
+    flush();
+}
+
+void Recorder::drop_pending() {
+    for (const auto& chunk : m_pending) m_stats.dropped += chunk.events.size();
+    m_processed += m_pending_rows;
+    m_pending.clear();
+    m_pending_rows = 0;
+    m_stats.held = 0;
+    if (!m_retry_error.empty()) m_last_error = m_retry_error;
+    m_done.notify_all();
+}
+
 void Recorder::run_loop() {
     using Clock = std::chrono::steady_clock;
     const auto interval = std::chrono::milliseconds(m_options.commit_interval_ms);
@@ -91,12 +118,18 @@ void Recorder::run_loop() {
         if (m_pending.empty()) break;  // stopping, and everything is written
         if (m_failing) {
             // Neither new events, flush() nor stopping cut the pause short: only time helps.
-            m_wake.wait_until(lock, retry_at, [&] { return Clock::now() >= retry_at; });
+            m_wake.wait_until(lock, retry_at,
+                              [&] { return m_abandon || Clock::now() >= retry_at; });
         } else {
             m_wake.wait_until(lock, last_commit + interval, [&] {
                 return m_stop || m_flush_target > m_processed ||
                        m_pending_rows >= m_options.max_batch_rows;
             });
+        }
+        if (m_abandon) {  // one-shot: events recorded later are tried again as usual
+            drop_pending();
+            m_abandon = m_failing = false;
+            continue;
         }
         std::vector<EventChunk> batch;
         std::size_t rows = 0;
@@ -113,11 +146,13 @@ void Recorder::run_loop() {
         last_commit = Clock::now();
         std::string error;
         bool may_pass = false;
+        int code = 0;
         try {
             m_writer->write(batch);
         } catch (const StorageError& e) {
             error = e.what();
             may_pass = e.may_pass();
+            code = e.sqlite_code();
         } catch (const std::exception& e) {
             error = e.what();
         }
@@ -133,6 +168,7 @@ void Recorder::run_loop() {
             m_retry_error.clear();
             m_stats.held = 0;
         } else {
+            m_retry_code = code;
             hold_or_drop(batch, rows, error, may_pass);
             retry_at = Clock::now() + pause;
         }

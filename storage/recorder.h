@@ -68,6 +68,14 @@ public:
     /// Why events are being held right now (the last attempt's error); empty when the last
     /// attempt succeeded.
     std::string retry_error() const;
+    /// Events are held because another connection holds the write lock, which passes by itself;
+    /// false when nothing is held or the cause needs the user (a full or failing disk).
+    bool held_for_lock() const;
+    /// Gives up on everything held now: those events count as dropped (last_error() says why);
+    /// later events are tried as usual. For a caller that has waited long enough on a full
+    /// disk. Returns once they are dropped (an attempt under way may first take the busy
+    /// timeout).
+    void abandon();
 
 private:
     void run_loop();
@@ -75,6 +83,8 @@ private:
     /// the error cannot pass or has lasted longer than retry_for_ms. Called with m_mutex held.
     void hold_or_drop(std::vector<EventChunk>& batch, std::size_t rows, const std::string& error,
                       bool may_pass);
+    /// Drops everything held (after abandon()). Called with m_mutex held.
+    void drop_pending();
     /// Drops held metric points and samples, oldest first, down to max_held_rows.
     void trim_held();
 
@@ -94,6 +104,8 @@ private:
     std::string m_last_error;
     std::string m_retry_error;
     bool m_failing = false;  ///< the last attempt failed and its events are held
+    int m_retry_code = 0;    ///< SQLite code of the last failed attempt
+    bool m_abandon = false;
     std::chrono::steady_clock::time_point m_failing_since;
 
     std::thread m_thread;  ///< last: starts after every member it uses exists

@@ -51,8 +51,9 @@ int main(int argc, char** argv) {
     resume->add_option("--set", train.sets, "Override a key, e.g. --set train.steps=5000");
     resume->add_flag("--json", train.json, "Print a JSON summary at the end");
     resume->add_flag("--restart", train.restart,
-                     "When no checkpoint is left (its folder was removed), start over from step 0 "
-                     "and replace the run's stored metrics and samples");
+                     "When no checkpoint is left (its folder was removed), or every one is ahead "
+                     "of the stored metrics (the database could not be written), start over from "
+                     "step 0 and replace the run's stored metrics and samples");
 
     auto* runs = app.add_subcommand("runs", "List the runs in the database");
     runs->add_flag("--json", json, "JSON output");

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -107,11 +108,37 @@ void warn_when_held(const storage::Recorder& recorder, bool* told, ProgressLine*
                  static_cast<unsigned long long>(stats.held), recorder.retry_error().c_str());
 }
 
+// A lock passes by itself, so it is waited out (up to RecorderOptions::retry_for_ms); a full or
+// failing disk needs the user, who gets this long to free space before the run stops.
+constexpr auto kDiskWait = std::chrono::seconds(30);
+
+// True once the Recorder has held events for kDiskWait for a cause that needs the user (a full
+// or failing disk, not a lock): training on would only add rows that cannot be stored.
+bool stuck_on_disk(const storage::Recorder& recorder,
+                   std::optional<std::chrono::steady_clock::time_point>* since) {
+    const auto now = std::chrono::steady_clock::now();
+    if (recorder.stats().held == 0 || recorder.held_for_lock()) {
+        since->reset();
+        return false;
+    }
+    if (!*since) *since = now;
+    return now - **since >= kDiskWait;
+}
+
 // Waits until the Recorder has stored (or given up on) everything, saying why when it takes long.
+// Events held for a full or failing disk are given up after kDiskWait, and the run ends in an
+// error that says how to continue it.
 void finish_recording(storage::Recorder& recorder, bool* told, ProgressLine* bar) {
     bool waiting_told = false;
+    const auto start = std::chrono::steady_clock::now();
     while (!recorder.flush_for(std::chrono::seconds(2))) {
         warn_when_held(recorder, told, bar);
+        if (!recorder.held_for_lock() && std::chrono::steady_clock::now() - start >= kDiskWait) {
+            std::fprintf(stderr, "giving up on the events still held after %lld s\n",
+                         static_cast<long long>(kDiskWait.count()));
+            recorder.abandon();
+            return;
+        }
         if (waiting_told) continue;
         waiting_told = true;
         std::fprintf(stderr, "waiting to store the run's last events (Ctrl-C 3x to quit)\n");
@@ -212,6 +239,7 @@ int run_command(const TrainOptions& opt) {
                  opt.resume_id > 0 ? "resuming" : "started", static_cast<long long>(id),
                  printable(name).c_str(), static_cast<long long>(config.train.steps),
                  printable(store->path()).c_str());
+    for (const auto& w : started.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (!opt.json) std::printf("%lld\n", static_cast<long long>(id));
     std::fflush(stdout);
 
@@ -221,11 +249,22 @@ int run_command(const TrainOptions& opt) {
     ProgressLine bar;
     bool stop_sent = false;
     bool held_told = false;
+    std::optional<std::chrono::steady_clock::time_point> stuck_since;
     while (!api::is_final(outcome.status)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         if (g_interrupts > 0 && !stop_sent) {
             bar.finish();
             std::fprintf(stderr, "stopping: writing a checkpoint (Ctrl-C twice more to abort)\n");
+            runs.stop(id);
+            stop_sent = true;
+        }
+        if (!stop_sent && stuck_on_disk(*recorder, &stuck_since)) {
+            bar.finish();
+            std::fprintf(stderr,
+                         "stopping: the database could not be written for %lld s, so the run "
+                         "stops at a checkpoint instead of training on without a history: %s\n",
+                         static_cast<long long>(kDiskWait.count()),
+                         recorder->retry_error().c_str());
             runs.stop(id);
             stop_sent = true;
         }
@@ -246,9 +285,12 @@ int run_command(const TrainOptions& opt) {
     // A run whose history misses rows did not succeed, whatever its last status says.
     const uint64_t lost = recorder->stats().dropped;
     if (lost > 0)
-        std::fprintf(stderr, "error: %llu events of run %lld were not recorded: %s\n",
+        std::fprintf(stderr,
+                     "error: %llu events of run %lld were not recorded: %s\nOnce the database "
+                     "can be written again, `workbench-cli resume %lld` continues the run from "
+                     "its last checkpoint that the stored history reaches.\n",
                      static_cast<unsigned long long>(lost), static_cast<long long>(id),
-                     recorder->last_error().c_str());
+                     recorder->last_error().c_str(), static_cast<long long>(id));
 
     std::string energy;
     if (const auto it = outcome.metrics.find("energy/joules"); it != outcome.metrics.end()) {
@@ -257,9 +299,10 @@ int run_command(const TrainOptions& opt) {
         energy = buf + (outcome.energy_source.empty() ? "" : " (" + outcome.energy_source + ")");
     }
 
-    std::fprintf(stderr, "run %lld %s at step %lld after %s%s\n", static_cast<long long>(id),
+    std::fprintf(stderr, "run %lld %s at step %lld after %s%s%s\n", static_cast<long long>(id),
                  api::to_string(outcome.status), static_cast<long long>(outcome.step),
-                 format_duration(outcome.wall_s).c_str(), energy.c_str());
+                 format_duration(outcome.wall_s).c_str(), energy.c_str(),
+                 lost > 0 ? ", but its stored history is incomplete (see above)" : "");
     if (opt.json) {
         nlohmann::json j = {{"id", id},
                             {"name", name},
@@ -273,7 +316,7 @@ int run_command(const TrainOptions& opt) {
         std::printf("%s\n", json_text(j, 2).c_str());
     }
     const ExitCode code = service::exit_code(outcome.status, outcome.failure);
-    return lost > 0 && code == kExitOk ? kExitFailure : code;
+    return lost > 0 ? kExitFailure : code;  // a run whose rows were lost did not succeed
 }
 
 }  // namespace wb::cli

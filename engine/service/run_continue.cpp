@@ -2,9 +2,11 @@
 // architecture stays, no silent start from step 0, one process at a time), the claim in the
 // database, and undoing a continue that failed before its first step.
 #include <exception>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/memory_estimate.h"
 #include "engine/api/paths.h"
 #include "engine/service/refusal_text.h"
 #include "engine/service/run_files.h"
@@ -69,7 +71,9 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
                                              " in another process; stop it there first.");
         return s;
     }
-    if (auto problems = config.validate(); !problems.empty()) {
+    auto problems = config.validate();
+    if (problems.empty()) problems = api::memory_problems(config, api::usable_memory_bytes());
+    if (!problems.empty()) {
         s.refusal =
             config_refusal("Run #" + std::to_string(id) + " cannot continue", std::move(problems));
         return s;
@@ -83,7 +87,13 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
     s.name = row.name;
     s.checkpoint_dir = api::checkpoint_dir_of(m_store->path(), id, row.checkpoint_dir);
     // Starting again from step 0 would write over every stored point: only when asked.
-    const bool restart = row.steps_done > 0 && api::list_checkpoint_files(s.checkpoint_dir).empty();
+    const auto files = api::list_checkpoint_files(s.checkpoint_dir);  // newest first
+    const bool all_ahead =
+        !files.empty() &&
+        api::checkpoint_step(std::filesystem::path(files.back()).filename().string()) >
+            row.steps_done;
+    const bool restart =
+        row.steps_done > 0 && (files.empty() || (all_ahead && options.restart_without_checkpoint));
     if (restart && !options.restart_without_checkpoint) {
         s.refusal = refusal(
             Cause::Checkpoint,
@@ -119,7 +129,13 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
     }
     if (!s.refusal) {
         // Claimed: nobody else writes the folder now.
-        drop_checkpoints_ahead_of(s.checkpoint_dir, row.steps_done);
+        if (restart) {
+            remove_checkpoint_files(s.checkpoint_dir);
+        } else {
+            const DroppedAhead dropped =
+                drop_checkpoints_ahead_of(s.checkpoint_dir, row.steps_done);
+            if (dropped.gap_to > 0) s.warnings.push_back(gap_warning(row, dropped));
+        }
         api::StartRequest request;
         request.run_id = id;
         request.config = config;
@@ -139,6 +155,17 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
     }
     m_continuing[id] = Continuing{claim.before, restart};
     return s;
+}
+
+std::string RunService::gap_warning(const storage::RunRow& row, const DroppedAhead& d) {
+    const std::string text =
+        "the stored history of run " + std::to_string(row.id) + " ends at step " +
+        std::to_string(row.steps_done) + ", but its oldest checkpoint is at step " +
+        std::to_string(d.gap_to) + " (the database could not be written while those steps " +
+        "trained), so steps " + std::to_string(d.gap_from) + "-" + std::to_string(d.gap_to) +
+        " have no stored metrics; resume with --restart instead to train it again from step 0";
+    if (m_sink) m_sink({api::RunEvent::log(row.id, row.steps_done, row.wall_s, "warning", text)});
+    return text;
 }
 
 std::string RunService::undo_continue(int64_t id) {

@@ -47,18 +47,28 @@ std::string prepare_checkpoint_dir(const std::string& dir) {
     return written ? std::string() : std::strerror(write_errno);
 }
 
-std::vector<std::string> drop_checkpoints_ahead_of(const std::string& dir, int64_t history_step) {
+DroppedAhead drop_checkpoints_ahead_of(const std::string& dir, int64_t history_step) {
     const auto files = api::list_checkpoint_files(dir);  // newest first
-    std::vector<std::string> ahead;
-    for (const auto& path : files) {
-        if (api::checkpoint_step(fs::path(path).filename().string()) <= history_step) {
-            std::error_code ec;
-            for (const auto& doomed : ahead) fs::remove(doomed, ec);
-            return ahead;
-        }
-        ahead.push_back(path);
+    const auto step_of = [](const std::string& path) {
+        return api::checkpoint_step(fs::path(path).filename().string());
+    };
+    DroppedAhead d;
+    std::size_t keep = 0;  // the first file that is kept
+    while (keep < files.size() && step_of(files[keep]) > history_step) ++keep;
+    if (keep == files.size() && !files.empty()) {
+        --keep;  // all ahead: the oldest stays
+        d.gap_from = history_step + 1;
+        d.gap_to = step_of(files[keep]);
     }
-    return {};
+    std::error_code ec;
+    for (std::size_t i = 0; i < keep; ++i)
+        if (fs::remove(files[i], ec)) d.removed.push_back(files[i]);
+    return d;
+}
+
+void remove_checkpoint_files(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& path : api::list_checkpoint_files(dir)) fs::remove(path, ec);
 }
 
 std::string remove_run_files(const std::string& dir) {

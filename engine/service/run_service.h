@@ -19,6 +19,8 @@ class RunStore;
 
 namespace wb::service {
 
+struct DroppedAhead;
+
 /// A run that started, or the refusal that kept it from starting.
 struct Started {
     int64_t run_id = 0;  ///< also set when the row exists but the engine refused the run
@@ -26,6 +28,8 @@ struct Started {
     std::string checkpoint_dir;
     api::RunConfig config;
     std::optional<Refusal> refusal;
+    /// Said to the user as the run starts (and kept in its log), e.g. steps without metrics.
+    std::vector<std::string> warnings;
     bool ok() const { return !refusal; }
 };
 
@@ -48,7 +52,9 @@ struct Drained {
 
 struct ContinueOptions {
     /// When no checkpoint is left (its folder was removed), start over from step 0 and replace
-    /// the run's stored metrics and samples. Without it such a continue is refused.
+    /// the run's stored metrics and samples. Without it such a continue is refused. Also when
+    /// every checkpoint is ahead of the stored history: then they are removed and the run starts
+    /// over instead of continuing with a gap in its metrics.
     bool restart_without_checkpoint = false;
 };
 
@@ -115,6 +121,8 @@ private:
     bool is_tracked_final(int64_t id) const;
     /// Moves what a failed continue changed back (see continue_run) and returns the note.
     std::string undo_continue(int64_t id);
+    /// The warning for steps without stored metrics, also written to the run's log.
+    std::string gap_warning(const storage::RunRow& row, const DroppedAhead& d);
 
     api::Engine& m_engine;
     storage::RunStore* m_store = nullptr;

@@ -40,6 +40,7 @@ private slots:
     void lockedDatabaseDropsBatchAndRecovers();
     void lockedDatabaseHoldsEventsUntilItIsFree();
     void heldEventsAreBoundedKeepingStatuses();
+    void abandonGivesUpOnHeldEvents();
     void ingestsMillionPoints();
     void attributesJoinTheEnvironment();
 
@@ -361,6 +362,36 @@ void TestStorageRecorder::lockedDatabaseHoldsEventsUntilItIsFree() {
     QCOMPARE(row->status, RunStatus::Completed);
     QCOMPARE(row->steps_done, int64_t(300));
     QCOMPARE(store.latest_checkpoint(id)->step, int64_t(300));
+}
+
+// A caller that has waited long enough (the CLI, on a full disk) gives up on what is held: those
+// events count as dropped with the cause, nothing waits any more, and the next commit works.
+void TestStorageRecorder::abandonGivesUpOnHeldEvents() {
+    RunStore store(db_path());
+    const int64_t id = store.create_run("r", "vae", "{}", "{}", 100, "");
+    Recorder recorder(db_path());
+    QVERIFY(!recorder.held_for_lock());
+    {
+        LockHolder blocker(db_path(), 14000);
+        for (int step = 1; step <= 100; ++step)
+            recorder.record({RunEvent::metric(id, step, step * 0.01, "loss", 1.0)});
+        QTRY_VERIFY_WITH_TIMEOUT(recorder.stats().retries >= 1, 10000);
+        QVERIFY(recorder.held_for_lock());
+        QElapsedTimer timer;
+        timer.start();
+        recorder.abandon();
+        QVERIFY2(timer.elapsed() < 8000, "abandon() waited for the lock");
+        QCOMPARE(recorder.stats().dropped, uint64_t(100));
+        QCOMPARE(recorder.stats().held, uint64_t(0));
+        QVERIFY2(QString::fromStdString(recorder.last_error()).contains("locked"),
+                 recorder.last_error().c_str());
+    }
+    recorder.record({RunEvent::metric(id, 101, 1.01, "loss", 1.0)});
+    recorder.flush();
+    const auto points = store.metrics(id, "loss");
+    QCOMPARE(points.size(), std::size_t(1));
+    QCOMPARE(points[0].step, int64_t(101));
+    QCOMPARE(recorder.stats().dropped, uint64_t(100));
 }
 
 // While commits fail the held events are capped: the oldest metric points go first, and the

@@ -272,6 +272,7 @@ void RunSetupPanel::revalidate() {
     const std::vector<api::ConfigError> before = m_errors, warnedBefore = m_warnings;
     m_errors = config().validate();
     for (auto& p : api::data_path_problems(config())) m_errors.push_back(std::move(p));
+    if (m_errors.empty()) m_errors = api::memory_problems(config(), m_usableMemory);
     m_warnings = api::config_warnings(config());
     // A change can make another field wrong; its message also shows on the field the user just
     // changed, where they are looking.

@@ -6,6 +6,7 @@
 
 #include <QWidget>
 
+#include "engine/api/memory_estimate.h"
 #include "engine/api/presets.h"
 
 class QComboBox;
@@ -81,6 +82,8 @@ private:
     QLabel* m_summary = nullptr;
     std::vector<api::ConfigError> m_errors;
     std::vector<api::ConfigError> m_warnings;
+    /// Read once: what a run started from this form may use (api::memory_problems).
+    int64_t m_usableMemory = api::usable_memory_bytes();
     api::RunConfig m_base;  ///< what the form started from, so "edited" can be undone by hand
     QString m_originText;
     QString m_presetShown;  ///< the preset last loaded; the box returns to it on "keep edits"

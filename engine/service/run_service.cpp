@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/memory_estimate.h"
 #include "engine/api/paths.h"
 #include "engine/api/schema.h"
 #include "engine/service/refusal_text.h"
@@ -44,7 +45,9 @@ Started RunService::start(const api::RunConfig& config, const std::string& name)
     s.name = name;
     s.config = config;
     // The engine validates too, but a config problem must not leave a row behind.
-    if (auto problems = config.validate(); !problems.empty()) {
+    auto problems = config.validate();
+    if (problems.empty()) problems = api::memory_problems(config, api::usable_memory_bytes());
+    if (!problems.empty()) {
         s.refusal = config_refusal("The configuration is not valid", std::move(problems));
         return s;
     }

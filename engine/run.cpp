@@ -183,14 +183,15 @@ private:
 
     void checkpoint() {
         const double w = wall();
-        std::string path;
+        std::string path, removed;
         try {
-            path = checkpoint::write(m_run.m_request.checkpoint_dir,
-                                     {checkpoint::kFormat, m_step, w, m_cfg.to_json()}, m_gen,
-                                     *m_trainer, m_extensions);
+            path = checkpoint::write(
+                m_run.m_request.checkpoint_dir, {checkpoint::kFormat, m_step, w, m_cfg.to_json()},
+                m_gen, *m_trainer, m_extensions, m_last_checkpoint > 0 ? &removed : nullptr);
         } catch (const std::exception& e) {
             throw RunFailure(FailureKind::Checkpoint, e.what());
         }
+        if (!removed.empty()) log("warning", removed);
         m_last_checkpoint = m_step;
         m_batch.push_back(RunEvent::checkpoint(m_id, m_step, w, path));
     }

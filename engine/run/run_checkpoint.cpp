@@ -1,6 +1,7 @@
 // Writing, reading and migrating run checkpoints (format history in run_checkpoint.h).
 #include "engine/run/run_checkpoint.h"
 
+#include <filesystem>
 #include <sstream>
 
 #include "engine/checkpoint.h"
@@ -64,7 +65,13 @@ std::unique_ptr<InputArchive> migrate_ema_1(InputArchive& trainer_part,
 }  // namespace
 
 std::string write(const std::string& dir, const Meta& meta, const at::Generator& run_gen,
-                  Trainer& trainer, const std::vector<std::unique_ptr<RunExtension>>& extensions) {
+                  Trainer& trainer, const std::vector<std::unique_ptr<RunExtension>>& extensions,
+                  std::string* warning) {
+    std::error_code ec;
+    if (warning != nullptr && !std::filesystem::exists(dir, ec) && !ec)
+        *warning = "the checkpoint folder " + dir +
+                   " was removed during the run; it is made again for this and later "
+                   "checkpoints, and the earlier ones are lost";
     return write_checkpoint(dir, meta.step, [&](OutputArchive& ar) {
         nlohmann::json keys = nlohmann::json::array();
         for (const auto& e : extensions) keys.push_back(e->key());

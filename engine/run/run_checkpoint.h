@@ -37,9 +37,11 @@ struct CheckpointError : std::runtime_error {
 };
 
 /// Writes the whole state of a run at `meta.step` to `dir`/ckpt-<step>.pt (atomically, keeping
-/// the two newest). Returns the path; throws std::runtime_error naming it.
+/// the two newest). Returns the path; throws std::runtime_error naming it. `warning`, when given,
+/// says so if `dir` had been removed (the folder is made again; the earlier checkpoints are gone).
 std::string write(const std::string& dir, const Meta& meta, const at::Generator& run_gen,
-                  Trainer& trainer, const std::vector<std::unique_ptr<RunExtension>>& extensions);
+                  Trainer& trainer, const std::vector<std::unique_ptr<RunExtension>>& extensions,
+                  std::string* warning = nullptr);
 
 /// One opened checkpoint, migrated to kFormat as it is read.
 class Reader {

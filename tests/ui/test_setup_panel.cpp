@@ -68,6 +68,7 @@ private slots:
     void loadedConfigNamesItsOriginInThePresetBox();
     void stepsAfterTheEndWarnWithoutBlocking();
     void missingDataPathBlocksStart();
+    void aRunBeyondTheMachinesMemoryBlocksStart();
     void errorsNameLabelsOnTheChangedField();
     void messagesUseLabelsNotKeys();
 };
@@ -229,6 +230,28 @@ void TestSetupPanel::missingDataPathBlocksStart() {
     emit path->textEdited(path->text());
     QVERIFY(!panel.isValid());
     QVERIFY(panel.errors().at(0).message.find("no such file or folder") != std::string::npos);
+}
+
+// Issue 20: batch 256 x width 2048 x context 2048 passed every range check; the form now says
+// before Start what it would need, on the batch size, and what to lower.
+void TestSetupPanel::aRunBeyondTheMachinesMemoryBlocksStart() {
+    ui::RunSetupPanel panel;
+    QVERIFY(panel.selectPreset("gpt-char"));
+    api::RunConfig c = panel.config();
+    c.train.batch_size = 256;
+    c.model.width = 2048;
+    c.model.context = 2048;
+    panel.setConfig(c, "huge.json");
+    QVERIFY(!panel.isValid());
+    QLabel* message = panel.form()->errorLabel("train.batch_size");
+    QVERIFY2(message->text().contains("this run needs about") &&
+                 message->text().contains("GiB this machine allows"),
+             qPrintable(message->text()));
+    c.train.batch_size = 32;
+    c.model.width = 128;
+    c.model.context = 64;
+    panel.setConfig(c, "small.json");
+    QVERIFY(panel.isValid());
 }
 
 void TestSetupPanel::errorsNameLabelsOnTheChangedField() {

@@ -26,9 +26,22 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
     });
     const std::string path = (fs::path(dir) / api::checkpoint_file_name(step)).string();
     write_file_atomic(path, bytes);
-    auto all = list_checkpoints(dir);
-    for (std::size_t i = static_cast<std::size_t>(std::max(keep, 1)); i < all.size(); ++i)
+    const auto all = list_checkpoints(dir);  // newest first
+    const auto now = fs::file_time_type::clock::now();
+    const auto settled = [&](const std::string& file) {
+        std::error_code age_ec;
+        const auto written = fs::last_write_time(file, age_ec);
+        return !age_ec && now - written >= kSettledAge;
+    };
+    const std::size_t kept = std::min(all.size(), static_cast<std::size_t>(std::max(keep, 1)));
+    bool have_settled = std::any_of(all.begin(), all.begin() + kept, settled);
+    for (std::size_t i = kept; i < all.size(); ++i) {
+        if (!have_settled && settled(all[i])) {
+            have_settled = true;
+            continue;
+        }
         fs::remove(all[i], ec);
+    }
     return path;
 }
 

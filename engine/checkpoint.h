@@ -2,6 +2,7 @@
 // crash leaves either the old or the new file and never a torn one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,7 +15,13 @@
 namespace wb::engine {
 
 /// Serialises `fill`'s archive to `dir`/ckpt-<step>.pt atomically and deletes all but the
-/// newest `keep` checkpoints. Returns the path. Throws std::runtime_error naming the path.
+/// newest `keep` checkpoints, plus, when none of those is kSettledAge old yet, the newest one
+/// that is: the run's rows reach the database a moment after its checkpoints, so after a kill
+/// a resume needs a checkpoint that the stored history already covers (fast steps can write
+/// `keep` checkpoints within that moment). Returns the path. Throws std::runtime_error naming
+/// the path.
+inline constexpr std::chrono::seconds kSettledAge{10};
+
 std::string write_checkpoint(const std::string& dir, int64_t step,
                              const std::function<void(torch::serialize::OutputArchive&)>& fill,
                              int keep = 2);

@@ -59,6 +59,10 @@ for f in "$here"/resources/presets/*.json; do
         "$f" >"$build/corpus/fuzz_run_config/$(basename "$f")" 2>/dev/null || true
 done
 
+# LibTorch's zip reader keeps a buffer when it rejects an archive (checkpoint_archive): leaks
+# inside LibTorch are suppressed, as in scripts/sanitize.sh; every other leak is a finding.
+export LSAN_OPTIONS="suppressions=$here/scripts/sanitizers/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="suppressions=$here/scripts/sanitizers/ubsan.supp:print_stacktrace=1"
 status=0
 printf '%-26s %12s %9s %s\n' harness executions findings "log"
 for h in "${harnesses[@]}"; do

@@ -33,6 +33,16 @@ std::string series(RawDb& db, long long run, const char* metric) {
         std::string(metric) + "' AND m.run_id = " + std::to_string(run));
 }
 
+// True when `metric` has exactly one point at every step 1..last; else says what it has.
+bool one_point_per_step(RawDb& db, long long run, const char* metric, long long last) {
+    const std::string want =
+        std::to_string(last) + " " + std::to_string(last) + " 1 " + std::to_string(last);
+    const std::string got = series(db, run, metric);
+    if (got != want)
+        qWarning("%s: %s (points, steps, first, last), not %s", metric, got.c_str(), want.c_str());
+    return got == want;
+}
+
 // The step the run's rows reach, polled from outside.
 long long stored_steps(const QString& db) {
     if (!QFile::exists(db)) return 0;  // the run has not created it yet
@@ -258,7 +268,9 @@ private slots:
             id = probe.count("SELECT id FROM runs");
             QCOMPARE(probe.count("SELECT COUNT(*) FROM runs"), 1LL);
             const std::string status = probe.scalar("SELECT status FROM runs");
-            QVERIFY2(status == "interrupted" || status == "running", status.c_str());
+            // Left as it was at the kill; the next open reads a dead owner's run as interrupted.
+            QVERIFY2(status == "interrupted" || status == "running" || status == "queued",
+                     status.c_str());
             // How far the files on disk ran ahead of the stored rows: what a resume redoes.
             const long long rows = probe.count(
                 "SELECT IFNULL(MAX(step), 0) FROM metrics WHERE run_id = " + std::to_string(id));
@@ -273,10 +285,8 @@ private slots:
         RawDb probe(db.toStdString());
         QCOMPARE(probe.scalar("SELECT status || ' ' || steps_done FROM runs"),
                  "completed " + std::to_string(target));
-        const std::string one_each =
-            std::to_string(target) + " " + std::to_string(target) + " 1 " + std::to_string(target);
-        QCOMPARE(series(probe, id, "loss/g"), one_each);
-        QCOMPARE(series(probe, id, "loss/d"), one_each);
+        QVERIFY(one_point_per_step(probe, id, "loss/g", target));
+        QVERIFY(one_point_per_step(probe, id, "loss/d", target));
         qInfo(
             "%d kills: integrity ok each time, resumed to %lld; checkpoint files ran at most "
             "%lld steps ahead of the stored rows",
@@ -312,10 +322,8 @@ private slots:
         QCOMPARE(c.scalar("PRAGMA integrity_check"), std::string("ok"));
         QCOMPARE(c.scalar("SELECT status || ' ' || steps_done FROM runs"),
                  "completed " + std::to_string(steps));
-        const std::string one_each =
-            std::to_string(steps) + " " + std::to_string(steps) + " 1 " + std::to_string(steps);
-        QCOMPARE(series(c, id, "loss/g"), one_each);
-        QCOMPARE(series(c, id, "loss/d"), one_each);
+        QVERIFY(one_point_per_step(c, id, "loss/g", steps));
+        QVERIFY(one_point_per_step(c, id, "loss/d", steps));
         QCOMPARE(c.count("SELECT MAX(step) FROM checkpoints"), steps);
         QVERIFY2(err.contains("holding"), qPrintable(err));
         QVERIFY2(!err.contains("not recorded"), qPrintable(err));

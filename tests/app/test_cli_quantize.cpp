@@ -69,7 +69,7 @@ private slots:
         QVERIFY(!id.isEmpty());
         auto r = wb::test::run_cli({"quantize", id, "--db", db()});
         QVERIFY2(r.code == 2, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
-        QVERIFY2(r.err.contains("model.kind 'gan_mlp'") && r.err.contains("gpt"),
+        QVERIFY2(r.err.contains("model.kind is 'gan_mlp'") && r.err.contains("model.kind 'gpt'"),
                  qPrintable(r.err));
         auto missing = wb::test::run_cli({"quantize", "999", "--db", db()});
         QCOMPARE(missing.code, 1);

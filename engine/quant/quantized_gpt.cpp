@@ -61,7 +61,6 @@ int64_t read_int(torch::serialize::InputArchive& ar, const std::string& key) {
 
 QuantizedGpt::QuantizedGpt(const models::GptImpl& gpt) {
     torch::NoGradGuard no_grad;
-    m_tok = fp32(gpt.tok->weight);
     m_pos = fp32(gpt.pos->weight);
     m_ln_f = {fp32(gpt.ln_f->weight), fp32(gpt.ln_f->bias)};
     for (const auto& m : *gpt.blocks) {
@@ -79,7 +78,10 @@ QuantizedGpt::QuantizedGpt(const models::GptImpl& gpt) {
         q.pattern = b.attn->pattern;
         m_blocks.push_back(std::move(q));
     }
+    // Tied, as in the fp32 model: one int8 matrix is the head and, dequantized, the embedding
+    // table, so the file holds it once.
     m_head = Int8Linear(quantize_weights(gpt.tok->weight));
+    m_tok = dequantize(m_head.weights());
 }
 
 torch::Tensor QuantizedGpt::attention(const Block& b, const torch::Tensor& x) const {
@@ -132,7 +134,6 @@ torch::serialize::OutputArchive QuantizedGpt::archive() const {
     ar.write("format", c10::IValue(std::string(kFormat)));
     ar.write("version", c10::IValue(kVersion));
     ar.write("layers", c10::IValue(layers()));
-    ar.write("tok", m_tok, true);
     ar.write("pos", m_pos, true);
     ar.write("ln_f.weight", m_ln_f.weight, true);
     ar.write("ln_f.bias", m_ln_f.bias, true);
@@ -177,10 +178,10 @@ QuantizedGpt QuantizedGpt::load(const std::string& path) {
             throw std::runtime_error("it has format version " + std::to_string(version) +
                                      ", newer than this build reads (" + std::to_string(kVersion) +
                                      "); update the workbench");
-        m.m_tok = read_tensor(ar, "tok");
         m.m_pos = read_tensor(ar, "pos");
         m.m_ln_f = {read_tensor(ar, "ln_f.weight"), read_tensor(ar, "ln_f.bias")};
         m.m_head = read_linear(ar, "head");
+        m.m_tok = dequantize(m.m_head.weights());
         const int64_t n = read_int(ar, "layers");
         for (int64_t i = 0; i < n; ++i) {
             const std::string p = "blocks." + std::to_string(i) + ".";

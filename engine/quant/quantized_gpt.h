@@ -1,6 +1,7 @@
 // The GPT as an int8 inference model: every fully connected layer of its blocks and its tied
-// output head in int8 (Int8Linear), embeddings and LayerNorms in fp32. Built from a trained
-// models::Gpt, written to and read from its own file.
+// output head in int8 (Int8Linear); the position embedding and LayerNorms in fp32. The token
+// embedding is the head's int8 matrix (tied, as in the fp32 model), looked up dequantized.
+// Built from a trained models::Gpt, written to and read from its own file.
 #pragma once
 
 #include <string>
@@ -49,7 +50,8 @@ private:
     torch::serialize::OutputArchive archive() const;
     torch::Tensor attention(const Block& b, const torch::Tensor& x) const;
 
-    torch::Tensor m_tok, m_pos;  ///< fp32 embeddings [vocab, width], [context, width]
+    /// fp32 embeddings [vocab, width] (the head's weights dequantized), [context, width]
+    torch::Tensor m_tok, m_pos;
     std::vector<Block> m_blocks;
     Norm m_ln_f;
     Int8Linear m_head;  ///< the token embedding as the output projection, int8 per row

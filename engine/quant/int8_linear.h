@@ -3,6 +3,7 @@
 // that knows the backend (LibTorch's quantized ops on oneDNN), so it can be replaced by another.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <torch/torch.h>
@@ -41,8 +42,13 @@ public:
     int64_t bytes() const;
 
 private:
+    struct Packs;
+    /// The packed weights for inputs of `rows` rows (see Packs).
+    c10::IValue packed_for(int64_t rows) const;
+
     Int8Weights m_weights;
     c10::IValue m_packed;  ///< the backend's prepacked weights
+    std::shared_ptr<Packs> m_packs;
 };
 
 /// Levels an activation is quantized to: 256 (uint8) where the CPU adds int8 products in int32

@@ -63,6 +63,31 @@ private slots:
                  qPrintable(text.out));
     }
 
+    // Channel pruning removes whole attention heads, so the blocks' inner width is below the
+    // model width; the int8 model is built from the compacted network export writes.
+    void channelPrunedGptIsQuantized() {
+        const QString id = train({"--preset", "gpt-char",
+                                  "--set",    "model.width=64",
+                                  "--set",    "model.layers=2",
+                                  "--set",    "model.context=32",
+                                  "--set",    "train.steps=40",
+                                  "--set",    "train.batch_size=16",
+                                  "--set",    "train.threads=1",
+                                  "--set",    "eval.every_steps=40",
+                                  "--set",    "sample.every_steps=0",
+                                  "--set",    "prune.method=channel",
+                                  "--set",    "prune.at_step=20",
+                                  "--set",    "prune.target=0.5"});
+        QVERIFY(!id.isEmpty());
+        auto r = wb::test::run_cli(
+            {"quantize", id, "--db", db(), "--json", "--threads", "1", "--repeats", "1"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const auto j = json::parse(r.out.toStdString());
+        const double fp32 = j["fp32_quality"].get<double>();
+        QVERIFY2(std::abs(j["int8_quality"].get<double>() - fp32) < 0.03 * fp32,
+                 qPrintable(QString::fromStdString(j.dump())));
+    }
+
     void otherModelsAreRefusedWithTheReason() {
         const QString id = train(
             {"--preset", "gan-mixture2d", "--set", "train.steps=5", "--set", "eval.every_steps=5"});

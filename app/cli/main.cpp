@@ -1,5 +1,6 @@
 // workbench-cli: headless training and run history. Parses the command line and dispatches;
-// the commands live in train_command.cpp and query_commands.cpp.
+// the commands live in train_command.cpp, query_commands.cpp, fid_command.cpp and
+// quantize_command.cpp.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli/fid_command.h"
+#include "app/cli/quantize_command.h"
 #include "app/cli/query_commands.h"
 #include "app/cli/terminal_text.h"
 #include "app/cli/train_command.h"
@@ -104,6 +106,21 @@ int main(int argc, char** argv) {
     fid->add_option("--threads", fid_opt.threads, "CPU threads (0: every core)");
     fid->add_flag("--json", fid_opt.json, "JSON output");
 
+    QuantizeCliOptions quant_opt;
+    auto* quantize = app.add_subcommand(
+        "quantize",
+        "INT8 post-training quantization of a run's trained GPT: int8 weights per output channel, "
+        "activations quantized per call; prints fp32 vs int8 size, inference time and "
+        "validation loss");
+    quantize->add_option("run", quant_opt.id, "Run id")->required();
+    quantize->add_option("--out", quant_opt.out, "Write the int8 model to this file");
+    quantize->add_option("--threads", quant_opt.threads, "CPU threads (0: every core)");
+    quantize
+        ->add_option("--repeats", quant_opt.repeats,
+                     "Timed forward passes per model; the median is reported")
+        ->capture_default_str();
+    quantize->add_flag("--json", quant_opt.json, "JSON output");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -134,6 +151,10 @@ int main(int argc, char** argv) {
             return code;
         }
         if (*fid) return fid_command(fid_opt);
+        if (*quantize) {
+            quant_opt.db = db;
+            return quantize_command(quant_opt);
+        }
         return kExitFailure;
     };
     // The commands report what users can cause themselves; this catches what slipped through

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/progress_line.h"
+#include "app/cli/stored_run.h"
 #include "app/cli/terminal_text.h"
 #include "app/cli/train_command.h"
 #include "engine/api/energy_info.h"
@@ -79,28 +80,6 @@ std::string when(double unix_s) {
     return buf;
 }
 
-// Opens the store read-only or prints why not; commands return kExitFailure on nullptr.
-std::unique_ptr<storage::RunStore> open_store(const std::string& db) {
-    try {
-        return std::make_unique<storage::RunStore>(db, storage::RunStore::ReadOnly{});
-    } catch (const storage::StorageError& e) {
-        std::fprintf(stderr, "error: %s\n", e.what());
-        return nullptr;
-    }
-}
-
-// A run's stored JSON column; a damaged one throws a message main() prints (exit code 1).
-json stored_json(const storage::RunRow& row, const std::string& text, const char* what) {
-    try {
-        return json::parse(text.empty() ? "{}" : text);
-    } catch (const json::exception& e) {
-        throw std::runtime_error("the stored " + std::string(what) + " of run " +
-                                 std::to_string(row.id) + " is damaged (" + e.what() +
-                                 "): the row was changed outside the workbench. Its metrics, "
-                                 "samples and log can still be read with `metrics` and `show`.");
-    }
-}
-
 // A run's last metric values; damaged pages under them cost only those values (with a warning
 // naming the fix), not the listing of every other run.
 std::map<std::string, storage::MetricPoint> readable_last_metrics(storage::RunStore& store,
@@ -112,14 +91,6 @@ std::map<std::string, storage::MetricPoint> readable_last_metrics(storage::RunSt
                      static_cast<long long>(id), e.what());
         return {};
     }
-}
-
-std::optional<storage::RunRow> find_run(storage::RunStore& store, int64_t id) {
-    auto row = store.get_run(id);
-    if (!row)
-        std::fprintf(stderr, "error: no run %lld in %s (see `workbench-cli runs`)\n",
-                     static_cast<long long>(id), store.path().c_str());
-    return row;
 }
 
 // The CSV in pieces of about 1 MiB, so a run of millions of points never sits in memory whole.
@@ -357,17 +328,11 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
     if (!store) return kExitFailure;
     auto row = find_run(*store, id);
     if (!row) return kExitFailure;
-    std::vector<api::ConfigError> errors;
-    const auto config =
-        api::RunConfig::from_json(stored_json(*row, row->config_json, "settings"), &errors);
-    if (!errors.empty()) {
-        std::fprintf(stderr, "error: run %lld's stored config is unreadable:\n%s",
-                     static_cast<long long>(id), api::format_errors(errors).c_str());
-        return kExitFailure;
-    }
+    const auto config = stored_config(*row);
+    if (!config) return kExitFailure;
     try {
         const auto m = engine::export_model(
-            config, api::checkpoint_dir_of(store->path(), id, row->checkpoint_dir), path, sparse);
+            *config, api::checkpoint_dir_of(store->path(), id, row->checkpoint_dir), path, sparse);
         for (const auto& s : m.skipped)
             std::fprintf(stderr, "warning: cannot read checkpoint %s; used an older one\n",
                          s.c_str());
@@ -376,9 +341,9 @@ int export_model_command(const std::string& db, int64_t id, const std::string& p
                      "(%s; shapes in %s)\n",
                      static_cast<long long>(id), static_cast<long long>(m.step), path.c_str(),
                      static_cast<long long>(m.parameters), static_cast<long long>(m.bytes),
-                     sparse                             ? "sparse format"
-                     : config.prune.method == "channel" ? "pruned channels removed"
-                                                        : "dense",
+                     sparse                              ? "sparse format"
+                     : config->prune.method == "channel" ? "pruned channels removed"
+                                                         : "dense",
                      m.shapes_path.c_str());
         return kExitOk;
     } catch (const engine::data::DataError& e) {

@@ -25,6 +25,10 @@ int64_t archive_bytes(const torch::nn::Module& m) {
     return size_of(ar);
 }
 
+int64_t archive_bytes(torch::serialize::OutputArchive& archive) {
+    return size_of(archive);
+}
+
 torch::serialize::OutputArchive sparse_archive(const torch::nn::Module& m) {
     torch::NoGradGuard no_grad;
     torch::serialize::OutputArchive ar;

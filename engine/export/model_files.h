@@ -10,6 +10,8 @@ namespace wb::engine {
 
 /// Bytes of `m` serialised as LibTorch's archive (what torch::save writes).
 int64_t archive_bytes(const torch::nn::Module& m);
+/// Bytes `archive` takes as a file (what write_archive writes).
+int64_t archive_bytes(torch::serialize::OutputArchive& archive);
 
 /// The sparse format: per tensor either its dense values or a bit per element (1 = non-zero,
 /// packed 8 per byte) plus the non-zero values, whichever is smaller, with an index of names

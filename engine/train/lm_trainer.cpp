@@ -10,6 +10,7 @@
 #include "engine/grow/optimizer_transplant.h"
 #include "engine/models/cpu_gemm.h"
 #include "engine/rng_state.h"
+#include "engine/train/lm_validation.h"
 #include "engine/train/optimizers.h"
 #include "engine/train/sampling.h"
 
@@ -91,20 +92,12 @@ StepOutput LmTrainer::step() {
 }
 
 std::vector<Metric> LmTrainer::evaluate(at::Generator& gen) {
-    torch::NoGradGuard no_grad;
     m_gpt->eval();
-    const int64_t t = m_config.model.context;
-    const int64_t windows = std::max<int64_t>(1, m_config.eval.samples / t);
-    const int64_t chunk = 64;
-    double total = 0;
-    for (int64_t done = 0; done < windows; done += chunk) {
-        const int64_t b = std::min(chunk, windows - done);
-        auto [x, y] = data::text_batch(m_corpus.val_ids, b, t, gen);
-        total += m_gpt->loss(m_gpt->forward(x.to(m_device)), y.to(m_device)).item<double>() *
-                 static_cast<double>(b);
-    }
+    const double loss = lm_validation_loss(
+        [this](const torch::Tensor& x) { return m_gpt->forward(x); }, m_corpus.val_ids,
+        m_config.model.context, lm_validation_windows(m_config), gen, m_device);
     m_gpt->train();
-    return {{"loss/val", total / static_cast<double>(windows)}};
+    return {{"loss/val", loss}};
 }
 
 Sample LmTrainer::sample(at::Generator& gen) {

@@ -34,14 +34,19 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
         return !age_ec && now - written >= kSettledAge;
     };
     const std::size_t kept = std::min(all.size(), static_cast<std::size_t>(std::max(keep, 1)));
-    bool have_settled = std::any_of(all.begin(), all.begin() + kept, settled);
-    for (std::size_t i = kept; i < all.size(); ++i) {
-        if (!have_settled && settled(all[i])) {
-            have_settled = true;
-            continue;
-        }
-        fs::remove(all[i], ec);
+    // The one older checkpoint that stays: the newest settled one, or while none is settled the
+    // oldest (the one a resume started from, or the run's first), which the rows cover.
+    std::size_t extra = all.size();
+    if (std::none_of(all.begin(), all.begin() + kept, settled) && kept < all.size()) {
+        extra = all.size() - 1;
+        for (std::size_t i = kept; i < all.size(); ++i)
+            if (settled(all[i])) {
+                extra = i;
+                break;
+            }
     }
+    for (std::size_t i = kept; i < all.size(); ++i)
+        if (i != extra) fs::remove(all[i], ec);
     return path;
 }
 

@@ -16,9 +16,9 @@ namespace wb::engine {
 
 /// Serialises `fill`'s archive to `dir`/ckpt-<step>.pt atomically and deletes all but the
 /// newest `keep` checkpoints, plus, when none of those is kSettledAge old yet, the newest one
-/// that is: the run's rows reach the database a moment after its checkpoints, so after a kill
-/// a resume needs a checkpoint that the stored history already covers (fast steps can write
-/// `keep` checkpoints within that moment). Returns the path. Throws std::runtime_error naming
+/// that is (or, while none is, the oldest): the run's rows reach the database a moment after
+/// its checkpoints, so after a kill a resume needs a checkpoint that the stored history already
+/// covers (fast steps can write `keep` checkpoints within that moment). Returns the path. Throws std::runtime_error naming
 /// the path.
 inline constexpr std::chrono::seconds kSettledAge{10};
 

@@ -352,6 +352,8 @@ void TestRunService::failedContinueLeavesTheRowAsItWas() {
     const int64_t id = stoppedRun();
     m_store->set_status(id, api::RunStatus::Completed);
     put_checkpoint(api::run_files_dir(db(), id), 50);
+    // The history reaches the checkpoint (a Recorder would have stored the steps).
+    RawDb(db()).exec("UPDATE runs SET steps_done = 50");
     const auto before = *m_store->get_run(id);
     m_engine->failSetUp("no usable checkpoint in the folder");
     api::RunConfig more = m_service->stored_run(id).config;

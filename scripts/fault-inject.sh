@@ -2,8 +2,8 @@
 # Issue 20's fault injection in its long form, with a summary table:
 #   1. test_fault_injection with 20 SIGKILLs at random moments and a 60 s lock (ctest runs it
 #      with 5 kills and a 10 s lock);
-#   2. as root, where mounts are allowed: a real full tmpfs under a run, and the run's folder
-#      remounted read-only mid-run (the tests use RLIMIT_FSIZE, which needs no privileges).
+#   2. as root, where mounts are allowed: a real full tmpfs under a run, and a read-only file
+#      system under the database (the tests use RLIMIT_FSIZE, which needs no privileges).
 # Usage: scripts/fault-inject.sh [--kills N] [--lock-seconds S]   (after scripts/build.sh)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,27 +65,20 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$work/full" && mount -t tmpfs -o size=3m tmpf
     mounted=()
     rows+=("disk full (tmpfs) during a run|exit $code, $left temporary files left, runs readable while full: $readable, integrity $ok")
 
-    echo "== the database's folder becomes read-only mid-run"
+    # A remount read-only under an open writer is refused by the kernel ("busy"), so the folder
+    # turns read-only between runs: reading commands must work, writing ones must say why.
+    echo "== the database's file system is read-only"
     mkdir -p "$work/ro"
     mount -t tmpfs -o size=64m tmpfs "$work/ro" && mounted+=("$work/ro")
-    "$cli" run "${run_args[@]}" --db "$work/ro/runs.sqlite" --set train.steps=200000 \
-        >"$work/ro.out" 2>"$work/ro.err" &
-    pid=$!
-    sleep 6
+    "$cli" run "${run_args[@]}" --db "$work/ro/runs.sqlite" --set train.steps=300 >/dev/null 2>&1
     mount -o remount,ro "$work/ro"
     set +e
-    wait "$pid"
-    code=$?
+    "$cli" --db "$work/ro/runs.sqlite" runs >/dev/null 2>&1
+    reads=$?
+    "$cli" --db "$work/ro/runs.sqlite" resume 1 --set train.steps=400 >/dev/null 2>"$work/ro.err"
+    writes=$?
     set -e
-    tail -3 "$work/ro.err"
-    readable="$("$cli" --db "$work/ro/runs.sqlite" runs 2>&1 | tail -1 || true)"
-    mount -o remount,rw "$work/ro"
-    id="$(head -1 "$work/ro.out")"
-    set +e
-    "$cli" --db "$work/ro/runs.sqlite" resume "$id" --set train.steps=3000 >/dev/null 2>"$work/ro2.err"
-    resumed=$?
-    set -e
-    rows+=("folder remounted read-only mid-run|exit $code; runs while read-only: '$readable'; resume after remount rw: exit $resumed")
+    rows+=("read-only file system|runs: exit $reads; resume: exit $writes, '$(tail -1 "$work/ro.err" | cut -c1-120)'")
 else
     rows+=("real tmpfs / read-only mount|skipped: needs root and mount permission")
 fi

@@ -32,7 +32,8 @@ if [ "$mode" = asan ]; then
 else
     build="${WB_SANITIZE_BUILD_DIR:-$here/build-tsan}"
     sanitizers=thread
-    export TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
+    # die_after_fork=0: test_storage_interrupted forks a child writer from a threaded test process.
+    export TSAN_OPTIONS="suppressions=$supp/tsan.supp:halt_on_error=1:second_deadlock_stack=1:die_after_fork=0"
 fi
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$here}"
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"

@@ -102,8 +102,8 @@ private slots:
     // The disk fills up mid-run (RLIMIT_FSIZE: no file may grow past 1.5 MB). The run used to
     // train on and then wait forever for rows it could not store. Now, 30 s after the database
     // stopped taking rows, it stops at a checkpoint, gives up on the held rows after 30 s more,
-    // says so with the fix and leaves no temporary file. `resume` then continues it and names
-    // the steps that have no stored metrics.
+    // says so with the fix and leaves no temporary file. `resume` then completes it, without a
+    // gap or naming it.
     void aFullDiskStopsTheRunWithTheFixAndItResumes() {
         const QString db = m_dir.filePath("full/runs.sqlite");
         QVERIFY(QDir().mkpath(m_dir.filePath("full")));
@@ -136,16 +136,22 @@ private slots:
             wb::test::run_cli(QStringList{"resume", "1", "--json"}
                               << base_args(db) << "--set" << QString("train.steps=%1").arg(target));
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QVERIFY2(r.err.contains(QString("ends at step %1").arg(stored)) &&
-                     r.err.contains("have no stored metrics"),
-                 qPrintable(r.err));
         RawDb probe(db.toStdString());
         QCOMPARE(probe.scalar("SELECT status || ' ' || steps_done FROM runs"),
                  "completed " + std::to_string(target));
-        QCOMPARE(probe.count("SELECT MAX(step) FROM metrics"), target);
-        QCOMPARE(
-            probe.count("SELECT COUNT(*) FROM logs WHERE text LIKE '%have no stored metrics%'"),
-            1LL);
+        // It continues from a checkpoint the stored rows cover, when rotation kept one, and the
+        // history is whole; otherwise it names the steps without metrics, on screen and in the
+        // run's log.
+        const long long logged =
+            probe.count("SELECT COUNT(*) FROM logs WHERE text LIKE '%have no stored metrics%'");
+        if (r.err.contains("have no stored metrics")) {
+            QVERIFY2(r.err.contains(QString("ends at step %1").arg(stored)), qPrintable(r.err));
+            QCOMPARE(logged, 1LL);
+            QCOMPARE(probe.count("SELECT MAX(step) FROM metrics"), target);
+        } else {
+            QCOMPARE(logged, 0LL);
+            QVERIFY(one_point_per_step(probe, 1, "loss/g", target));
+        }
     }
 
     // The run's checkpoint folder is deleted while it trains: the next checkpoint recreates it,
@@ -325,7 +331,8 @@ private slots:
         QVERIFY(one_point_per_step(c, id, "loss/g", steps));
         QVERIFY(one_point_per_step(c, id, "loss/d", steps));
         QCOMPARE(c.count("SELECT MAX(step) FROM checkpoints"), steps);
-        QVERIFY2(err.contains("holding"), qPrintable(err));
+        // Past the 5 s busy timeout the run says why its rows wait.
+        if (seconds > 6) QVERIFY2(err.contains("holding"), qPrintable(err));
         QVERIFY2(!err.contains("not recorded"), qPrintable(err));
         qInfo("a %d s lock from step %lld: all %lld steps stored", seconds, during, steps);
     }

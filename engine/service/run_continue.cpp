@@ -163,7 +163,7 @@ std::string RunService::gap_warning(const storage::RunRow& row, const DroppedAhe
         std::to_string(row.steps_done) + ", but its oldest checkpoint is at step " +
         std::to_string(d.gap_to) + " (the database could not be written while those steps " +
         "trained), so steps " + std::to_string(d.gap_from) + "-" + std::to_string(d.gap_to) +
-        " have no stored metrics; resume with --restart instead to train it again from step 0";
+        " have no stored metrics (for a whole history, start a new run with its settings)";
     if (m_sink) m_sink({api::RunEvent::log(row.id, row.steps_done, row.wall_s, "warning", text)});
     return text;
 }

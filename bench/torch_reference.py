@@ -5,6 +5,11 @@ Same layers, shapes, losses, optimizer, batch and threads as engine/models and e
 (the run config comes from the engine's own stored run), so steps/s can be compared one to one.
 Prints one JSON object: steady-state steps/s measured between the end of step `warmup` and the
 end of the last step, the same way bench/run reads the engine's per-step wall clock.
+
+Under torchrun (WORLD_SIZE > 1) it is PyTorch DDP on Gloo: train.batch_size is the global
+batch, each rank trains on batch / WORLD_SIZE with its modules in DistributedDataParallel
+(bucket_cap_mb = dist.bucket_mb), and rank 0 prints. Batch norm stays per rank: PyTorch's
+SyncBatchNorm runs on CUDA only.
 """
 import argparse
 import contextlib
@@ -273,8 +278,20 @@ class Amp:
             self.scaler.update()
 
 
+WORLD = int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def parallel(module, cfg):
+    """The module as DDP under torchrun, else itself."""
+    if WORLD == 1:
+        return module
+    bucket = cfg.get("dist", {}).get("bucket_mb", 25)
+    return nn.parallel.DistributedDataParallel(module, bucket_cap_mb=bucket)
+
+
 def gan_trainer(cfg, device, amp):
-    m, b, pack = cfg["model"], cfg["train"]["batch_size"], cfg["gan"]["pack"]
+    m, pack = cfg["model"], cfg["gan"]["pack"]
+    b = cfg["train"]["batch_size"] // WORLD
     if m["kind"] == "gan_mlp":
         g = MlpGenerator(m["latent_dim"], m["width"], m["layers"])
         d = MlpDiscriminator(m["width"], m["layers"], pack)
@@ -301,6 +318,7 @@ def gan_trainer(cfg, device, amp):
             return images.index_select(0, idx).to(device)
     g.to(device).train()
     d.to(device).train()
+    g, d = parallel(g, cfg), parallel(d, cfg)
     opt_g = make_optimizer(g.parameters(), cfg["optim"])
     opt_d = make_optimizer(d.parameters(), cfg["optim"])
     amp_g, amp_d = amp(), amp()
@@ -329,12 +347,14 @@ def gan_trainer(cfg, device, amp):
 
 
 def lm_trainer(cfg, device, amp):
-    m, b = cfg["model"], cfg["train"]["batch_size"]
+    m = cfg["model"]
+    b = cfg["train"]["batch_size"] // WORLD
     t = m["context"]
     ids, vocab = text_ids(cfg["data"]["path"])
     val = min(ids.numel() - 1, round(ids.numel() * cfg["data"]["val_fraction"]))
     train_ids = ids[: ids.numel() - val].clone()
     gpt = Gpt(vocab, t, m["width"], m["layers"], m["heads"], m["dropout"]).to(device).train()
+    gpt = parallel(gpt, cfg)
     opt = make_optimizer(gpt.parameters(), cfg["optim"])
     scaler = amp()
 
@@ -365,7 +385,13 @@ def main():
     with open(args.config) as f:
         cfg = json.load(f)
     torch.set_num_threads(args.threads)
-    torch.manual_seed(cfg["train"]["seed"])
+    rank = 0
+    if WORLD > 1:
+        import torch.distributed as dist
+        dist.init_process_group("gloo")
+        rank = dist.get_rank()
+    # Each rank its own batches; DDP gives every rank rank 0's initial weights.
+    torch.manual_seed(cfg["train"]["seed"] + rank)
     device = torch.device(args.device)
 
     def amp():
@@ -394,12 +420,15 @@ def main():
     sync()
     elapsed = time.perf_counter() - t_warm
     out = {"steps_per_s": (args.steps - args.warmup) / elapsed, "threads": args.threads,
-           "torch": torch.__version__, "last_losses": losses, **info}
+           "torch": torch.__version__, "last_losses": losses, "world_size": WORLD,
+           "samples_per_s": (args.steps - args.warmup) / elapsed * cfg["train"]["batch_size"],
+           **info}
     if device.type == "cuda":
         out["peak_bytes"] = torch.cuda.max_memory_allocated()
     else:
         out["peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps(out))
+    if rank == 0:
+        print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -6,11 +6,10 @@
 #include <cmath>
 #include <optional>
 
-#include "engine/models/cpu_gemm.h"
-#include "engine/process_memory.h"
 #include "engine/rng_state.h"
 #include "engine/run/run_checkpoint.h"
 #include "engine/run/run_failure.h"
+#include "engine/run/run_setup.h"
 #include "engine/train/model_registry.h"
 
 namespace wb::engine {
@@ -30,13 +29,7 @@ public:
     }
 
     void execute() {
-        const int threads =
-            m_cfg.train.threads > 0
-                ? static_cast<int>(m_cfg.train.threads)
-                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-        at::set_num_threads(threads);
-        models::set_cpu_gemm(m_cfg.train.cpu_gemm == "blas" ? models::CpuGemm::Blas
-                                                            : models::CpuGemm::OneDnn);
+        const int threads = set_up_threads(m_cfg, m_run.m_request.dist);
         {
             // Initial weights come from the global generator: seeded here, under its lock.
             std::lock_guard<std::mutex> lock(global_generator_mutex());
@@ -60,7 +53,8 @@ public:
                                attribute, [this] { return wall(); },
                                [this] {
                                    for (auto& e : m_extensions) e->on_params_changed(*m_host);
-                               }});
+                               },
+                               m_run.m_request});
         m_extensions = make_extensions(m_cfg);
         configure_extensions(m_extensions, *m_host);
         m_trainer->on_optimizer_events(
@@ -76,19 +70,15 @@ public:
         for (auto& e : m_extensions) e->on_start(*m_host, restored);
         flush();
 
-        while (m_step < m_cfg.train.steps && !m_run.m_stop_requested) {
-            wait_while_paused();
-            if (m_run.m_stop_requested) break;
+        while (m_step < m_cfg.train.steps && proceed()) {
             train_one_step();
             flush();
         }
         const bool completed = m_step >= m_cfg.train.steps;
         for (auto& e : m_extensions) e->on_end(*m_host);
-        if (completed) {
-            if (m_last_eval != m_step) evaluate();
-            if (m_last_sample != m_step) sample();
-        }
-        if (m_last_checkpoint != m_step) checkpoint();
+        if (completed && m_primary && m_last_eval != m_step) evaluate();
+        if (completed && m_primary && m_last_sample != m_step) sample();
+        if (m_primary && m_last_checkpoint != m_step) checkpoint();
         status(completed ? RunStatus::Completed : RunStatus::Stopped);
         flush();
     }
@@ -102,10 +92,7 @@ public:
     int64_t step() const { return m_step; }
 
 private:
-    double wall() const {
-        return m_wall_offset + std::chrono::duration<double>(Clock::now() - m_t0).count() -
-               m_paused_s;
-    }
+    double wall() const { return m_wall_offset + seconds_since(m_t0) - m_paused_s; }
 
     void metric(const std::string& name, double v) {
         m_batch.push_back(RunEvent::metric(m_id, m_step, wall(), name, v));
@@ -120,15 +107,30 @@ private:
     }
     void flush() { m_run.m_queue.push(m_batch); }
 
-    void wait_while_paused() {
-        std::unique_lock<std::mutex> lock(m_run.m_mutex);
-        if (!m_run.m_pause_requested) return;
-        const auto since = Clock::now();
-        status(RunStatus::Paused);
-        flush();
-        m_run.m_wake.wait(lock, [&] { return !m_run.m_pause_requested || m_run.m_stop_requested; });
-        m_paused_s += std::chrono::duration<double>(Clock::now() - since).count();
-        if (!m_run.m_stop_requested) status(RunStatus::Running);
+    // Whether to train another step, as every rank agrees (run/extension.h: agree); waits out a
+    // pause, asking again every 200 ms so that all ranks stay in step while one is paused.
+    bool proceed() {
+        std::optional<Clock::time_point> since;
+        for (;;) {
+            std::unique_lock<std::mutex> lock(m_run.m_mutex);
+            RunControl c{m_run.m_stop_requested, m_run.m_pause_requested};
+            lock.unlock();
+            for (auto& e : m_extensions) e->agree(*m_host, c);
+            if (!c.pause || c.stop) {
+                if (since) m_paused_s += seconds_since(*since);
+                if (since && !c.stop) status(RunStatus::Running);
+                return !c.stop;
+            }
+            if (!since) {
+                since = Clock::now();
+                status(RunStatus::Paused);
+                flush();
+            }
+            lock.lock();
+            m_run.m_wake.wait_for(lock, std::chrono::milliseconds(200), [&] {
+                return !m_run.m_pause_requested || m_run.m_stop_requested;
+            });
+        }
     }
 
     void train_one_step() {
@@ -136,19 +138,14 @@ private:
         m_trainer->begin_step(m_step);
         StepOutput out = m_trainer->step();
         m_trainer->end_step(out);
-        const double step_s = std::chrono::duration<double>(Clock::now() - t).count();
+        const double step_s = seconds_since(t);
         ++m_step;
         m_run.m_step = m_step;
         for (auto& e : m_extensions) e->after_step(*m_host);
+        for (auto& e : m_extensions) e->reduce_step(*m_host, out, step_s);
         for (const auto& m : out.metrics) metric(m.name, m.value);
-        metric("lr", m_trainer->lr());
-        metric("time/step_ms", step_s * 1e3);
-        metric("throughput/samples_per_s", static_cast<double>(out.samples) / step_s);
-        if (out.tokens > 0)
-            metric("throughput/tokens_per_s", static_cast<double>(out.tokens) / step_s);
-        const auto mem = memory_use(m_run.m_device);
-        metric("memory/allocated_bytes", static_cast<double>(mem.allocated_bytes));
-        metric("memory/peak_bytes", static_cast<double>(mem.peak_bytes));
+        for (const auto& m : step_metrics(out, m_trainer->lr(), step_s, m_run.m_device))
+            metric(m.name, m.value);
         for (const auto& m : out.metrics)
             if (!std::isfinite(m.value))
                 throw diverged(m.name, m.value, m_step, m_cfg.optim.lr, m_last_checkpoint);
@@ -157,7 +154,8 @@ private:
         if (due(m_cfg.checkpoint.every_steps)) checkpoint();
     }
 
-    bool due(int64_t every) const { return every > 0 && m_step % every == 0; }
+    // Only rank 0 of a data-parallel run evaluates, samples and checkpoints (it owns the run).
+    bool due(int64_t every) const { return m_primary && every > 0 && m_step % every == 0; }
 
     void evaluate() {
         // The same evaluation draws every time, so the curve moves only when the model does.
@@ -227,6 +225,7 @@ private:
     Run& m_run;
     const api::RunConfig& m_cfg;
     int64_t m_id;
+    const bool m_primary = m_run.m_request.dist.rank == 0;
     at::Generator m_gen;
     std::unique_ptr<Trainer> m_trainer;
     std::vector<std::unique_ptr<RunExtension>> m_extensions;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, the app and the tests need, and fetches
 # QCustomPlot's source from Debian's source package. Idempotent; quick when all is there.
-# --bench also installs what bench/run needs (Debian's python3-torch, the same LibTorch build).
+# python3-torch (Debian's, the same LibTorch build) gives the tests torchrun and bench/run its
+# PyTorch baselines; --bench is kept for older scripts and adds nothing now.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,11 +13,11 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config dpkg-dev
   qt6-base-dev qt6-base-dev-tools libgl-dev
   libtorch-dev libopenblas0-openmp libdnnl-dev
-  libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libpng-dev zlib1g-dev
+  libgloo-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev libpng-dev zlib1g-dev
   xvfb xauth imagemagick
   dataset-fashion-mnist fortunes fortunes-min
+  python3-torch
 )
-[ "${1:-}" = "--bench" ] && packages+=(python3-torch)
 
 missing=()
 for p in "${packages[@]}"; do

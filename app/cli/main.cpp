@@ -8,11 +8,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/cli/dist_worker.h"
 #include "app/cli/fid_command.h"
 #include "app/cli/quantize_command.h"
 #include "app/cli/query_commands.h"
 #include "app/cli/terminal_text.h"
 #include "app/cli/train_command.h"
+#include "engine/api/dist_env.h"
 #include "engine/malloc_tuning.h"
 #include "storage/db_path.h"
 
@@ -45,6 +47,10 @@ int main(int argc, char** argv) {
     run->add_option("--set", train.sets, "Override a key: --set train.steps=500 (repeatable)");
     run->add_option("--name", train.name, "Run name");
     run->add_flag("--json", train.json, "Print a JSON summary at the end");
+
+    // Started by the run service for ranks > 0 of a data-parallel run (not for users).
+    auto* worker = app.add_subcommand("dist-worker", "");
+    worker->group("");
 
     int64_t id = 0;
     auto* resume = app.add_subcommand(
@@ -132,6 +138,14 @@ int main(int argc, char** argv) {
         if (*presets) return presets_command(json);
         if (*schema) return schema_command(json);
         if (*run) return run_command(train);
+        if (*worker) {
+            const auto join = wb::api::join_from_environment();
+            if (!join.active()) {
+                std::fprintf(stderr, "error: dist-worker runs only as a rank the run starts\n");
+                return kExitBadConfig;
+            }
+            return dist_worker_command(join);
+        }
         if (*resume) {
             train.resume_id = id;
             return run_command(train);

@@ -13,8 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/config_input.h"
+#include "app/cli/dist_worker.h"
 #include "app/cli/progress_line.h"
 #include "app/cli/terminal_text.h"
+#include "engine/api/dist_env.h"
 #include "engine/api/energy_info.h"
 #include "engine/api/paths.h"
 #include "engine/api/preflight.h"
@@ -145,6 +147,13 @@ void finish_recording(storage::Recorder& recorder, bool* told, ProgressLine* bar
     }
 }
 
+// This program's own path, so that the ranks it starts run the same build.
+std::string self_executable() {
+    std::error_code ec;
+    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : p.string();
+}
+
 // Config refusals keep the CLI's list format; every other refusal is one message.
 int refused(const service::Refusal& r) {
     if (r.cause == service::Refusal::Cause::Config && !r.problems.empty())
@@ -182,6 +191,15 @@ bool new_run_config(const TrainOptions& opt, api::RunConfig* config, std::string
 }  // namespace
 
 int run_command(const TrainOptions& opt) {
+    // Under torchrun or srun: rank 0 owns the run, every other rank trains as a worker.
+    api::DistJoin external;
+    try {
+        external = api::join_from_environment();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        return kExitBadConfig;
+    }
+    if (external.active() && external.rank > 0) return dist_worker_command(external);
     std::unique_ptr<storage::RunStore> store;
     std::unique_ptr<storage::Recorder> recorder;
     std::unique_ptr<api::Engine> engine;
@@ -201,6 +219,7 @@ int run_command(const TrainOptions& opt) {
     service::RunService runs(*engine, *store, [&recorder](const std::vector<api::RunEvent>& ev) {
         recorder->record(ev);
     });
+    runs.set_dist_launch({external, self_executable()});
 
     std::vector<api::ConfigError> errors;
     api::RunConfig config;
@@ -223,6 +242,14 @@ int run_command(const TrainOptions& opt) {
     if (const auto missing = api::data_path_problems(config); !missing.empty()) {
         print_config_errors(missing);
         return kExitDataProblem;
+    }
+    if (external.active()) config.dist.world_size = external.world;  // torchrun's, recorded
+    if (external.active() && config.dist.mode != "data") {
+        std::fprintf(stderr,
+                     "error: dist.mode: started as rank 0 of %d (torchrun or srun), but dist.mode "
+                     "is %s; add --set dist.mode=data, or start one process\n",
+                     external.world, config.dist.mode.c_str());
+        return kExitBadConfig;
     }
     for (const auto& w : api::config_warnings(config))
         std::fprintf(stderr, "warning: %s: %s\n", w.path.c_str(), w.message.c_str());

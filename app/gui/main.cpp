@@ -156,6 +156,9 @@ int main(int argc, char** argv) {
     if (!session) return 1;
 
     wb::ui::RunController controller(*engine, session->store(), session->sink());
+    // A data-parallel run's other ranks are workbench-cli processes beside this executable.
+    controller.service().set_dist_launch(
+        {{}, (QCoreApplication::applicationDirPath() + "/workbench-cli").toStdString()});
     wb::ui::MainWindow window(controller, &session->store());
     // A preset file is not in the preset list: its settings open as from a config file.
     if (resolved && !window.selectPreset(preset))

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,11 +12,30 @@
 
 namespace wb::api {
 
+/// Where a rank finds its process group (engine/dist): torchrun's variables, or the ranks the run
+/// service starts itself. world 0: a run of one process.
+struct DistJoin {
+    std::string addr;     ///< MASTER_ADDR: rank 0's store
+    int port = 0;         ///< MASTER_PORT
+    int rank = 0;         ///< RANK
+    int world = 0;        ///< WORLD_SIZE
+    int local_rank = 0;   ///< LOCAL_RANK: this machine's GPU cuda:LOCAL_RANK
+    int local_world = 1;  ///< LOCAL_WORLD_SIZE: ranks on this machine (they share its cores)
+    int restart = 0;      ///< TORCHELASTIC_RESTART_COUNT: keys of earlier attempts are not read
+    bool agent_store = false;  ///< TORCHELASTIC_USE_AGENT_STORE: rank 0 joins torchrun's store
+    /// Set where the run service started the other ranks: what became of them ("rank 1 (pid 42)
+    /// was killed by signal 9"), empty while they all live.
+    std::function<std::string()> peers_report;
+
+    bool active() const { return world > 1; }
+};
+
 struct StartRequest {
     int64_t run_id = 0;  ///< assigned by the caller (the storage row id)
     RunConfig config;
     std::string checkpoint_dir;  ///< where this run's checkpoints live
     bool resume = false;         ///< continue from the newest checkpoint in checkpoint_dir
+    DistJoin dist;               ///< the process group this rank joins (dist.mode=data)
 };
 
 struct RunInfo {

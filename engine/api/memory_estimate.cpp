@@ -138,6 +138,12 @@ MemoryEstimate estimate_memory(const RunConfig& c) {
         mlp(c, &e);
     else
         image(c, &e);
+    // Data parallel: every rank holds the model, its optimizer state and the data set; the
+    // activations of the global batch are split over the ranks, so they add up to the same.
+    if (c.dist.mode == "data" && c.dist.world_size > 1) {
+        e.state_bytes *= c.dist.world_size;
+        e.data_bytes *= c.dist.world_size;
+    }
     return e;
 }
 

@@ -19,7 +19,8 @@ struct MemoryEstimate {
     int64_t total_bytes() const;
 };
 
-/// The estimate for `config` (its largest shape when the model grows, its largest batch).
+/// The estimate for `config` (its largest shape when the model grows, its largest batch), over
+/// all dist.world_size ranks of a data-parallel run as if they shared this machine.
 MemoryEstimate estimate_memory(const RunConfig& config);
 
 /// Memory this process may use: the smallest of physical memory, the cgroup's memory.max and

@@ -71,6 +71,16 @@ std::vector<MetricInfo> build() {
         {"carbon/grams", "", "gCO2e", G::Energy, B::Lower,
          "energy/kwh times energy.carbon_g_per_kwh, the grid's carbon intensity"},
 
+        // Data parallel (engine/dist): recorded by rank 0 for every rank.
+        {"dist/world_size", "", "ranks", G::Other, B::None,
+         "processes training the run together (data parallel); 1 row at the start"},
+        {"dist/comm_ms", "", "ms", G::Throughput, B::Lower,
+         "rank 0's time in collectives this step (gradient all-reduce, metric reduction, "
+         "agreeing on stop/pause), waiting for slower ranks included"},
+        {"dist/step_ms_", "", "ms", G::Throughput, B::Lower,
+         "wall time of the step on that rank (dist/step_ms_rank1 is rank 1's)"},
+        {"dist/peak_bytes_", "", "bytes", G::Memory, B::Lower,
+         "that rank's peak memory so far (its process's peak RSS on the CPU)"},
         {"time/step_ms", "", "ms", G::Other, B::Lower,
          "wall time of one training step, data loading included"},
         {"lr", "", "", G::Other, B::None, "learning rate of this step, after warm-up and schedule"},

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/dist_rules.h"
 #include "engine/api/grow_schedule.h"
 #include "engine/api/model_kinds.h"
 #include "engine/api/schema.h"
@@ -320,6 +321,8 @@ std::vector<ConfigError> RunConfig::validate() const {
                               std::to_string(train.steps) + " steps; lower it below train.steps"});
     validate_prune(*this, &errors);
     validate_grow(*this, &errors);
+    // Under torchrun its WORLD_SIZE counts; the run service checks that one again at start.
+    for (auto& e : dist_problems(*this, dist.world_size)) errors.push_back(std::move(e));
     return errors;
 }
 

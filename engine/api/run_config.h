@@ -162,6 +162,16 @@ struct EnergyConfig {
     double gpu_watts = 300;          ///< estimate: watts of the GPU at full utilisation
 };
 
+/// Training over several processes (engine/dist, issue 15) on PyTorch's c10d: Gloo on the CPU.
+/// train.batch_size stays the global batch, split evenly over the ranks.
+struct DistConfig {
+    std::string mode = "off";      ///< off | data
+    int64_t world_size = 2;        ///< ranks this machine starts when the run launches them itself
+    double bucket_mb = 25;         ///< gradients all-reduced per bucket of this many MiB
+    std::string backend = "auto";  ///< auto | gloo
+    double timeout_s = 300;        ///< the longest any collective may wait for the other ranks
+};
+
 struct ConfigError {
     std::string path;     ///< field key path, e.g. "train.steps"; empty for whole-config problems
     std::string message;  ///< what is wrong and what is allowed
@@ -185,6 +195,7 @@ struct RunConfig {
     EvalConfig eval;
     SampleConfig sample;
     EnergyConfig energy;
+    DistConfig dist;
 
     /// Nested JSON object with every field.
     nlohmann::json to_json() const;

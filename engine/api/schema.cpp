@@ -263,6 +263,7 @@ std::vector<FieldSpec> build() {
                     "Steps between sample previews (image grid, point scatter or "
                     "generated text). 0 only at the end."),
                0, kMaxSteps));
+    add_dist_fields(s);
     add_energy_fields(s);
     set_applies_to(s);
     return s;

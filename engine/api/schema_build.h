@@ -54,6 +54,8 @@ void add_optimization_fields(std::vector<FieldSpec>& s);
 void add_attention_fields(std::vector<FieldSpec>& s);
 /// The energy section: prices, grid intensity, estimate powers (schema_energy.cpp).
 void add_energy_fields(std::vector<FieldSpec>& s);
+/// Data-parallel training over ranks (schema_dist.cpp).
+void add_dist_fields(std::vector<FieldSpec>& s);
 /// Growing the language model while it trains (schema_grow.cpp).
 void add_grow_fields(std::vector<FieldSpec>& s);
 

@@ -59,6 +59,10 @@ const std::vector<SectionSpec>& sections() {
         {"Evaluation",
          "Measuring quality and taking samples while training. Costs time that "
          "is not spent training; buys the curves that tell you what worked."},
+        {"Distributed",
+         "Training over several processes on PyTorch's c10d: each rank trains on a share of "
+         "every batch and the gradients are averaged. Buys speed where cores or GPUs are to "
+         "spare; costs an all-reduce per step and a model copy per rank."},
         {"Energy",
          "What a run's electricity costs: energy/joules measured (RAPL, NVML) or estimated, "
          "turned into cost and carbon with these prices. They change no training."},

@@ -1,6 +1,8 @@
 // Layer stacks of the GAN networks (Radford et al. 2015 for DCGAN, without the 64x64 stage).
 #include "engine/models/gan_models.h"
 
+#include "engine/models/sync_batch_norm.h"
+
 namespace wb::models {
 
 namespace nn = torch::nn;
@@ -42,13 +44,13 @@ DcGeneratorImpl::DcGeneratorImpl(const DcganOptions& o) : latent_dim(o.latent_di
             nn::ConvTranspose2dOptions(in, out, k).stride(s).padding(p).bias(false));
     };
     net->push_back(up(o.latent_dim(), w * 4, 4, 1, 0));  // 1 -> 4
-    net->push_back(nn::BatchNorm2d(w * 4));
+    net->push_back(SyncBatchNorm2d(w * 4));
     net->push_back(nn::ReLU(true));
     net->push_back(up(w * 4, w * 2, 4, 2, 1));  // 4 -> 8
-    net->push_back(nn::BatchNorm2d(w * 2));
+    net->push_back(SyncBatchNorm2d(w * 2));
     net->push_back(nn::ReLU(true));
     net->push_back(up(w * 2, w, 4, 2, 1));  // 8 -> 16
-    net->push_back(nn::BatchNorm2d(w));
+    net->push_back(SyncBatchNorm2d(w));
     net->push_back(nn::ReLU(true));
     net->push_back(up(w, o.channels(), 4, 2, 1));  // 16 -> 32
     net->push_back(nn::Tanh());
@@ -70,10 +72,10 @@ DcDiscriminatorImpl::DcDiscriminatorImpl(const DcganOptions& o) : pack(o.pack())
     net->push_back(down(o.channels() * o.pack(), w, 4, 2, 1));  // 32 -> 16
     net->push_back(lrelu());
     net->push_back(down(w, w * 2, 4, 2, 1));  // 16 -> 8
-    net->push_back(nn::BatchNorm2d(w * 2));
+    net->push_back(SyncBatchNorm2d(w * 2));
     net->push_back(lrelu());
     net->push_back(down(w * 2, w * 4, 4, 2, 1));  // 8 -> 4
-    net->push_back(nn::BatchNorm2d(w * 4));
+    net->push_back(SyncBatchNorm2d(w * 4));
     net->push_back(lrelu());
     net->push_back(down(w * 4, 1, 4, 1, 0));  // 4 -> 1
     register_module("net", net);

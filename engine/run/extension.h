@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include "engine/api/engine.h"
 #include "engine/api/run_config.h"
 #include "engine/models/network.h"
 #include "engine/train/optimizers.h"
@@ -19,6 +20,13 @@ namespace wb::engine {
 
 class Trainer;
 struct Metric;
+struct StepOutput;
+
+/// What the run loop is asked to do before its next step; data parallel makes every rank agree.
+struct RunControl {
+    bool stop = false;
+    bool pause = false;
+};
 
 /// What the run loop lends its extensions. Valid from configure() to the end of the run.
 struct RunHost {
@@ -35,6 +43,8 @@ struct RunHost {
     std::function<double()> wall_s;
     /// Tells every extension that the trainer's parameters were replaced (a growth).
     std::function<void()> params_changed;
+    /// The run's request: its checkpoint folder, and the process group it joins.
+    const api::StartRequest& request;
 };
 
 /// What export lends its extensions: the model's networks with a checkpoint's weights, built
@@ -67,6 +77,14 @@ public:
     }
     /// The trainer's whole step is done (for a GAN: every D and G update).
     virtual void after_step(RunHost& host) { (void)host; }
+    /// Before each step, and while paused: what every rank will do next (data parallel: stop or
+    /// pause when any rank asks to).
+    virtual void agree(RunHost& host, RunControl& control) { (void)host, (void)control; }
+    /// The step's output before it is recorded, `step_s` its time: data parallel turns each
+    /// rank's metrics into the whole batch's.
+    virtual void reduce_step(RunHost& host, StepOutput& out, double step_s) {
+        (void)host, (void)out, (void)step_s;
+    }
     /// Around an evaluation or a sample: e.g. swap averaged weights in, and back out.
     virtual void before_inference(RunHost& host) { (void)host; }
     virtual void after_inference(RunHost& host) { (void)host; }

@@ -1,6 +1,8 @@
-// The extension registry: the one place that lists every run extension, in hook order. Growth
-// comes first, so the others see the grown model in the same step's hooks; pruning before the
-// generator average, so that sees the masked weights after each generator step.
+// The extension registry: the one place that lists every run extension, in hook order. Data
+// parallel comes first, so every other hook sees the averaged gradients; growth next, so the others
+// see the grown model in the same step's hooks; pruning before the generator average, so that sees
+// the masked weights after each generator step.
+#include "engine/dist/data_parallel.h"
 #include "engine/ema/generator_ema.h"
 #include "engine/energy/energy_extension.h"
 #include "engine/grow/grow_extension.h"
@@ -12,9 +14,8 @@ namespace wb::engine {
 
 const std::vector<ExtensionEntry>& extension_registry() {
     static const std::vector<ExtensionEntry> entries = {
-        {"grow", grow::make_grow_extension},
-        {"prune", prune::make_prune_extension},
-        {"ema", ema::make_generator_ema},
+        {"dist", dist::make_data_parallel},     {"grow", grow::make_grow_extension},
+        {"prune", prune::make_prune_extension}, {"ema", ema::make_generator_ema},
         {"energy", energy::make_energy_meter},
     };
     return entries;

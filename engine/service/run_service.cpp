@@ -8,9 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/api/dist_rules.h"
 #include "engine/api/memory_estimate.h"
 #include "engine/api/paths.h"
 #include "engine/api/schema.h"
+#include "engine/service/local_ranks.h"
 #include "engine/service/refusal_text.h"
 #include "engine/service/run_files.h"
 #include "storage/run_store.h"
@@ -122,17 +124,49 @@ std::optional<Refusal> RunService::launch(const api::StartRequest& request,
                            request.checkpoint_dir + ": " + cause +
                            ". Make that folder writable (or move away the file in its way), "
                            "or use a database in a writable folder.");
+    api::StartRequest joined = request;
+    if (auto r = join_ranks(joined)) return r;
     std::vector<api::ConfigError> errors;
     try {
-        errors = m_engine.start(request);
+        errors = m_engine.start(joined);
     } catch (const std::exception& e) {
+        m_ranks.erase(id);
         return refusal(Cause::Engine, "The training engine could not " + what + " " +
                                           run_label(id) + ": " + e.what());
     }
-    if (!errors.empty())
+    if (!errors.empty()) {
+        m_ranks.erase(id);
         return config_refusal("The engine refused to " + what + " " + run_label(id),
                               std::move(errors));
+    }
     m_status[id] = api::RunStatus::Queued;
+    return std::nullopt;
+}
+
+std::optional<Refusal> RunService::join_ranks(api::StartRequest& request) {
+    const api::RunConfig& c = request.config;
+    if (c.dist.mode != "data") return std::nullopt;
+    const int world =
+        m_dist.external.active() ? m_dist.external.world : static_cast<int>(c.dist.world_size);
+    if (auto problems = api::dist_problems(c, world); !problems.empty())
+        return config_refusal("The run cannot be split over " + std::to_string(world) + " ranks",
+                              std::move(problems));
+    if (m_dist.external.active()) {
+        request.dist = m_dist.external;
+        return std::nullopt;
+    }
+    if (m_dist.worker_exe.empty())
+        return refusal(Cause::Config,
+                       "This program cannot start the ranks of a data-parallel run; use "
+                       "workbench-cli or the app, or set dist.mode=off.");
+    try {
+        auto ranks = LocalRanks::start(m_dist.worker_exe, world, c.dist.timeout_s, &request.dist);
+        request.dist.peers_report = [ranks] { return ranks->report(); };
+        m_ranks[request.run_id] = std::move(ranks);
+    } catch (const std::exception& e) {
+        return refusal(Cause::Engine, std::string("Could not start the ranks of ") +
+                                          run_label(request.run_id) + ": " + e.what());
+    }
     return std::nullopt;
 }
 
@@ -200,8 +234,15 @@ Drained RunService::drain() {
     for (int64_t id : undone)
         if (std::string note = undo_continue(id); !note.empty()) d.notes.push_back(note);
     for (const auto& e : d.events)
-        if (e.kind == api::EventKind::Status && e.status != api::RunStatus::Unset)
+        if (e.kind == api::EventKind::Status && e.status != api::RunStatus::Unset) {
             m_status[e.run_id] = e.status;
+            // Its other ranks end with it (they stop at the same step, or lose rank 0).
+            if (const auto it = m_ranks.find(e.run_id);
+                it != m_ranks.end() && api::is_final(e.status)) {
+                it->second->finish(std::chrono::seconds(5));
+                m_ranks.erase(it);
+            }
+        }
     return d;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,17 @@ struct Drained {
     /// Things the user should know that no event says: a continue that failed before its first
     /// step and so left the run's row as it was.
     std::vector<std::string> notes;
+};
+
+class LocalRanks;
+
+/// Where a data-parallel run (dist.mode=data) gets its other ranks.
+struct DistLaunch {
+    /// torchrun or srun started this process as rank 0 of this group (api::join_from_environment).
+    api::DistJoin external;
+    /// Otherwise the service starts dist.world_size - 1 ranks on this machine as
+    /// `worker_exe dist-worker`; empty: this front end cannot, and refuses such runs.
+    std::string worker_exe;
 };
 
 struct ContinueOptions {
@@ -96,6 +108,9 @@ public:
     /// Stops every live run, waits for their threads and drains their last events.
     Drained shutdown();
 
+    /// How dist.mode=data runs get their ranks; without it they are refused.
+    void set_dist_launch(DistLaunch launch) { m_dist = std::move(launch); }
+
     /// Unset for runs not started by this service.
     api::RunStatus status(int64_t id) const;
     std::vector<int64_t> active_runs() const;
@@ -134,6 +149,12 @@ private:
         bool restart = false;    ///< no checkpoint was left: its history is cleared once it runs
     };
     std::map<int64_t, Continuing> m_continuing;
+    DistLaunch m_dist;
+    /// The ranks this service started for a run, until it ends.
+    std::map<int64_t, std::shared_ptr<LocalRanks>> m_ranks;
+    /// Fills `request.dist` for a dist.mode=data run (starting its local ranks); a refusal when
+    /// it cannot.
+    std::optional<Refusal> join_ranks(api::StartRequest& request);
 };
 
 }  // namespace wb::service

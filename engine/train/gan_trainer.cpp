@@ -35,7 +35,8 @@ torch::Tensor GanTrainer::noise(int64_t n, at::Generator& gen) const {
 }
 
 torch::Tensor GanTrainer::real_batch(int64_t n, std::optional<data::SamplerBatch>* batch) {
-    return m_arch->real_at(m_data->next(n, batch).to(m_device));
+    // Every rank draws the whole batch, then trains on its share of it.
+    return m_arch->real_at(m_shard.of(m_data->next(n, batch)).to(m_device));
 }
 
 torch::Tensor GanTrainer::per_image_real_loss(const torch::Tensor& d_real) const {
@@ -59,18 +60,20 @@ StepOutput GanTrainer::step() {
     auto discriminate = [this](const torch::Tensor& x) { return m_arch->discriminate(x); };
     torch::Tensor fake, d_real, d_fake, loss_d, penalty;
     std::optional<data::SamplerBatch> batch;
+    const auto stats = batch_stats();
     for (int64_t i = 0; i < d_steps; ++i) {
         {
             auto amp = autocast();
             auto real = augment(real_batch(b, &batch));
-            fake = m_arch->generate(noise(b, m_gen));
+            fake = m_arch->generate(m_shard.of(noise(b, m_gen)));
             auto fake_seen = augment(fake.detach());
             // Scores in fp32 so the losses are exact under autocast.
             d_real = discriminate(real).to(torch::kFloat32);
             d_fake = discriminate(fake_seen).to(torch::kFloat32);
             // A hard sampler's importance weights, one per discriminator score (pack).
             torch::Tensor weights;
-            if (batch && m_hard_weights) weights = batch->weights.view({-1, pack}).mean(1);
+            if (batch && m_hard_weights)
+                weights = m_shard.of(batch->weights).view({-1, pack}).mean(1);
             loss_d = discriminator_loss(m_loss, d_real, d_fake, weights);
             if (m_loss == GanLoss::WganGp) {
                 penalty = gradient_penalty(discriminate, real, fake_seen, pack, m_gen)
@@ -80,7 +83,9 @@ StepOutput GanTrainer::step() {
         }
         m_opt_d->run(loss_d);
         m_images_seen += b;
-        if (batch) m_data->sampler()->report(batch->indices, per_image_real_loss(d_real.detach()));
+        if (batch)
+            m_data->sampler()->report(batch->indices,
+                                      gather(per_image_real_loss(d_real.detach()).cpu()));
     }
 
     // Generator: the discriminator's verdict on the last fakes, through the same augmentation.
@@ -92,7 +97,8 @@ StepOutput GanTrainer::step() {
     }
     m_opt_g->run(loss_g);
 
-    const double accuracy = discriminator_accuracy(d_real, d_fake);
+    // The adaptive D schedule must move the same way on every rank.
+    const double accuracy = mean_over_ranks(discriminator_accuracy(d_real, d_fake));
     m_d_steps.observe(accuracy);
 
     StepOutput out;

@@ -74,15 +74,17 @@ StepOutput LmTrainer::step() {
     const auto batch = m_sampler->next(b);
     const data::TextNoise noise{m_config.augment.text_substitute, m_config.augment.text_delete,
                                 static_cast<int64_t>(m_corpus.vocab.size())};
+    // Every rank draws the whole batch (and its noise), then trains on its share of it.
     auto [x, y] = data::noisy_text_windows(m_corpus.train_ids, batch.indices, t, noise, m_gen);
+    x = m_shard.of(x), y = m_shard.of(y);
     torch::Tensor per_window, objective;
     {
         auto amp = autocast();
         per_window = per_window_loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
-        objective = weighted_mean(per_window, batch.weights);
+        objective = weighted_mean(per_window, m_shard.of(batch.weights));
     }
     m_opt->run(objective);
-    m_sampler->report(batch.indices, per_window.detach());
+    m_sampler->report(batch.indices, gather(per_window.detach().cpu()));
     StepOutput s;
     s.samples = b;
     s.tokens = b * t;

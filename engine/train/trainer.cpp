@@ -26,6 +26,26 @@ TrainerBase::TrainerBase(const api::RunConfig& config, torch::Device device, at:
       m_scaler(scaler_options(config)),
       m_lr(config.optim.lr) {}
 
+void TrainerBase::set_collectives(dist::Collectives* c) {
+    m_comm = c;
+    m_shard = c ? dist::Shard{c->rank(), c->world()} : dist::Shard{};
+    m_sum_over_ranks = [c](torch::Tensor& t) {
+        std::vector<torch::Tensor> one{t};
+        c->all_reduce_sum(one);
+    };
+}
+
+torch::Tensor TrainerBase::gather(const torch::Tensor& local) const {
+    return m_comm ? m_comm->all_gather(local.contiguous()) : local;
+}
+
+double TrainerBase::mean_over_ranks(double v) const {
+    if (!m_comm) return v;
+    std::vector<torch::Tensor> one{torch::full({1}, v, torch::kFloat64)};
+    m_comm->all_reduce_sum(one);
+    return one[0].item<double>() / m_comm->world();
+}
+
 OptimizerStep& TrainerBase::add_optimizer(std::string name, std::vector<torch::Tensor> params) {
     m_optimizers.push_back(std::make_unique<OptimizerStep>(std::move(name), std::move(params),
                                                            m_config.optim, m_scaler));

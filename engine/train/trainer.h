@@ -12,7 +12,9 @@
 #include "engine/amp/loss_scaler.h"
 #include "engine/api/run_config.h"
 #include "engine/compat.h"
+#include "engine/dist/collectives.h"
 #include "engine/models/network.h"
+#include "engine/models/sync_batch_norm.h"
 #include "engine/train/optimizers.h"
 
 namespace wb::grow {
@@ -86,6 +88,10 @@ public:
     virtual void set_attribute_sink(std::function<void(const std::string&, const std::string&)> f) {
         (void)f;
     }
+    /// Data parallel (engine/dist): from now on each step trains on this rank's share of the
+    /// global batch, and what the ranks must agree on (sampler scores, batch statistics, the
+    /// adaptive GAN schedule) goes through `c`. nullptr: one process.
+    virtual void set_collectives(dist::Collectives* c) = 0;
 };
 
 /// Without clipping or fp16 loss scaling, which need it every step, the global gradient norm
@@ -109,6 +115,7 @@ public:
         }
     }
     double lr() const override { return m_lr; }
+    void set_collectives(dist::Collectives* c) override;
 
 protected:
     TrainerBase(const api::RunConfig& config, torch::Device device, at::Generator gen);
@@ -120,12 +127,27 @@ protected:
     /// for fp32. Backward runs outside it.
     compat::AutocastGuard autocast() const;
 
+    /// Every rank's `local` rows, in rank order: the whole batch's (e.g. per-example losses for
+    /// the sampler); `local` itself in one process.
+    torch::Tensor gather(const torch::Tensor& local) const;
+    /// The mean of `v` over the ranks; `v` in one process.
+    double mean_over_ranks(double v) const;
+    /// Opened around a training step's forward and backward passes: batch norm layers then
+    /// normalise over the whole batch of every rank.
+    models::BatchStatsScope batch_stats() const {
+        return models::BatchStatsScope(m_comm ? &m_sum_over_ranks : nullptr);
+    }
+
     api::RunConfig m_config;
     torch::Device m_device;
     at::Generator m_gen;
     amp::LossScaler m_scaler;
     std::vector<std::unique_ptr<OptimizerStep>> m_optimizers;
     double m_lr;
+    /// This rank's share of each global batch (everything in one process).
+    dist::Shard m_shard;
+    dist::Collectives* m_comm = nullptr;
+    models::SumOverRanks m_sum_over_ranks;
 };
 
 /// Parameters of a module, counted.

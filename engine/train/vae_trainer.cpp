@@ -32,19 +32,20 @@ StepOutput VaeTrainer::step() {
     // Cutout only hides part of the encoder's input: the target stays whole, so the VAE learns
     // to fill holes instead of learning to generate them.
     auto input = augment.cutout > 0 ? data::cutout(x, augment.cutout, m_gen) : x;
-    x = x.to(m_device);
-    input = input.to(m_device);
-    auto eps = torch::randn({b, m_config.model.latent_dim}, m_gen).to(m_device);
+    // Every rank draws the whole batch (and its noise), then trains on its share of it.
+    x = m_shard.of(x).to(m_device);
+    input = m_shard.of(input).to(m_device);
+    auto eps = m_shard.of(torch::randn({b, m_config.model.latent_dim}, m_gen)).to(m_device);
     torch::Tensor per_image, objective;
     models::VaeLoss l;
     {
         auto amp = autocast();
         l = m_vae->per_image_loss(x, m_vae->forward(input, eps));
         per_image = l.recon + l.kl;
-        objective = weighted_mean(per_image, batch.weights);
+        objective = weighted_mean(per_image, m_shard.of(batch.weights));
     }
     m_opt->run(objective);
-    m_sampler->report(batch.indices, per_image.detach());
+    m_sampler->report(batch.indices, gather(per_image.detach().cpu()));
     StepOutput s;
     s.samples = b;
     s.metrics = {{"loss/train", per_image.mean().item<double>()},

@@ -72,6 +72,19 @@ private slots:
                  api::estimate_memory(grown).activation_bytes);
     }
 
+    // Data parallel: each rank a model copy (weights, gradients, moments) and the data set; the
+    // global batch's activations are split, not copied.
+    void dataParallelRanksEachHoldTheModel() {
+        api::RunConfig c = preset("gpt-char");
+        const auto one = api::estimate_memory(c);
+        c.dist.mode = "data";
+        c.dist.world_size = 4;
+        const auto four = api::estimate_memory(c);
+        QCOMPARE(four.state_bytes, 4 * one.state_bytes);
+        QCOMPARE(four.data_bytes, 4 * one.data_bytes);
+        QCOMPARE(four.activation_bytes, one.activation_bytes);
+    }
+
     // Activations grow with the batch, and attention with the square of the context.
     void activationsScaleWithBatchAndContext() {
         api::RunConfig c = preset("gpt-char");

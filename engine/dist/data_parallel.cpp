@@ -1,0 +1,167 @@
+// The gradient all-reduce goes in the "after backward" hook, before unscaling, clipping and the
+// fp16 scaler's inf check, so every rank clips and skips on the same averaged gradients.
+#include "engine/dist/data_parallel.h"
+
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/api/dist_rules.h"
+#include "engine/dist/gloo_group.h"
+#include "engine/process_memory.h"
+#include "engine/train/model_registry.h"
+#include "engine/train/trainer.h"
+
+namespace wb::engine::dist {
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+class DataParallel final : public RunExtension {
+public:
+    explicit DataParallel(const api::DistConfig& config) : m_config(config) {}
+
+    const char* key() const override { return "dist"; }
+
+    void configure(RunHost& host) override {
+        const api::DistJoin& join = host.request.dist;
+        if (!join.active()) {
+            host.log("info", "dist.mode=data with one rank: training as one process");
+            return;
+        }
+        if (auto problems = api::dist_problems(host.config, join.world); !problems.empty())
+            throw std::invalid_argument(problems.front().path + ": " + problems.front().message);
+        const auto timeout =
+            std::chrono::milliseconds(static_cast<int64_t>(m_config.timeout_s * 1e3));
+        m_group = GlooGroup::join(join, timeout);
+        if (join.rank == 0)
+            m_group->publish({host.request.run_id, host.config.to_json().dump(),
+                              host.request.checkpoint_dir, host.request.resume});
+        host.trainer.set_collectives(m_group.get());
+        const nlohmann::json fact = {{"world_size", join.world},
+                                     {"backend", "gloo"},
+                                     {"bucket_mb", m_config.bucket_mb},
+                                     {"master", join.addr + ":" + std::to_string(join.port)}};
+        host.attribute("dist", fact.dump());
+        host.log("info", "data parallel: rank " + std::to_string(join.rank) + " of " +
+                             std::to_string(join.world) + " on gloo at " + join.addr + ":" +
+                             std::to_string(join.port) + "; each rank trains on " +
+                             std::to_string(host.config.train.batch_size / join.world) +
+                             " of every batch of " + std::to_string(host.config.train.batch_size));
+    }
+
+    // Rank 0's weights everywhere, and every rank at the same step (a rank that read another
+    // checkpoint, or none, would train a different model).
+    void on_start(RunHost& host, bool restored) override {
+        (void)restored;
+        if (!m_group) return;
+        std::vector<torch::Tensor> state;
+        for (const auto& name : model_family(host.config.model.kind).networks)
+            if (auto* net = host.trainer.network(name)) {
+                for (auto& p : net->module->parameters()) state.push_back(p.data());
+                for (auto& b : net->module->buffers()) state.push_back(b);
+            }
+        {
+            torch::NoGradGuard no_grad;
+            m_group->broadcast(state, 0);
+        }
+        std::vector<torch::Tensor> steps{
+            torch::full({1}, static_cast<double>(host.step), torch::kFloat64)};
+        m_group->all_reduce_sum(steps);
+        const double world = m_group->world();
+        if (steps[0].item<double>() != world * static_cast<double>(host.step))
+            throw std::runtime_error("data parallel: the ranks resumed at different steps (rank " +
+                                     std::to_string(m_group->rank()) + " at step " +
+                                     std::to_string(host.step) +
+                                     "): every rank must read the run's checkpoint folder " +
+                                     host.request.checkpoint_dir +
+                                     "; on several machines put it on a shared file system");
+        host.metric("dist/world_size", world);
+        m_group->take_comm_ms();
+    }
+
+    void after_backward(RunHost& host, const OptimizerStepInfo& s) override {
+        (void)host;
+        if (!m_group) return;
+        torch::NoGradGuard no_grad;
+        std::vector<torch::Tensor> grads;
+        for (auto it = s.params.rbegin(); it != s.params.rend(); ++it)  // backward's order
+            if (it->grad().defined()) grads.push_back(it->grad());
+        // Buckets of about dist.bucket_mb, each one flat tensor and one all-reduce, all in flight
+        // together.
+        const auto cap = static_cast<int64_t>(m_config.bucket_mb * kMiB);
+        std::vector<std::vector<torch::Tensor>> members(1);
+        int64_t bytes = 0;
+        for (auto& g : grads) {
+            const int64_t b = g.numel() * static_cast<int64_t>(g.element_size());
+            if (!members.back().empty() &&
+                (bytes + b > cap || g.scalar_type() != members.back().front().scalar_type())) {
+                members.emplace_back();
+                bytes = 0;
+            }
+            members.back().push_back(g);
+            bytes += b;
+        }
+        std::vector<torch::Tensor> flat;
+        for (auto& m : members) {
+            std::vector<torch::Tensor> views;
+            for (auto& g : m) views.push_back(g.reshape({-1}));
+            if (!views.empty()) flat.push_back(torch::cat(views));
+        }
+        m_group->all_reduce_sum(flat);
+        for (size_t i = 0; i < flat.size(); ++i) {
+            flat[i].div_(m_group->world());
+            int64_t at = 0;
+            for (auto& g : members[i]) {
+                g.copy_(flat[i].narrow(0, at, g.numel()).view_as(g));
+                at += g.numel();
+            }
+        }
+    }
+
+    void agree(RunHost& host, RunControl& control) override {
+        (void)host;
+        if (!m_group) return;
+        std::vector<torch::Tensor> flags{
+            torch::tensor({control.stop ? 1.0 : 0.0, control.pause ? 1.0 : 0.0}, torch::kFloat64)};
+        m_group->all_reduce_sum(flags);
+        control.stop = flags[0][0].item<double>() > 0;
+        control.pause = flags[0][1].item<double>() > 0;
+    }
+
+    // Each metric becomes its mean over the ranks: the whole batch's, since every share is the
+    // same size. Rank 0 also records each rank's step time and memory.
+    void reduce_step(RunHost& host, StepOutput& out, double step_s) override {
+        if (!m_group) return;
+        const int world = m_group->world();
+        std::vector<double> values;
+        for (const auto& m : out.metrics) values.push_back(m.value);
+        std::vector<torch::Tensor> sums{torch::tensor(values, torch::kFloat64)};
+        if (!values.empty()) m_group->all_reduce_sum(sums);
+        for (size_t i = 0; i < values.size(); ++i)
+            out.metrics[i].value = sums[0][static_cast<int64_t>(i)].item<double>() / world;
+        const auto mem = memory_use(host.device);
+        const auto mine =
+            torch::tensor({step_s * 1e3, static_cast<double>(mem.peak_bytes)}, torch::kFloat64);
+        const auto all = m_group->all_gather(mine.view({1, 2}));
+        for (int r = 0; r < world; ++r) {
+            const std::string rank = std::to_string(r);
+            host.metric("dist/step_ms_rank" + rank, all[r][0].item<double>());
+            host.metric("dist/peak_bytes_rank" + rank, all[r][1].item<double>());
+        }
+        host.metric("dist/comm_ms", m_group->take_comm_ms());
+    }
+
+private:
+    api::DistConfig m_config;
+    std::shared_ptr<GlooGroup> m_group;
+};
+
+}  // namespace
+
+std::unique_ptr<RunExtension> make_data_parallel(const api::RunConfig& config) {
+    if (config.dist.mode != "data") return nullptr;
+    return std::make_unique<DataParallel>(config.dist);
+}
+
+}  // namespace wb::engine::dist

@@ -1,0 +1,122 @@
+// The dist section (issue 15): the global batch must split over the ranks, the settings data
+// parallel cannot take are refused with the key and the fix, and torchrun's variables are read
+// (or refused by name when they are not numbers).
+#include <QtTest>
+
+#include <cstdlib>
+
+#include "engine/api/dist_env.h"
+#include "engine/api/dist_rules.h"
+#include "engine/api/presets.h"
+
+using namespace wb;
+
+namespace {
+
+api::RunConfig preset(const char* name) {
+    std::string why;
+    return api::resolve_preset(name, &why)->config;
+}
+
+bool has(const std::vector<api::ConfigError>& errors, const std::string& path,
+         const std::string& text) {
+    for (const auto& e : errors)
+        if (e.path == path && e.message.find(text) != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+class TestDistConfig final : public QObject {
+    Q_OBJECT
+
+private slots:
+    void offAndOneRankHaveNoRules() {
+        auto c = preset("gpt-char");
+        c.train.batch_size = 33;
+        QVERIFY(api::dist_problems(c, 2).empty());  // dist.mode=off
+        c.dist.mode = "data";
+        QVERIFY(api::dist_problems(c, 1).empty());
+    }
+
+    void theGlobalBatchMustSplitEvenly() {
+        auto c = preset("gpt-char");
+        c.dist.mode = "data";
+        c.train.batch_size = 33;
+        const auto errors = api::dist_problems(c, 2);
+        QVERIFY(has(errors, "train.batch_size", "does not split evenly over 2 ranks"));
+        QVERIFY(has(errors, "train.batch_size", "multiple of 2"));
+        c.train.batch_size = 32;
+        QVERIFY(api::dist_problems(c, 2).empty());
+        QVERIFY(!api::dist_problems(c, 3).empty());
+        // validate() applies the rule with dist.world_size.
+        c.dist.world_size = 3;
+        QVERIFY(has(c.validate(), "train.batch_size", "3 ranks"));
+    }
+
+    void eachRanksShareMustHoldWholePacks() {
+        auto c = preset("gan-mixture2d");
+        c.dist.mode = "data";
+        c.gan.pack = 4;
+        c.train.batch_size = 24;  // 12 per rank: 3 packs
+        QVERIFY(api::dist_problems(c, 2).empty());
+        // 6 per rank on 4 ranks: not whole packs, though 24 itself is.
+        QVERIFY(has(api::dist_problems(c, 4), "train.batch_size", "divisible by gan.pack 4"));
+    }
+
+    void progressiveBatchesMustSplitToo() {
+        auto c = preset("progan-fashion");
+        c.dist.mode = "data";
+        c.progressive.batch_8 = 33;
+        QVERIFY(has(api::dist_problems(c, 2), "progressive.batch_8", "does not split evenly"));
+    }
+
+    void gradientPenaltyThroughSyncedBatchNormIsRefused() {
+        auto c = preset("dcgan-fashion");
+        c.dist.mode = "data";
+        c.gan.loss = "wgan_gp";
+        QVERIFY(has(api::dist_problems(c, 2), "gan.loss", "use hinge or non_saturating"));
+        c.gan.loss = "hinge";
+        QVERIFY(api::dist_problems(c, 2).empty());
+    }
+
+    void torchrunsVariablesAreRead() {
+        qunsetenv("RANK");
+        qunsetenv("WORLD_SIZE");
+        QVERIFY(!api::join_from_environment().active());
+        qputenv("RANK", "1");
+        qputenv("WORLD_SIZE", "4");
+        qputenv("LOCAL_RANK", "1");
+        qputenv("LOCAL_WORLD_SIZE", "2");
+        qputenv("MASTER_ADDR", "10.0.0.1");
+        qputenv("MASTER_PORT", "29512");
+        qputenv("TORCHELASTIC_RESTART_COUNT", "3");
+        qputenv("TORCHELASTIC_USE_AGENT_STORE", "True");
+        const auto j = api::join_from_environment();
+        QVERIFY(j.active());
+        QCOMPARE(j.rank, 1);
+        QCOMPARE(j.world, 4);
+        QCOMPARE(j.local_rank, 1);
+        QCOMPARE(j.local_world, 2);
+        QCOMPARE(j.addr, std::string("10.0.0.1"));
+        QCOMPARE(j.port, 29512);
+        QCOMPARE(j.restart, 3);
+        QVERIFY(j.agent_store);
+        qputenv("RANK", "4");  // not below WORLD_SIZE
+        try {
+            api::join_from_environment();
+            QFAIL("RANK=4 of WORLD_SIZE=4 was accepted");
+        } catch (const std::runtime_error& e) {
+            QVERIFY2(std::string(e.what()).find("RANK='4'") != std::string::npos, e.what());
+        }
+        qputenv("RANK", "one");
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, api::join_from_environment());
+        for (const char* v : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE",
+                              "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RESTART_COUNT",
+                              "TORCHELASTIC_USE_AGENT_STORE"})
+            qunsetenv(v);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDistConfig)
+#include "test_dist_config.moc"

@@ -286,7 +286,11 @@ def parallel(module, cfg):
     if WORLD == 1:
         return module
     bucket = cfg.get("dist", {}).get("bucket_mb", 25)
-    return nn.parallel.DistributedDataParallel(module, bucket_cap_mb=bucket)
+    # broadcast_buffers=False: with it on, DDP overwrites batch norm's running stats in place at
+    # every forward, which breaks the backward of a GAN's discriminator called twice per step
+    # ("modified by an inplace operation"). The engine keeps them equal by synchronising them.
+    return nn.parallel.DistributedDataParallel(module, bucket_cap_mb=bucket,
+                                               broadcast_buffers=False)
 
 
 def gan_trainer(cfg, device, amp):

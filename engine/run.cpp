@@ -54,7 +54,7 @@ public:
                                [this] {
                                    for (auto& e : m_extensions) e->on_params_changed(*m_host);
                                },
-                               m_run.m_request});
+                               m_run.m_request, [this] { return requested(); }});
         m_extensions = make_extensions(m_cfg);
         configure_extensions(m_extensions, *m_host);
         m_trainer->on_optimizer_events(
@@ -107,14 +107,17 @@ private:
     }
     void flush() { m_run.m_queue.push(m_batch); }
 
+    RunControl requested() const {
+        std::lock_guard<std::mutex> lock(m_run.m_mutex);
+        return {m_run.m_stop_requested, m_run.m_pause_requested};
+    }
+
     // Whether to train another step, as every rank agrees (run/extension.h: agree); waits out a
     // pause, asking again every 200 ms so that all ranks stay in step while one is paused.
     bool proceed() {
         std::optional<Clock::time_point> since;
         for (;;) {
-            std::unique_lock<std::mutex> lock(m_run.m_mutex);
-            RunControl c{m_run.m_stop_requested, m_run.m_pause_requested};
-            lock.unlock();
+            RunControl c = requested();
             for (auto& e : m_extensions) e->agree(*m_host, c);
             if (!c.pause || c.stop) {
                 if (since) m_paused_s += seconds_since(*since);
@@ -126,7 +129,7 @@ private:
                 status(RunStatus::Paused);
                 flush();
             }
-            lock.lock();
+            std::unique_lock<std::mutex> lock(m_run.m_mutex);
             m_run.m_wake.wait_for(lock, std::chrono::milliseconds(200), [&] {
                 return !m_run.m_pause_requested || m_run.m_stop_requested;
             });

@@ -29,12 +29,12 @@ std::vector<ConfigError> dist_problems(const RunConfig& c, int64_t world) {
         split("progressive.batch_16", c.progressive.batch_16);
         split("progressive.batch_32", c.progressive.batch_32);
     }
-    if (c.gan.loss == "wgan_gp" && c.model.kind == "dcgan")
+    if (c.gan.loss == "wgan_gp" && c.model.kind == "dcgan" && c.dist.sync_batch_norm)
         out.push_back({"gan.loss",
                        "the gradient penalty of wgan_gp differentiates twice through the "
                        "DCGAN discriminator's batch norm, whose statistics data parallel "
                        "synchronises over the ranks in a way that supports only once; use hinge or "
-                       "non_saturating, or dist.mode=off"});
+                       "non_saturating, dist.sync_batch_norm=false, or dist.mode=off"});
     if (c.device == "cuda")
         out.push_back({"device",
                        "data parallel runs on the CPU (Gloo) in this build; set "

@@ -168,6 +168,7 @@ struct DistConfig {
     std::string mode = "off";      ///< off | data
     int64_t world_size = 2;        ///< ranks this machine starts when the run launches them itself
     double bucket_mb = 25;         ///< gradients all-reduced per bucket of this many MiB
+    bool sync_batch_norm = true;   ///< batch norm statistics over every rank's share (DCGAN)
     std::string backend = "auto";  ///< auto | gloo
     double timeout_s = 300;        ///< the longest any collective may wait for the other ranks
 };

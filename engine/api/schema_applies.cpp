@@ -133,6 +133,7 @@ const std::map<std::string, AppliesTo>& table() {
         {"dist.world_size", to(kAll, "dist.mode", kDataParallel)},
         {"dist.bucket_mb", to(kAll, "dist.mode", kDataParallel)},
         {"dist.backend", to(kAll, "dist.mode", kDataParallel)},
+        {"dist.sync_batch_norm", to({"dcgan"}, "dist.mode", kDataParallel)},
         {"dist.timeout_s", to(kAll, "dist.mode", kDataParallel)},
         {"energy.price_kwh", to(kAll)},
         {"energy.price_gpu_hour", to(kAll, "device", kGpuDevices)},

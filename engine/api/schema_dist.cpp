@@ -28,6 +28,13 @@ void add_dist_fields(std::vector<FieldSpec>& s) {
              "bucket_cap_mb (25). Smaller buckets start communicating sooner and pay a "
              "latency per bucket; larger ones pay it less often."),
         0.01, 1024.0));
+    s.push_back(make(
+        WB_BIND(dist.sync_batch_norm, bool), T::Bool, "Distributed", "Synchronise batch norm",
+        "On: batch norm layers (DCGAN's) normalise over the whole batch of every rank, so two "
+        "ranks train exactly the model one process trains; costs two small all-reduces per layer "
+        "and pass, each a moment where the ranks wait for each other. Off: each rank normalises "
+        "over its own share, as PyTorch DDP does without SyncBatchNorm (which runs on CUDA "
+        "only): faster, but a different model, whose statistics come from smaller batches."));
     s.push_back(
         choice(make(WB_BIND(dist.backend, std::string), T::Choice, "Distributed", "Backend",
                     "How the ranks talk: gloo over TCP (CPU tensors). auto picks gloo on this "

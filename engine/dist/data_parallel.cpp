@@ -2,6 +2,7 @@
 // fp16 scaler's inf check, so every rank clips and skips on the same averaged gradients.
 #include "engine/dist/data_parallel.h"
 
+#include <optional>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -119,9 +120,16 @@ public:
         }
     }
 
+    // Before a step, the answer the last step's reduction already carried; while paused (or
+    // before the first step) a round of its own.
     void agree(RunHost& host, RunControl& control) override {
         (void)host;
         if (!m_group) return;
+        if (m_agreed) {
+            control = *m_agreed;
+            m_agreed.reset();
+            return;
+        }
         std::vector<torch::Tensor> flags{
             torch::tensor({control.stop ? 1.0 : 0.0, control.pause ? 1.0 : 0.0}, torch::kFloat64)};
         m_group->all_reduce_sum(flags);
@@ -129,32 +137,36 @@ public:
         control.pause = flags[0][1].item<double>() > 0;
     }
 
-    // Each metric becomes its mean over the ranks: the whole batch's, since every share is the
-    // same size. Rank 0 also records each rank's step time and memory.
+    // One all-reduce per step: each metric becomes its mean over the ranks (the whole batch's,
+    // since every share is the same size); each rank fills its own slots of step time and peak
+    // memory (a gather, summed); and the stop/pause requests for the next step ride along.
     void reduce_step(RunHost& host, StepOutput& out, double step_s) override {
         if (!m_group) return;
-        const int world = m_group->world();
-        std::vector<double> values;
-        for (const auto& m : out.metrics) values.push_back(m.value);
-        std::vector<torch::Tensor> sums{torch::tensor(values, torch::kFloat64)};
-        if (!values.empty()) m_group->all_reduce_sum(sums);
-        for (size_t i = 0; i < values.size(); ++i)
-            out.metrics[i].value = sums[0][static_cast<int64_t>(i)].item<double>() / world;
-        const auto mem = memory_use(host.device);
-        const auto mine =
-            torch::tensor({step_s * 1e3, static_cast<double>(mem.peak_bytes)}, torch::kFloat64);
-        const auto all = m_group->all_gather(mine.view({1, 2}));
+        const int world = m_group->world(), rank = m_group->rank();
+        const auto n = static_cast<int64_t>(out.metrics.size());
+        auto all = torch::zeros({n + 2 * world + 2}, torch::kFloat64);
+        auto* v = all.data_ptr<double>();
+        for (int64_t i = 0; i < n; ++i) v[i] = out.metrics[static_cast<size_t>(i)].value;
+        v[n + rank] = step_s * 1e3;
+        v[n + world + rank] = static_cast<double>(memory_use(host.device).peak_bytes);
+        const RunControl asked = host.requested();
+        v[n + 2 * world] = asked.stop ? 1 : 0;
+        v[n + 2 * world + 1] = asked.pause ? 1 : 0;
+        std::vector<torch::Tensor> one{all};
+        m_group->all_reduce_sum(one);
+        for (int64_t i = 0; i < n; ++i) out.metrics[static_cast<size_t>(i)].value = v[i] / world;
         for (int r = 0; r < world; ++r) {
-            const std::string rank = std::to_string(r);
-            host.metric("dist/step_ms_rank" + rank, all[r][0].item<double>());
-            host.metric("dist/peak_bytes_rank" + rank, all[r][1].item<double>());
+            host.metric("dist/step_ms_rank" + std::to_string(r), v[n + r]);
+            host.metric("dist/peak_bytes_rank" + std::to_string(r), v[n + world + r]);
         }
+        m_agreed = RunControl{v[n + 2 * world] > 0, v[n + 2 * world + 1] > 0};
         host.metric("dist/comm_ms", m_group->take_comm_ms());
     }
 
 private:
     api::DistConfig m_config;
     std::shared_ptr<GlooGroup> m_group;
+    std::optional<RunControl> m_agreed;  ///< what the last step's reduction agreed on
 };
 
 }  // namespace

@@ -45,6 +45,8 @@ struct RunHost {
     std::function<void()> params_changed;
     /// The run's request: its checkpoint folder, and the process group it joins.
     const api::StartRequest& request;
+    /// What this process has been asked to do (stop, pause), before the ranks agree on it.
+    std::function<RunControl()> requested;
 };
 
 /// What export lends its extensions: the model's networks with a checkpoint's weights, built

@@ -135,7 +135,8 @@ protected:
     /// Opened around a training step's forward and backward passes: batch norm layers then
     /// normalise over the whole batch of every rank.
     models::BatchStatsScope batch_stats() const {
-        return models::BatchStatsScope(m_comm ? &m_sum_over_ranks : nullptr);
+        const bool sync = m_comm && m_config.dist.sync_batch_norm;
+        return models::BatchStatsScope(sync ? &m_sum_over_ranks : nullptr);
     }
 
     api::RunConfig m_config;

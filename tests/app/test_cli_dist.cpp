@@ -142,6 +142,19 @@ private slots:
         QCOMPARE(series(two, "dist/step_ms_rank1").size(), size_t(20));
     }
 
+    // dist.sync_batch_norm=false: each rank's batch norm sees its own half, as with PyTorch DDP
+    // on a CPU, so the run is a different model (and the toggle does something).
+    void unsyncedBatchNormTrainsAnotherModel() {
+        const QString one = train(small_dcgan());
+        QStringList args = small_dcgan() + two_ranks();
+        args << "--set"
+             << "dist.sync_batch_norm=false";
+        const QString two = train(args);
+        QVERIFY(!one.isEmpty() && !two.isEmpty());
+        const double gap = max_relative_gap(series(two, "loss/d"), series(one, "loss/d"));
+        QVERIFY2(gap > 10 * kGanTolerance, qPrintable(QString::number(gap)));
+    }
+
     // SIGKILL of rank 1 mid-run: rank 0 fails the run naming rank 1, and nothing hangs.
     void aKilledRankFailsTheRun() {
         QProcess p;

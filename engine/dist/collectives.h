@@ -2,6 +2,7 @@
 // so trainers and models can take part (engine/dist/gloo_group.h implements it on c10d's Gloo).
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include <torch/types.h>
@@ -16,6 +17,9 @@ public:
     /// Sums each tensor in place over the ranks; every rank passes the same shapes in the same
     /// order. Throws std::runtime_error naming the cause when a rank is lost or times out.
     virtual void all_reduce_sum(std::vector<torch::Tensor>& tensors) = 0;
+    /// Starts summing `tensor` in place over the ranks and returns what waits for it (and throws
+    /// like all_reduce_sum). Every rank starts the same ones in the same order.
+    virtual std::function<void()> all_reduce_sum_async(torch::Tensor tensor) = 0;
     /// Every rank's `local` (the same shape on each), concatenated along dim 0 in rank order.
     virtual torch::Tensor all_gather(const torch::Tensor& local) = 0;
     /// Rank `root`'s values into every rank's tensors, in place.

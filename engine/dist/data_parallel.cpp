@@ -2,6 +2,7 @@
 // fp16 scaler's inf check, so every rank clips and skips on the same averaged gradients.
 #include "engine/dist/data_parallel.h"
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -9,14 +10,13 @@
 
 #include "engine/api/dist_rules.h"
 #include "engine/dist/gloo_group.h"
+#include "engine/dist/grad_buckets.h"
 #include "engine/process_memory.h"
 #include "engine/train/model_registry.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine::dist {
 namespace {
-
-constexpr double kMiB = 1024.0 * 1024.0;
 
 class DataParallel final : public RunExtension {
 public:
@@ -39,6 +39,7 @@ public:
             m_group->publish({host.request.run_id, host.config.to_json().dump(),
                               host.request.checkpoint_dir, host.request.resume});
         host.trainer.set_collectives(m_group.get());
+        host.trainer.on_before_backward([this](const OptimizerStepInfo& s) { arm(s); });
         const nlohmann::json fact = {{"world_size", join.world},
                                      {"backend", "gloo"},
                                      {"bucket_mb", m_config.bucket_mb},
@@ -81,43 +82,12 @@ public:
         m_group->take_comm_ms();
     }
 
+    // The all-reduce of the buckets that backward has filled is under way already
+    // (before_backward): start the rest, wait, and the gradients are the ranks' average.
     void after_backward(RunHost& host, const OptimizerStepInfo& s) override {
         (void)host;
-        if (!m_group) return;
-        torch::NoGradGuard no_grad;
-        std::vector<torch::Tensor> grads;
-        for (auto it = s.params.rbegin(); it != s.params.rend(); ++it)  // backward's order
-            if (it->grad().defined()) grads.push_back(it->grad());
-        // Buckets of about dist.bucket_mb, each one flat tensor and one all-reduce, all in flight
-        // together.
-        const auto cap = static_cast<int64_t>(m_config.bucket_mb * kMiB);
-        std::vector<std::vector<torch::Tensor>> members(1);
-        int64_t bytes = 0;
-        for (auto& g : grads) {
-            const int64_t b = g.numel() * static_cast<int64_t>(g.element_size());
-            if (!members.back().empty() &&
-                (bytes + b > cap || g.scalar_type() != members.back().front().scalar_type())) {
-                members.emplace_back();
-                bytes = 0;
-            }
-            members.back().push_back(g);
-            bytes += b;
-        }
-        std::vector<torch::Tensor> flat;
-        for (auto& m : members) {
-            std::vector<torch::Tensor> views;
-            for (auto& g : m) views.push_back(g.reshape({-1}));
-            if (!views.empty()) flat.push_back(torch::cat(views));
-        }
-        m_group->all_reduce_sum(flat);
-        for (size_t i = 0; i < flat.size(); ++i) {
-            flat[i].div_(m_group->world());
-            int64_t at = 0;
-            for (auto& g : members[i]) {
-                g.copy_(flat[i].narrow(0, at, g.numel()).view_as(g));
-                at += g.numel();
-            }
-        }
+        if (const auto it = m_buckets.find(s.optimizer); m_group && it != m_buckets.end())
+            it->second->finish();
     }
 
     // Before a step, the answer the last step's reduction already carried; while paused (or
@@ -164,9 +134,28 @@ public:
     }
 
 private:
+    // Buckets for this optimizer's parameters (again when they changed: a growth), with a
+    // gradient hook on each parameter that hands its gradient over as backward produces it.
+    void arm(const OptimizerStepInfo& s) {
+        auto& b = m_buckets[s.optimizer];
+        if (!b || !b->covers(s.params)) {
+            b = std::make_shared<GradientBuckets>(*m_group, s.params, m_config.bucket_mb);
+            for (size_t i = 0; i < s.params.size(); ++i) {
+                if (!s.params[i].requires_grad()) continue;
+                std::weak_ptr<GradientBuckets> w = b;
+                s.params[i].register_hook([w, i](const torch::Tensor& g) {
+                    if (auto live = w.lock()) live->ready(i, g);
+                });
+            }
+        }
+        b->arm();
+    }
+
     api::DistConfig m_config;
     std::shared_ptr<GlooGroup> m_group;
-    std::optional<RunControl> m_agreed;  ///< what the last step's reduction agreed on
+    std::optional<RunControl> m_agreed;
+    std::map<std::string, std::shared_ptr<GradientBuckets>>
+        m_buckets;  ///< per optimizer  ///< what the last step's reduction agreed on
 };
 
 }  // namespace

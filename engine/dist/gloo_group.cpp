@@ -146,6 +146,12 @@ void GlooGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
     for (auto& w : works) m->wait(w, "an all-reduce");
 }
 
+std::function<void()> GlooGroup::all_reduce_sum_async(torch::Tensor tensor) {
+    std::vector<at::Tensor> one{std::move(tensor)};
+    auto work = m->pg->allreduce(one);
+    return [this, work] { m->wait(work, "an all-reduce"); };
+}
+
 torch::Tensor GlooGroup::all_gather(const torch::Tensor& local) {
     auto in = local.contiguous();
     std::vector<std::vector<at::Tensor>> out(1);

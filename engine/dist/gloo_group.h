@@ -33,6 +33,7 @@ public:
     int rank() const override;
     int world() const override;
     void all_reduce_sum(std::vector<torch::Tensor>& tensors) override;
+    std::function<void()> all_reduce_sum_async(torch::Tensor tensor) override;
     torch::Tensor all_gather(const torch::Tensor& local) override;
     void broadcast(std::vector<torch::Tensor>& tensors, int root) override;
     double take_comm_ms() override;

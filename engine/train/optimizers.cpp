@@ -71,8 +71,9 @@ bool OptimizerStep::run(const torch::Tensor& loss) {
     // Optimizer::zero_grad() without its per-gradient detach_() (gradients from backward()
     // carry no history) and with one foreach dispatch for all zero_() calls.
     if (auto grads = amp::gradients(*m_optimizer); !grads.empty()) at::_foreach_zero_(grads);
-    m_scaler.scale(loss).backward();
     const OptimizerStepInfo info{m_name, m_params};
+    for (const auto& hook : m_before_backward) hook(info);
+    m_scaler.scale(loss).backward();
     for (const auto& hook : m_after_backward) hook(info);
     m_norm_measured = m_want_norm || m_grad_clip > 0 || m_scaler.enabled();
     if (m_norm_measured) m_grad_norm = m_scaler.unscale(*m_optimizer);

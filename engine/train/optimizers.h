@@ -63,6 +63,9 @@ public:
         m_optimizer = std::move(optimizer);
     }
     using Hook = std::function<void(const OptimizerStepInfo&)>;
+    /// Runs after the gradients were zeroed, just before backward (data parallel arms its
+    /// all-reduce of these parameters' gradients, which then overlaps the backward pass).
+    void add_before_backward(Hook hook) { m_before_backward.push_back(std::move(hook)); }
     /// Runs when backward has filled the gradients, before they are unscaled and clipped.
     void add_after_backward(Hook hook) { m_after_backward.push_back(std::move(hook)); }
     /// Runs after every step taken (e.g. re-applying pruning masks).
@@ -77,7 +80,7 @@ private:
     bool m_want_norm = true;
     bool m_norm_measured = false;
     std::vector<torch::Tensor> m_params;
-    std::vector<Hook> m_after_backward, m_after_step;
+    std::vector<Hook> m_before_backward, m_after_backward, m_after_step;
 };
 
 }  // namespace wb::engine

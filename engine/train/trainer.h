@@ -64,6 +64,8 @@ public:
     /// each optimizer step taken (the run loop passes them on to its extensions).
     virtual void on_optimizer_events(OptimizerStep::Hook after_backward,
                                      OptimizerStep::Hook after_step) = 0;
+    /// Calls `hook` before each optimizer's backward pass (after its gradients were zeroed).
+    virtual void on_before_backward(OptimizerStep::Hook hook) = 0;
     /// A network by name ("g", "d", "vae", "gpt", as the model registry lists them), with its
     /// layout; nullptr when the model has none of that name.
     virtual models::Network* network(const std::string& name) = 0;
@@ -113,6 +115,9 @@ public:
             o->add_after_backward(after_backward);
             o->add_after_step(after_step);
         }
+    }
+    void on_before_backward(OptimizerStep::Hook hook) override {
+        for (auto& o : m_optimizers) o->add_before_backward(hook);
     }
     double lr() const override { return m_lr; }
     void set_collectives(dist::Collectives* c) override;

@@ -99,6 +99,7 @@ std::shared_ptr<GlooGroup> GlooGroup::join(const api::DistJoin& join,
     impl->join = join;
     impl->timeout = timeout;
     const std::string where = join.addr + ":" + std::to_string(join.port);
+    std::string lost;
     try {
         c10d::TCPStoreOptions o;
         o.port = static_cast<uint16_t>(join.port);
@@ -109,11 +110,23 @@ std::shared_ptr<GlooGroup> GlooGroup::join(const api::DistJoin& join,
         auto tcp = c10::make_intrusive<c10d::TCPStore>(join.addr, o);
         impl->store = c10::make_intrusive<c10d::PrefixStore>(
             "wb.attempt" + std::to_string(join.restart), tcp);
+        // Every rank counts itself in. Rank 0 waits for the count while watching the ranks it
+        // started, so one that dies before it joins fails the run at once, named, instead of
+        // after the whole timeout inside ProcessGroupGloo's constructor.
+        impl->store->add("joined", 1);
+        const auto until = Clock::now() + timeout;
+        while (join.rank == 0 && join.peers_report && impl->store->add("joined", 0) < join.world &&
+               Clock::now() < until) {
+            lost = join.peers_report();
+            if (!lost.empty()) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
         auto options = c10d::ProcessGroupGloo::Options::create(timeout);
         options->devices = devices(join.addr);
         options->threads = 2;
-        impl->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, join.rank, join.world,
-                                                               options);
+        if (lost.empty())
+            impl->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, join.rank,
+                                                                   join.world, options);
     } catch (const std::exception& e) {
         throw std::runtime_error("data parallel: rank " + std::to_string(join.rank) + " of " +
                                  std::to_string(join.world) + " could not join the group at " +
@@ -121,6 +134,9 @@ std::shared_ptr<GlooGroup> GlooGroup::join(const api::DistJoin& join,
                                  "). Check MASTER_ADDR and MASTER_PORT, that every rank can "
                                  "reach rank 0 there, and GLOO_SOCKET_IFNAME on several machines");
     }
+    if (!lost.empty())
+        throw std::runtime_error("data parallel: a rank ended before the group was formed: " +
+                                 lost + ". Nothing was trained; start the run again");
     std::shared_ptr<GlooGroup> g(new GlooGroup(std::move(impl)));
     live[key] = g;
     return g;

@@ -127,30 +127,29 @@ std::string LocalRanks::report() {
     return out;
 }
 
+bool LocalRanks::ended_within(std::chrono::milliseconds wait) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+        reap(false);
+        bool live = false;
+        for (pid_t p : m_pids) live = live || p != 0;
+        if (!live) return true;
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+void LocalRanks::signal_live(int sig) {
+    for (pid_t p : m_pids)
+        if (p != 0) ::kill(p, sig);
+}
+
 void LocalRanks::finish(std::chrono::milliseconds grace) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    const auto until = std::chrono::steady_clock::now() + grace;
-    for (;;) {
-        reap(false);
-        bool live = false;
-        for (pid_t p : m_pids) live = live || p != 0;
-        if (!live) return;
-        if (std::chrono::steady_clock::now() >= until) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    for (pid_t p : m_pids)
-        if (p != 0) ::kill(p, SIGTERM);
-    const auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    for (;;) {
-        reap(false);
-        bool live = false;
-        for (pid_t p : m_pids) live = live || p != 0;
-        if (!live) return;
-        if (std::chrono::steady_clock::now() >= hard) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    for (pid_t p : m_pids)
-        if (p != 0) ::kill(p, SIGKILL);
+    if (ended_within(grace)) return;
+    signal_live(SIGTERM);
+    if (ended_within(std::chrono::seconds(5))) return;
+    signal_live(SIGKILL);
     reap(true);
 }
 

@@ -33,6 +33,9 @@ public:
 private:
     LocalRanks() = default;
     void reap(bool block);
+    /// Reaps until every worker has ended (true) or `wait` has passed (false).
+    bool ended_within(std::chrono::milliseconds wait);
+    void signal_live(int sig);
 
     std::mutex m_mutex;
     std::vector<pid_t> m_pids;        ///< index r-1 is rank r; 0 once reaped

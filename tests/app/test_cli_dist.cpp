@@ -87,6 +87,24 @@ private:
         return {"--set", "dist.mode=data", "--set", "dist.world_size=2"};
     }
 
+    // Waits (up to 3 minutes, a loaded CI machine) until the run called `name` has recorded
+    // `steps` training steps; false if it never did.
+    bool wait_for_steps(const QString& name, size_t steps) {
+        for (int i = 0; i < 1800; ++i) {
+            QTest::qWait(100);
+            if (!QFileInfo::exists(db())) continue;
+            auto r = wb::test::run_cli({"runs", "--db", db(), "--json"});
+            if (r.code != 0) continue;
+            const auto runs = json::parse(r.out.toStdString());
+            if (runs.empty()) continue;
+            for (const auto& run : runs)
+                if (run["name"].get<std::string>() == name.toStdString() &&
+                    series(QString::number(run["id"].get<int64_t>()), "loss/train").size() >= steps)
+                    return true;
+        }
+        return false;
+    }
+
     int runs_in_db() {
         if (!QFileInfo::exists(db())) return 0;
         auto r = wb::test::run_cli({"runs", "--db", db(), "--json"});
@@ -165,7 +183,7 @@ private slots:
         QVERIFY(p.waitForStarted());
         // The worker is the CLI's child running `dist-worker`.
         QString worker;
-        for (int i = 0; i < 200 && worker.isEmpty(); ++i) {
+        for (int i = 0; i < 1200 && worker.isEmpty(); ++i) {
             QTest::qWait(100);
             QProcess pgrep;
             pgrep.start("pgrep", {"-P", QString::number(p.processId()), "-f", "dist-worker"});
@@ -173,7 +191,7 @@ private slots:
             worker = QString::fromUtf8(pgrep.readAllStandardOutput()).trimmed();
         }
         QVERIFY2(!worker.isEmpty(), "no dist-worker child");
-        QTest::qWait(3000);  // training
+        QVERIFY2(wait_for_steps("killed", 5), "the run did not train");
         QVERIFY(::kill(worker.toInt(), SIGKILL) == 0);
         QVERIFY2(p.waitForFinished(60000), "rank 0 hung after rank 1 was killed");
         const QString err = QString::fromUtf8(p.readAllStandardError());
@@ -191,7 +209,7 @@ private slots:
              << "train.steps=100000";
         p.start(WB_CLI_PATH, args);
         QVERIFY(p.waitForStarted());
-        QTest::qWait(8000);
+        QVERIFY2(wait_for_steps("stopped", 5), "the run did not train");
         ::kill(static_cast<pid_t>(p.processId()), SIGINT);
         QVERIFY2(p.waitForFinished(60000), "the stop hung");
         QCOMPARE(p.exitCode(), 130);

@@ -1,4 +1,5 @@
-// The gradient all-reduce goes in the "after backward" hook, before unscaling, clipping and the
+// Gradient buckets start their all-reduce from the parameters' gradient hooks during backward
+// (armed before it); the "after backward" hook waits for them, before unscaling, clipping and the
 // fp16 scaler's inf check, so every rank clips and skips on the same averaged gradients.
 #include "engine/dist/data_parallel.h"
 
@@ -153,9 +154,8 @@ private:
 
     api::DistConfig m_config;
     std::shared_ptr<GlooGroup> m_group;
-    std::optional<RunControl> m_agreed;
-    std::map<std::string, std::shared_ptr<GradientBuckets>>
-        m_buckets;  ///< per optimizer  ///< what the last step's reduction agreed on
+    std::optional<RunControl> m_agreed;  ///< what the last step's reduction agreed on
+    std::map<std::string, std::shared_ptr<GradientBuckets>> m_buckets;  ///< per optimizer
 };
 
 }  // namespace

@@ -64,10 +64,6 @@ torch::Tensor SyncBatchNorm2dImpl::forward(const torch::Tensor& x) {
     return y.to(x.scalar_type());
 }
 
-void SyncBatchNorm2dImpl::pretty_print(std::ostream& stream) const {
-    stream << "SyncBatchNorm2d(" << options.num_features() << ", eps=" << options.eps() << ")";
-}
-
 BatchStatsScope::BatchStatsScope(const SumOverRanks* sum) : m_previous(t_sum) {
     t_sum = sum;
 }

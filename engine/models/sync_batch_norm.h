@@ -17,8 +17,6 @@ class SyncBatchNorm2dImpl : public torch::nn::BatchNorm2dImpl {
 public:
     using BatchNorm2dImpl::BatchNorm2dImpl;
     torch::Tensor forward(const torch::Tensor& x);
-    // Its own: LibTorch 1.13 does not export BatchNormImplBase<2>'s for derived classes.
-    void pretty_print(std::ostream& stream) const override;
 };
 TORCH_MODULE(SyncBatchNorm2d);
 

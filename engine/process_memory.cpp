@@ -2,6 +2,7 @@
 // the CUDA allocator on a GPU.
 #include "engine/process_memory.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -58,6 +59,13 @@ MemoryUse memory_use(const torch::Device& device) {
         read_once = true;
     }
     return last;
+}
+
+int64_t heap_bytes_in_use(const torch::Device& device) {
+    if (device.is_cuda())
+        return compat::cuda_memory(device.has_index() ? device.index() : 0).allocated_bytes;
+    const struct mallinfo2 m = ::mallinfo2();
+    return static_cast<int64_t>(m.uordblks + m.hblkhd);
 }
 
 }  // namespace wb::engine

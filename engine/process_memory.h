@@ -15,4 +15,10 @@ struct MemoryUse {
 
 MemoryUse memory_use(const torch::Device& device);
 
+/// Bytes held by live allocations now: the CUDA allocator's on a GPU, malloc's (glibc mallinfo2:
+/// in use from the arenas plus mmap'd chunks, where LibTorch's CPU tensors live) on the CPU.
+/// Exact at the moment of the call, unlike the page-granular resident set; what the activation
+/// memory figures (memory/activation_bytes) are differences of.
+int64_t heap_bytes_in_use(const torch::Device& device);
+
 }  // namespace wb::engine

@@ -76,9 +76,8 @@ public:
         }
         const bool completed = m_step >= m_cfg.train.steps;
         for (auto& e : m_extensions) e->on_end(*m_host);
-        if (completed && m_primary && m_last_eval != m_step) evaluate();
-        if (completed && m_primary && m_last_sample != m_step) sample();
-        if (m_primary && m_last_checkpoint != m_step) checkpoint();
+        rank0_work(completed && m_last_eval != m_step, completed && m_last_sample != m_step,
+                   m_last_checkpoint != m_step);
         status(completed ? RunStatus::Completed : RunStatus::Stopped);
         flush();
     }
@@ -152,13 +151,24 @@ private:
         for (const auto& m : out.metrics)
             if (!std::isfinite(m.value))
                 throw diverged(m.name, m.value, m_step, m_cfg.optim.lr, m_last_checkpoint);
-        if (due(m_cfg.eval.every_steps)) evaluate();
-        if (due(m_cfg.sample.every_steps)) sample();
-        if (due(m_cfg.checkpoint.every_steps)) checkpoint();
+        rank0_work(due(m_cfg.eval.every_steps), due(m_cfg.sample.every_steps),
+                   due(m_cfg.checkpoint.every_steps));
     }
 
-    // Only rank 0 of a data-parallel run evaluates, samples and checkpoints (it owns the run).
-    bool due(int64_t every) const { return m_primary && every > 0 && m_step % every == 0; }
+    bool due(int64_t every) const { return every > 0 && m_step % every == 0; }
+
+    // Only rank 0 of a distributed run evaluates, samples and checkpoints (it owns the run);
+    // every rank decides alike when, and first brings a model split over the ranks together.
+    void rank0_work(bool eval, bool sample_now, bool save) {
+        if (!eval && !sample_now && !save) return;
+        m_trainer->assemble_model(save);
+        if (eval && m_primary) evaluate();
+        if (sample_now && m_primary) sample();
+        if (save && m_primary) checkpoint();
+        if (eval) m_last_eval = m_step;
+        if (sample_now) m_last_sample = m_step;
+        if (save) m_last_checkpoint = m_step, m_trainer->release_assembled();
+    }
 
     void evaluate() {
         // The same evaluation draws every time, so the curve moves only when the model does.
@@ -169,7 +179,6 @@ private:
         for (auto& e : m_extensions) e->after_inference(*m_host);
         for (auto& e : m_extensions) e->on_eval(*m_host, &metrics);
         for (const auto& m : metrics) metric(m.name, m.value);
-        m_last_eval = m_step;
     }
 
     void sample() {
@@ -179,7 +188,6 @@ private:
         Sample s = m_trainer->sample(gen);
         for (auto& e : m_extensions) e->after_inference(*m_host);
         m_batch.push_back(RunEvent::sample(m_id, m_step, wall(), s.kind, std::move(s.bytes)));
-        m_last_sample = m_step;
     }
 
     void checkpoint() {
@@ -193,7 +201,6 @@ private:
             throw RunFailure(FailureKind::Checkpoint, e.what());
         }
         if (!removed.empty()) log("warning", removed);
-        m_last_checkpoint = m_step;
         m_batch.push_back(RunEvent::checkpoint(m_id, m_step, w, path));
     }
 

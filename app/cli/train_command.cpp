@@ -244,10 +244,10 @@ int run_command(const TrainOptions& opt) {
         return kExitDataProblem;
     }
     if (external.active()) config.dist.world_size = external.world;  // torchrun's, recorded
-    if (external.active() && config.dist.mode != "data") {
+    if (external.active() && !config.dist.distributed()) {
         std::fprintf(stderr,
                      "error: dist.mode: started as rank 0 of %d (torchrun or srun), but dist.mode "
-                     "is %s; add --set dist.mode=data, or start one process\n",
+                     "is %s; add --set dist.mode=data (or pipeline), or start one process\n",
                      external.world, config.dist.mode.c_str());
         return kExitBadConfig;
     }

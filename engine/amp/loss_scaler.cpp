@@ -47,6 +47,12 @@ double LossScaler::unscale(torch::optim::Optimizer& optimizer) {
     return norm;
 }
 
+void LossScaler::set_found_inf(const torch::optim::Optimizer& optimizer, bool found) {
+    auto& st = m_per_optimizer[&optimizer];
+    if (!st.unscaled) throw std::logic_error("LossScaler::set_found_inf before unscale()");
+    st.found_inf = found;
+}
+
 bool LossScaler::step(torch::optim::Optimizer& optimizer) {
     auto& st = m_per_optimizer[&optimizer];
     // Disabled, unscaling changes nothing and no step is ever skipped: no need for the norm.

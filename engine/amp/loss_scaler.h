@@ -41,6 +41,10 @@ public:
     /// then steps the optimizer unless its gradients held inf/NaN (enabled scaler only). Returns
     /// whether the step was taken.
     bool step(torch::optim::Optimizer& optimizer);
+    /// After unscale(): whether the optimizer's step must be skipped for inf/NaN gradients, as
+    /// several processes that each unscaled a part of one model's gradients agreed (pipeline
+    /// stages skip together, or their parts of the model would drift apart).
+    void set_found_inf(const torch::optim::Optimizer& optimizer, bool found);
     /// Once per iteration: backs off if any step since the last update found inf/NaN, else counts
     /// a clean iteration and grows the scale every growth_interval of them.
     void update();

@@ -1,12 +1,70 @@
-// The combinations data-parallel training cannot take: a batch that does not split evenly over
-// the ranks, and the settings that need one process for now.
+// The combinations distributed training cannot take: a batch that does not split evenly over
+// the ranks or micro-batches, and the settings that need one process (or data parallel) for now.
 #include "engine/api/dist_rules.h"
 
 namespace wb::api {
 
+namespace {
+
+// Pipeline stages hold contiguous runs of the GPT's blocks and pass one micro-batch at a time;
+// what needs the whole model in one place every step is refused with the reason.
+std::vector<ConfigError> pipeline_problems(const RunConfig& c, int64_t world) {
+    std::vector<ConfigError> out;
+    const std::string w = std::to_string(world);
+    if (c.model.kind != "gpt") {
+        out.push_back({"dist.mode",
+                       "pipeline parallel splits the GPT's Transformer blocks into stages; "
+                       "model.kind " +
+                           c.model.kind + " has no such blocks: use dist.mode=data"});
+        return out;
+    }
+    if (c.model.layers < world)
+        out.push_back({"model.layers", std::to_string(c.model.layers) + " blocks cannot fill " + w +
+                                           " pipeline stages (each needs at least one): "
+                                           "use at most " +
+                                           std::to_string(c.model.layers) +
+                                           " ranks, or more layers"});
+    const int64_t m = c.dist.micro_batches;
+    if (m > 0 && c.train.batch_size % m != 0)
+        out.push_back(
+            {"dist.micro_batches", "train.batch_size " + std::to_string(c.train.batch_size) +
+                                       " does not split into " + std::to_string(m) +
+                                       " equal micro-batches: pick a divisor of the batch"});
+    if (!c.grow.at_steps.empty())
+        out.push_back({"grow.at_steps",
+                       "a growing GPT changes its blocks while pipeline stages "
+                       "own fixed runs of them: turn growth off, or use "
+                       "dist.mode=data"});
+    if (c.prune.method != "none")
+        out.push_back({"prune.method",
+                       "pruning decides over the whole model's weights, which "
+                       "no pipeline stage holds up to date: set prune.method=none, "
+                       "or use dist.mode=data"});
+    const bool scores = c.sampler.kind == "hard" ||
+                        (c.sampler.kind == "curriculum" && c.sampler.difficulty == "loss");
+    if (scores)
+        out.push_back({"sampler.kind", "the " + c.sampler.kind +
+                                           " sampler scores examples with "
+                                           "the whole model between steps, which no pipeline stage "
+                                           "holds up to date: use sampler.kind=uniform (or a "
+                                           "curriculum by sampler.difficulty=proxy), or "
+                                           "dist.mode=data"});
+    return out;
+}
+
+}  // namespace
+
 std::vector<ConfigError> dist_problems(const RunConfig& c, int64_t world) {
     std::vector<ConfigError> out;
-    if (c.dist.mode != "data" || world < 2) return out;
+    if (!c.dist.distributed() || world < 2) return out;
+    if (c.device == "cuda")
+        out.push_back({"device",
+                       "distributed runs train on the CPU (Gloo) in this build; set "
+                       "device=cpu or dist.mode=off"});
+    if (c.dist.mode == "pipeline") {
+        for (auto& e : pipeline_problems(c, world)) out.push_back(std::move(e));
+        return out;
+    }
     const std::string w = std::to_string(world);
     const auto split = [&](const char* key, int64_t batch) {
         if (batch <= 0) return;
@@ -35,10 +93,6 @@ std::vector<ConfigError> dist_problems(const RunConfig& c, int64_t world) {
                        "DCGAN discriminator's batch norm, whose statistics data parallel "
                        "synchronises over the ranks in a way that supports only once; use hinge or "
                        "non_saturating, dist.sync_batch_norm=false, or dist.mode=off"});
-    if (c.device == "cuda")
-        out.push_back({"device",
-                       "data parallel runs on the CPU (Gloo) in this build; set "
-                       "device=cpu or dist.mode=off"});
     return out;
 }
 

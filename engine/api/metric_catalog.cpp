@@ -59,6 +59,9 @@ std::vector<MetricInfo> build() {
         {"memory/peak_bytes", "", "bytes", G::Memory, B::Lower,
          "highest memory the process or device allocator held so far"},
         {"memory/allocated_bytes", "", "bytes", G::Memory, B::Lower, "memory held after the step"},
+        {"memory/activation_bytes", "lm", "bytes", G::Memory, B::Lower,
+         "memory the step's forward passes held for backward (activations, allocator growth "
+         "from the step's start); a pipeline's: the largest stage's, at its fullest"},
 
         // Measured or estimated: the run's environment record "energy" says which (energy_info.h).
         {"energy/joules", "", "J", G::Energy, B::Lower,
@@ -77,6 +80,9 @@ std::vector<MetricInfo> build() {
         {"dist/comm_ms", "", "ms", G::Throughput, B::Lower,
          "rank 0's time in collectives this step (gradient all-reduce, metric reduction, "
          "agreeing on stop/pause), waiting for slower ranks included"},
+        {"dist/bubble_fraction", "lm", "fraction", G::Throughput, B::Lower,
+         "pipeline: share of the step a stage spent not computing (waiting for its neighbours), "
+         "the mean over the stages; ideally (p-1)/(m+p-1) for p stages and m micro-batches"},
         {"dist/step_ms_", "", "ms", G::Throughput, B::Lower,
          "wall time of the step on that rank (dist/step_ms_rank1 is rank 1's)"},
         {"dist/peak_bytes_", "", "bytes", G::Memory, B::Lower,

@@ -165,12 +165,18 @@ struct EnergyConfig {
 /// Training over several processes (engine/dist, issue 15) on PyTorch's c10d: Gloo on the CPU.
 /// train.batch_size stays the global batch, split evenly over the ranks.
 struct DistConfig {
-    std::string mode = "off";      ///< off | data
-    int64_t world_size = 2;        ///< ranks this machine starts when the run launches them itself
-    double bucket_mb = 25;         ///< gradients all-reduced per bucket of this many MiB
-    bool sync_batch_norm = true;   ///< batch norm statistics over every rank's share (DCGAN)
-    std::string backend = "auto";  ///< auto | gloo
-    double timeout_s = 300;        ///< the longest any collective may wait for the other ranks
+    std::string mode = "off";       ///< off | data | pipeline
+    int64_t world_size = 2;         ///< ranks this machine starts when the run launches them itself
+    double bucket_mb = 25;          ///< gradients all-reduced per bucket of this many MiB
+    bool sync_batch_norm = true;    ///< batch norm statistics over every rank's share (DCGAN)
+    std::string backend = "auto";   ///< auto | gloo
+    double timeout_s = 300;         ///< the longest any collective may wait for the other ranks
+    int64_t micro_batches = 4;      ///< pipeline: micro-batches each batch is split into
+    std::string schedule = "1f1b";  ///< pipeline: gpipe | 1f1b
+    std::string balance = "params";  ///< pipeline: params | time (how blocks split into stages)
+
+    /// Whether the run trains over several ranks (any mode but off).
+    bool distributed() const { return mode != "off"; }
 };
 
 struct ConfigError {

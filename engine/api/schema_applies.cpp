@@ -27,6 +27,8 @@ AppliesTo to(Models models, std::string field = {}, std::vector<json> values = {
 const std::vector<json> kAdaptive = {"adam", "adamw", "adabelief", "lamb"};
 const std::vector<json> kPruning = {"magnitude", "channel", "2:4"};
 const std::vector<json> kDataParallel = {"data"};
+const std::vector<json> kDistributed = {"data", "pipeline"};
+const std::vector<json> kPipeline = {"pipeline"};
 const std::vector<json> kGpuDevices = {"auto", "cuda"};  // auto trains on a GPU where one is
 
 const std::map<std::string, AppliesTo>& table() {
@@ -130,11 +132,14 @@ const std::map<std::string, AppliesTo>& table() {
         {"augment.text_substitute", to(kGpt)},
         {"augment.text_delete", to(kGpt)},
         {"dist.mode", to(kAll)},
-        {"dist.world_size", to(kAll, "dist.mode", kDataParallel)},
+        {"dist.world_size", to(kAll, "dist.mode", kDistributed)},
         {"dist.bucket_mb", to(kAll, "dist.mode", kDataParallel)},
-        {"dist.backend", to(kAll, "dist.mode", kDataParallel)},
+        {"dist.backend", to(kAll, "dist.mode", kDistributed)},
         {"dist.sync_batch_norm", to({"dcgan"}, "dist.mode", kDataParallel)},
-        {"dist.timeout_s", to(kAll, "dist.mode", kDataParallel)},
+        {"dist.timeout_s", to(kAll, "dist.mode", kDistributed)},
+        {"dist.micro_batches", to(kGpt, "dist.mode", kPipeline)},
+        {"dist.schedule", to(kGpt, "dist.mode", kPipeline)},
+        {"dist.balance", to(kGpt, "dist.mode", kPipeline)},
         {"energy.price_kwh", to(kAll)},
         {"energy.price_gpu_hour", to(kAll, "device", kGpuDevices)},
         {"energy.carbon_g_per_kwh", to(kAll)},

@@ -1,5 +1,5 @@
-// The field table's distributed-training settings (engine/dist): data parallel over ranks on
-// PyTorch's c10d, started by the run itself, by torchrun or by Slurm.
+// The field table's distributed-training settings (engine/dist): data parallel and the GPT's
+// pipeline parallel over ranks on PyTorch's c10d, started by the run itself, torchrun or Slurm.
 #include "engine/api/schema_build.h"
 
 namespace wb::api::schema_build {
@@ -14,14 +14,44 @@ void add_dist_fields(std::vector<FieldSpec>& s) {
              "and the run trains as one process at the same train.batch_size would, only "
              "faster when there are cores or GPUs to spare. Costs the all-reduce each step and "
              "a copy of the model per rank. Under torchrun or srun the ranks are theirs; "
-             "otherwise the run starts dist.world_size ranks on this machine."),
-        {"off", "data"}));
-    s.push_back(
-        ranged(make(WB_BIND(dist.world_size, int64_t), T::Int, "Distributed", "Ranks",
-                    "Processes the run starts on this machine when no torchrun or srun started it "
-                    "(under them, their WORLD_SIZE counts). train.batch_size must divide by it. "
-                    "Each rank gets train.threads threads, or with 0 an even share of the cores."),
-               2, 64));
+             "otherwise the run starts dist.world_size ranks on this machine. pipeline (GPT "
+             "only): the model is split instead; each rank (a stage) holds a contiguous run of "
+             "the Transformer blocks (the first also the embedding, the last the head), trains "
+             "every example of the batch through them in dist.micro_batches pieces and passes "
+             "activations forward and gradients back to its neighbours. Each stage keeps the "
+             "activations and optimizer state of its own layers only, so a model too big for "
+             "one device fits; costs the pipeline's idle time (dist/bubble_fraction) and the "
+             "sends between stages."),
+        {"off", "data", "pipeline"}));
+    s.push_back(ranged(
+        make(WB_BIND(dist.world_size, int64_t), T::Int, "Distributed", "Ranks",
+             "Processes the run starts on this machine when no torchrun or srun started it "
+             "(under them, their WORLD_SIZE counts). Data parallel: train.batch_size must divide "
+             "by it. Pipeline: one stage per rank, at most model.layers. "
+             "Each rank gets train.threads threads, or with 0 an even share of the cores."),
+        2, 64));
+    s.push_back(ranged(
+        make(WB_BIND(dist.micro_batches, int64_t), T::Int, "Distributed", "Micro-batches",
+             "Pipeline: each batch is split into this many micro-batches that follow each other "
+             "through the stages, so that the stages work at the same time. With p stages and "
+             "m micro-batches a stage idles about (p-1)/(m+p-1) of the step (the bubble): more "
+             "micro-batches idle less but each is smaller, so the CPU or GPU does less per call. "
+             "train.batch_size must divide by it."),
+        1, 512));
+    s.push_back(choice(
+        make(WB_BIND(dist.schedule, std::string), T::Choice, "Distributed", "Pipeline schedule",
+             "gpipe: every micro-batch forward, then every one backward; a stage holds the "
+             "activations of all m micro-batches at once. 1f1b: after a short warm-up each "
+             "stage alternates one forward and one backward, so it holds at most p of them; "
+             "the same bubble, less activation memory."),
+        {"1f1b", "gpipe"}));
+    s.push_back(choice(
+        make(WB_BIND(dist.balance, std::string), T::Choice, "Distributed", "Stage balance",
+             "How the blocks split into stages: params gives each stage about the same number "
+             "of parameters (the embedding counts to the first stage, the tied head to the "
+             "last); time times every layer's forward and backward once at the start and "
+             "evens out the stages' time, which is what the bubble depends on."),
+        {"params", "time"}));
     s.push_back(ranged(
         make(WB_BIND(dist.bucket_mb, double), T::Float, "Distributed", "Gradient bucket (MiB)",
              "Gradients are all-reduced in buckets of about this size, like PyTorch DDP's "

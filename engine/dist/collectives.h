@@ -24,6 +24,11 @@ public:
     virtual torch::Tensor all_gather(const torch::Tensor& local) = 0;
     /// Rank `root`'s values into every rank's tensors, in place.
     virtual void broadcast(std::vector<torch::Tensor>& tensors, int root) = 0;
+    /// Starts sending `tensor` to rank `dst` / receiving rank `src`'s into `tensor` (point to
+    /// point, for pipeline stages); `tag` pairs a send with its receive. Returns what waits for
+    /// it, and throws like all_reduce_sum.
+    virtual std::function<void()> send_async(torch::Tensor tensor, int dst, int tag) = 0;
+    virtual std::function<void()> recv_async(torch::Tensor tensor, int src, int tag) = 0;
     /// Milliseconds spent in collectives since the last call (the dist/comm_ms metric).
     virtual double take_comm_ms() = 0;
 };

@@ -1,4 +1,6 @@
-// Gradient buckets start their all-reduce from the parameters' gradient hooks during backward
+// The "dist" run extension: the process group, the start from rank 0's weights, the per-step
+// reduction of metrics and the agreement on stop and pause, for both modes. Data parallel:
+// gradient buckets start their all-reduce from the parameters' gradient hooks during backward
 // (armed before it); the "after backward" hook waits for them, before unscaling, clipping and the
 // fp16 scaler's inf check, so every rank clips and skips on the same averaged gradients.
 #include "engine/dist/data_parallel.h"
@@ -28,7 +30,8 @@ public:
     void configure(RunHost& host) override {
         const api::DistJoin& join = host.request.dist;
         if (!join.active()) {
-            host.log("info", "dist.mode=data with one rank: training as one process");
+            host.log("info",
+                     "dist.mode=" + m_config.mode + " with one rank: training as one process");
             return;
         }
         if (auto problems = api::dist_problems(host.config, join.world); !problems.empty())
@@ -39,18 +42,29 @@ public:
         if (join.rank == 0)
             m_group->publish({host.request.run_id, host.config.to_json().dump(),
                               host.request.checkpoint_dir, host.request.resume});
-        host.trainer.set_collectives(m_group.get());
-        host.trainer.on_before_backward([this](const OptimizerStepInfo& s) { arm(s); });
-        const nlohmann::json fact = {{"world_size", join.world},
-                                     {"backend", "gloo"},
-                                     {"bucket_mb", m_config.bucket_mb},
-                                     {"master", join.addr + ":" + std::to_string(join.port)}};
+        const std::string where = "rank " + std::to_string(join.rank) + " of " +
+                                  std::to_string(join.world) + " on gloo at " + join.addr + ":" +
+                                  std::to_string(join.port);
+        nlohmann::json fact = {{"mode", m_config.mode},
+                               {"world_size", join.world},
+                               {"backend", "gloo"},
+                               {"master", join.addr + ":" + std::to_string(join.port)}};
+        if (pipeline()) {
+            fact["micro_batches"] = m_config.micro_batches;
+            fact["schedule"] = m_config.schedule;
+            fact["balance"] = m_config.balance;
+            host.log("info", "pipeline parallel: " + where);
+            host.trainer.set_collectives(m_group.get());  // splits the model; logs the split
+        } else {
+            fact["bucket_mb"] = m_config.bucket_mb;
+            host.trainer.set_collectives(m_group.get());
+            host.trainer.on_before_backward([this](const OptimizerStepInfo& s) { arm(s); });
+            host.log("info", "data parallel: " + where + "; each rank trains on " +
+                                 std::to_string(host.config.train.batch_size / join.world) +
+                                 " of every batch of " +
+                                 std::to_string(host.config.train.batch_size));
+        }
         host.attribute("dist", fact.dump());
-        host.log("info", "data parallel: rank " + std::to_string(join.rank) + " of " +
-                             std::to_string(join.world) + " on gloo at " + join.addr + ":" +
-                             std::to_string(join.port) + "; each rank trains on " +
-                             std::to_string(host.config.train.batch_size / join.world) +
-                             " of every batch of " + std::to_string(host.config.train.batch_size));
     }
 
     // Rank 0's weights everywhere, and every rank at the same step (a rank that read another
@@ -109,15 +123,17 @@ public:
     }
 
     // One all-reduce per step: each metric becomes its mean over the ranks (the whole batch's,
-    // since every share is the same size); each rank fills its own slots of step time and peak
-    // memory (a gather, summed); and the stop/pause requests for the next step ride along.
+    // since every share is the same size; a pipeline's stages report the whole batch's already);
+    // each rank fills its own slots of step time and peak memory (a gather, summed); and the
+    // stop/pause requests for the next step ride along.
     void reduce_step(RunHost& host, StepOutput& out, double step_s) override {
         if (!m_group) return;
         const int world = m_group->world(), rank = m_group->rank();
         const auto n = static_cast<int64_t>(out.metrics.size());
         auto all = torch::zeros({n + 2 * world + 2}, torch::kFloat64);
         auto* v = all.data_ptr<double>();
-        for (int64_t i = 0; i < n; ++i) v[i] = out.metrics[static_cast<size_t>(i)].value;
+        if (!pipeline())
+            for (int64_t i = 0; i < n; ++i) v[i] = out.metrics[static_cast<size_t>(i)].value;
         v[n + rank] = step_s * 1e3;
         v[n + world + rank] = static_cast<double>(memory_use(host.device).peak_bytes);
         const RunControl asked = host.requested();
@@ -125,7 +141,9 @@ public:
         v[n + 2 * world + 1] = asked.pause ? 1 : 0;
         std::vector<torch::Tensor> one{all};
         m_group->all_reduce_sum(one);
-        for (int64_t i = 0; i < n; ++i) out.metrics[static_cast<size_t>(i)].value = v[i] / world;
+        if (!pipeline())
+            for (int64_t i = 0; i < n; ++i)
+                out.metrics[static_cast<size_t>(i)].value = v[i] / world;
         for (int r = 0; r < world; ++r) {
             host.metric("dist/step_ms_rank" + std::to_string(r), v[n + r]);
             host.metric("dist/peak_bytes_rank" + std::to_string(r), v[n + world + r]);
@@ -135,6 +153,8 @@ public:
     }
 
 private:
+    bool pipeline() const { return m_config.mode == "pipeline"; }
+
     // Buckets for this optimizer's parameters (again when they changed: a growth), with a
     // gradient hook on each parameter that hands its gradient over as backward produces it.
     void arm(const OptimizerStepInfo& s) {
@@ -161,7 +181,7 @@ private:
 }  // namespace
 
 std::unique_ptr<RunExtension> make_data_parallel(const api::RunConfig& config) {
-    if (config.dist.mode != "data") return nullptr;
+    if (!config.dist.distributed()) return nullptr;
     return std::make_unique<DataParallel>(config.dist);
 }
 

@@ -1,6 +1,7 @@
-// Data parallel as a run extension (issue 15): the ranks start from rank 0's weights, average
-// their gradients in buckets after every backward pass, agree on stop and pause, and turn their
-// metrics into the whole batch's. Rank 0 records and checkpoints the run.
+// Distributed training as a run extension (issue 15): the ranks join one process group, start
+// from rank 0's weights, agree on stop and pause, and turn their metrics into the whole batch's.
+// Data parallel also averages the gradients in buckets after every backward pass; a pipeline's
+// trainer splits its model over the ranks itself. Rank 0 records and checkpoints the run.
 #pragma once
 
 #include <memory>
@@ -10,7 +11,8 @@
 
 namespace wb::engine::dist {
 
-/// nullptr unless dist.mode is data.
+/// nullptr for dist.mode=off. In pipeline mode the trainer splits its model
+/// (Trainer::set_collectives) and the extension does the rest as for data parallel.
 std::unique_ptr<RunExtension> make_data_parallel(const api::RunConfig& config);
 
 }  // namespace wb::engine::dist

@@ -79,7 +79,7 @@ struct GlooGroup::Impl {
             peers = join.peers_report();
             if (peers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        return "data parallel: rank " + std::to_string(join.rank) + " of " +
+        return "distributed run: rank " + std::to_string(join.rank) + " of " +
                std::to_string(join.world) + " lost the other ranks during " + what + " (" + cause +
                ")" + (peers.empty() ? "" : ": " + peers) +
                ". `workbench-cli resume` with the run's id continues it from its last "
@@ -128,14 +128,14 @@ std::shared_ptr<GlooGroup> GlooGroup::join(const api::DistJoin& join,
             impl->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, join.rank,
                                                                    join.world, options);
     } catch (const std::exception& e) {
-        throw std::runtime_error("data parallel: rank " + std::to_string(join.rank) + " of " +
+        throw std::runtime_error("distributed run: rank " + std::to_string(join.rank) + " of " +
                                  std::to_string(join.world) + " could not join the group at " +
                                  where + " (" + first_line(e) +
                                  "). Check MASTER_ADDR and MASTER_PORT, that every rank can "
                                  "reach rank 0 there, and GLOO_SOCKET_IFNAME on several machines");
     }
     if (!lost.empty())
-        throw std::runtime_error("data parallel: a rank ended before the group was formed: " +
+        throw std::runtime_error("distributed run: a rank ended before the group was formed: " +
                                  lost + ". Nothing was trained; start the run again");
     std::shared_ptr<GlooGroup> g(new GlooGroup(std::move(impl)));
     live[key] = g;
@@ -186,6 +186,18 @@ void GlooGroup::broadcast(std::vector<torch::Tensor>& tensors, int root) {
     }
 }
 
+std::function<void()> GlooGroup::send_async(torch::Tensor tensor, int dst, int tag) {
+    std::vector<at::Tensor> one{tensor.contiguous()};
+    auto work = m->pg->send(one, dst, tag);
+    return [this, work] { m->wait(work, "a send to the next pipeline stage"); };
+}
+
+std::function<void()> GlooGroup::recv_async(torch::Tensor tensor, int src, int tag) {
+    std::vector<at::Tensor> one{std::move(tensor)};
+    auto work = m->pg->recv(one, src, tag);
+    return [this, work] { m->wait(work, "a receive from another pipeline stage"); };
+}
+
 double GlooGroup::take_comm_ms() {
     const double ms = m->comm_ms;
     m->comm_ms = 0;
@@ -206,7 +218,7 @@ StartRecord GlooGroup::start_record() {
     try {
         bytes = m->store->get("start");
     } catch (const std::exception& e) {
-        throw std::runtime_error("data parallel: rank " + std::to_string(rank()) +
+        throw std::runtime_error("distributed run: rank " + std::to_string(rank()) +
                                  " got no run from rank 0 (" + first_line(e) + ")");
     }
     const auto j = nlohmann::json::parse(std::string(bytes.begin(), bytes.end()));

@@ -36,6 +36,8 @@ public:
     std::function<void()> all_reduce_sum_async(torch::Tensor tensor) override;
     torch::Tensor all_gather(const torch::Tensor& local) override;
     void broadcast(std::vector<torch::Tensor>& tensors, int root) override;
+    std::function<void()> send_async(torch::Tensor tensor, int dst, int tag) override;
+    std::function<void()> recv_async(torch::Tensor tensor, int src, int tag) override;
     double take_comm_ms() override;
 
     /// Rank 0: leaves `record` in the store for the others.

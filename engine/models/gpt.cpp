@@ -87,11 +87,23 @@ GptImpl::GptImpl(const GptOptions& o) : context(o.context()) {
 }
 
 torch::Tensor GptImpl::forward(const torch::Tensor& ids) {
+    return head(run_blocks(embed(ids), 0, static_cast<int64_t>(blocks->size())));
+}
+
+torch::Tensor GptImpl::embed(const torch::Tensor& ids) {
     const int64_t T = ids.size(1);
     auto positions =
         torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(ids.device()));
-    auto x = drop->forward(tok->forward(ids) + pos->forward(positions));
-    for (auto& b : *blocks) x = b->as<GptBlock>()->forward(x);
+    return drop->forward(tok->forward(ids) + pos->forward(positions));
+}
+
+torch::Tensor GptImpl::run_blocks(torch::Tensor x, int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+        x = blocks[static_cast<size_t>(i)]->as<GptBlock>()->forward(x);
+    return x;
+}
+
+torch::Tensor GptImpl::head(const torch::Tensor& x) {
     // Tied head: the output projection reuses the token embedding (as in GPT-2 and nanoGPT).
     return models::linear(ln_f->forward(x), tok->weight);
 }

@@ -65,8 +65,15 @@ TORCH_MODULE(GptBlock);
 
 struct GptImpl : torch::nn::Module {
     explicit GptImpl(const GptOptions& o);
-    /// ids [B, T] -> logits [B, T, vocab]
+    /// ids [B, T] -> logits [B, T, vocab]: head(run_blocks(embed(ids), 0, layers)).
     torch::Tensor forward(const torch::Tensor& ids);
+    /// The parts a pipeline splits the model into (engine/train/lm_pipeline.h). Token plus
+    /// position embeddings, with dropout: ids [B, T] -> [B, T, width].
+    torch::Tensor embed(const torch::Tensor& ids);
+    /// Blocks [begin, end) on x [B, T, width].
+    torch::Tensor run_blocks(torch::Tensor x, int64_t begin, int64_t end);
+    /// The final LayerNorm and the tied head: [B, T, width] -> logits [B, T, vocab].
+    torch::Tensor head(const torch::Tensor& x);
     /// Mean cross-entropy of predicting `targets` [B, T].
     torch::Tensor loss(const torch::Tensor& logits, const torch::Tensor& targets) const;
     /// Every dropout layer draws from `gen` from now on (a generator on the model's device).

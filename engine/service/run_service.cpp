@@ -145,7 +145,7 @@ std::optional<Refusal> RunService::launch(const api::StartRequest& request,
 
 std::optional<Refusal> RunService::join_ranks(api::StartRequest& request) {
     const api::RunConfig& c = request.config;
-    if (c.dist.mode != "data") return std::nullopt;
+    if (!c.dist.distributed()) return std::nullopt;
     const int world =
         m_dist.external.active() ? m_dist.external.world : static_cast<int>(c.dist.world_size);
     if (auto problems = api::dist_problems(c, world); !problems.empty())
@@ -157,7 +157,7 @@ std::optional<Refusal> RunService::join_ranks(api::StartRequest& request) {
     }
     if (m_dist.worker_exe.empty())
         return refusal(Cause::Config,
-                       "This program cannot start the ranks of a data-parallel run; use "
+                       "This program cannot start the ranks of a distributed run; use "
                        "workbench-cli or the app, or set dist.mode=off.");
     try {
         auto ranks = LocalRanks::start(m_dist.worker_exe, world, c.dist.timeout_s, &request.dist);

@@ -9,6 +9,7 @@
 #include "engine/data/text_windows.h"
 #include "engine/grow/optimizer_transplant.h"
 #include "engine/models/cpu_gemm.h"
+#include "engine/process_memory.h"
 #include "engine/rng_state.h"
 #include "engine/train/lm_validation.h"
 #include "engine/train/optimizers.h"
@@ -74,23 +75,81 @@ StepOutput LmTrainer::step() {
     const auto batch = m_sampler->next(b);
     const data::TextNoise noise{m_config.augment.text_substitute, m_config.augment.text_delete,
                                 static_cast<int64_t>(m_corpus.vocab.size())};
-    // Every rank draws the whole batch (and its noise), then trains on its share of it.
+    // Every rank draws the whole batch (and its noise); a data-parallel rank trains on its share
+    // of it, a pipeline stage on all of it.
     auto [x, y] = data::noisy_text_windows(m_corpus.train_ids, batch.indices, t, noise, m_gen);
+    StepOutput s;
+    s.samples = b;
+    s.tokens = b * t;
+    if (m_pipeline) {
+        const auto losses = pipeline_passes(x, y, batch.weights);
+        m_sampler->report(batch.indices, losses);
+        const auto [bubble, activations] = m_pipeline->step_figures();
+        s.metrics = {{"loss/train", losses.mean().item<double>()},
+                     {"dist/bubble_fraction", bubble},
+                     {"memory/activation_bytes", static_cast<double>(activations)}};
+        append_sampler_metrics(*m_sampler, &s.metrics);
+        return s;
+    }
     x = m_shard.of(x), y = m_shard.of(y);
     torch::Tensor per_window, objective;
+    const int64_t heap_before = heap_bytes_in_use(m_device);
+    int64_t activations = 0;
     {
         auto amp = autocast();
         per_window = per_window_loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
         objective = weighted_mean(per_window, m_shard.of(batch.weights));
+        activations = heap_bytes_in_use(m_device) - heap_before;  // what backward will read
     }
     m_opt->run(objective);
     m_sampler->report(batch.indices, gather(per_window.detach().cpu()));
-    StepOutput s;
-    s.samples = b;
-    s.tokens = b * t;
-    s.metrics = {{"loss/train", per_window.mean().item<double>()}};
+    s.metrics = {{"loss/train", per_window.mean().item<double>()},
+                 {"memory/activation_bytes", static_cast<double>(activations)}};
     append_sampler_metrics(*m_sampler, &s.metrics);
     return s;
+}
+
+torch::Tensor LmTrainer::pipeline_passes(const torch::Tensor& x, const torch::Tensor& y,
+                                         const torch::Tensor& weights) {
+    torch::Tensor losses;
+    m_opt->run_passes([&](const amp::LossScaler& scaler) {
+        losses = m_pipeline->train(
+            x, y, weights, scaler,
+            [this](const torch::Tensor& logits, const torch::Tensor& targets) {
+                return per_window_loss(logits, targets);
+            },
+            [this](const std::function<void()>& pass) {
+                auto amp = autocast();
+                pass();
+            });
+    });
+    return losses;
+}
+
+void LmTrainer::set_collectives(dist::Collectives* c) {
+    TrainerBase::set_collectives(c);
+    m_pipeline.reset();
+    if (!c || m_config.dist.mode != "pipeline") return;
+    m_pipeline = std::make_unique<LmPipeline>(m_config, *c, m_gpt, m_device);
+    m_opt->set_norm_combiner([this](double local) { return m_pipeline->whole_norm(local); });
+    // Each stage draws its own dropout masks. On the CPU the model drew them from the run's
+    // generator, whose other draws (batches, noise) every stage must make alike.
+    const auto seed = static_cast<uint64_t>(m_config.train.seed) + 104729 +
+                      7919 * static_cast<uint64_t>(c->rank() + 1);
+    m_dropout_gen = m_device.is_cpu() ? at::make_generator<at::CPUGeneratorImpl>(seed)
+                                      : compat::device_generator(m_device, m_gen, seed);
+    m_gpt->set_dropout_generator(m_dropout_gen);
+    if (m_log) m_log("info", m_pipeline->describe());
+}
+
+void LmTrainer::assemble_model(bool optimizer_state) {
+    if (!m_pipeline) return;
+    m_pipeline->share_weights();
+    if (optimizer_state) m_pipeline->gather_optimizer_state(m_opt->optimizer());
+}
+
+void LmTrainer::release_assembled() {
+    if (m_pipeline) m_pipeline->drop_foreign_state(m_opt->optimizer());
 }
 
 std::vector<Metric> LmTrainer::evaluate(at::Generator& gen) {
@@ -154,6 +213,7 @@ void LmTrainer::load(torch::serialize::InputArchive& archive) {
     c10::IValue rng;
     if (m_device.is_cuda() && archive.try_read("dropout_rng", rng))
         set_generator_state_hex(m_dropout_gen, rng.toStringRef());
+    if (m_pipeline) m_pipeline->drop_foreign_state(m_opt->optimizer());
 }
 
 std::string LmTrainer::describe() const {

@@ -8,6 +8,7 @@
 #include "engine/data/text_corpus.h"
 #include "engine/grow/growable.h"
 #include "engine/models/network.h"
+#include "engine/train/lm_pipeline.h"
 #include "engine/train/trainer.h"
 
 namespace wb::engine {
@@ -26,7 +27,13 @@ public:
     }
     models::DataDims data_dims() const override;
     torch::Tensor deploy_input() override;
-    grow::Growable* growable() override { return this; }
+    grow::Growable* growable() override { return m_pipeline ? nullptr : this; }
+    void set_collectives(dist::Collectives* c) override;
+    void assemble_model(bool optimizer_state) override;
+    void release_assembled() override;
+    void set_logger(std::function<void(const std::string&, const std::string&)> log) override {
+        m_log = std::move(log);
+    }
 
     api::GptShape shape() const override;
     int64_t parameters() const override { return parameter_count(*m_gpt); }
@@ -38,6 +45,10 @@ private:
     torch::Tensor per_window_loss(const torch::Tensor& logits, const torch::Tensor& y) const;
     /// Per-window loss of training windows under the current model (no dropout, no gradient).
     torch::Tensor score(const torch::Tensor& indices);
+    /// The step's forward and backward passes through this pipeline stage; the per-window
+    /// losses of the whole batch.
+    torch::Tensor pipeline_passes(const torch::Tensor& x, const torch::Tensor& y,
+                                  const torch::Tensor& weights);
     /// Trains `gpt` from now on, with `optimizer` over its parameters (after a growth, or for a
     /// checkpoint of a grown model).
     void adopt(models::Gpt gpt, std::unique_ptr<torch::optim::Optimizer> optimizer);
@@ -48,6 +59,8 @@ private:
     OptimizerStep* m_opt = nullptr;
     at::Generator m_dropout_gen;
     std::unique_ptr<data::Sampler> m_sampler;
+    std::unique_ptr<LmPipeline> m_pipeline;  ///< dist.mode=pipeline over several ranks
+    std::function<void(const std::string&, const std::string&)> m_log;
 };
 
 }  // namespace wb::engine

@@ -68,15 +68,23 @@ OptimizerStep::OptimizerStep(std::string name, std::vector<torch::Tensor> params
       m_params(std::move(params)) {}
 
 bool OptimizerStep::run(const torch::Tensor& loss) {
+    return run_passes([&loss](const amp::LossScaler& s) { s.scale(loss).backward(); });
+}
+
+bool OptimizerStep::run_passes(const std::function<void(const amp::LossScaler&)>& backward) {
     // Optimizer::zero_grad() without its per-gradient detach_() (gradients from backward()
     // carry no history) and with one foreach dispatch for all zero_() calls.
     if (auto grads = amp::gradients(*m_optimizer); !grads.empty()) at::_foreach_zero_(grads);
     const OptimizerStepInfo info{m_name, m_params};
     for (const auto& hook : m_before_backward) hook(info);
-    m_scaler.scale(loss).backward();
+    backward(m_scaler);
     for (const auto& hook : m_after_backward) hook(info);
     m_norm_measured = m_want_norm || m_grad_clip > 0 || m_scaler.enabled();
     if (m_norm_measured) m_grad_norm = m_scaler.unscale(*m_optimizer);
+    if (m_norm_measured && m_combine_norm) {
+        m_grad_norm = m_combine_norm(m_grad_norm);
+        m_scaler.set_found_inf(*m_optimizer, !std::isfinite(m_grad_norm));
+    }
     if (m_norm_measured && m_grad_clip > 0 && std::isfinite(m_grad_norm) &&
         m_grad_norm > m_grad_clip) {
         torch::NoGradGuard no_grad;

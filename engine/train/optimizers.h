@@ -45,6 +45,15 @@ public:
     /// otherwise only when measure_grad_norm(true) asked for it (it costs about a dozen tensor
     /// ops per step, a few percent of a small model's step).
     bool run(const torch::Tensor& loss);
+    /// As run(), with `backward` running the backward passes itself (a pipeline stage's, one
+    /// per micro-batch), each from a loss scaled by the scaler it is given.
+    bool run_passes(const std::function<void(const amp::LossScaler&)>& backward);
+    /// The parameters are one part of a model split over processes (pipeline stages):
+    /// `combine` turns this part's gradient norm into the whole model's (the same on every
+    /// process), which clipping, the fp16 inf check and grad/norm then use.
+    void set_norm_combiner(std::function<double(double)> combine) {
+        m_combine_norm = std::move(combine);
+    }
 
     void set_lr(double lr);
     /// Whether the next run() computes the norm even when neither clipping nor the scaler needs
@@ -81,6 +90,7 @@ private:
     bool m_norm_measured = false;
     std::vector<torch::Tensor> m_params;
     std::vector<Hook> m_before_backward, m_after_backward, m_after_step;
+    std::function<double(double)> m_combine_norm;
 };
 
 }  // namespace wb::engine

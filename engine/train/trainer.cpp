@@ -28,7 +28,9 @@ TrainerBase::TrainerBase(const api::RunConfig& config, torch::Device device, at:
 
 void TrainerBase::set_collectives(dist::Collectives* c) {
     m_comm = c;
-    m_shard = c ? dist::Shard{c->rank(), c->world()} : dist::Shard{};
+    // A pipeline stage sees every example of the batch; data parallel ranks a share each.
+    const bool shares = c && m_config.dist.mode == "data";
+    m_shard = shares ? dist::Shard{c->rank(), c->world()} : dist::Shard{};
     m_sum_over_ranks = [c](torch::Tensor& t) {
         std::vector<torch::Tensor> one{t};
         c->all_reduce_sum(one);

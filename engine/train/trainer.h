@@ -90,10 +90,19 @@ public:
     virtual void set_attribute_sink(std::function<void(const std::string&, const std::string&)> f) {
         (void)f;
     }
-    /// Data parallel (engine/dist): from now on each step trains on this rank's share of the
-    /// global batch, and what the ranks must agree on (sampler scores, batch statistics, the
-    /// adaptive GAN schedule) goes through `c`. nullptr: one process.
+    /// Distributed training (engine/dist). Data parallel: from now on each step trains on this
+    /// rank's share of the global batch, and what the ranks must agree on (sampler scores, batch
+    /// statistics, the adaptive GAN schedule) goes through `c`. Pipeline (a trainer that can be
+    /// split, the GPT's): this rank trains its stage of the model on every example. nullptr:
+    /// one process.
     virtual void set_collectives(dist::Collectives* c) = 0;
+    /// Before rank 0 alone evaluates, samples or checkpoints; every rank calls it at the same
+    /// step. A model split over the ranks (pipeline stages) brings every stage's weights to
+    /// every rank and, with `optimizer_state` (for a checkpoint), every stage's optimizer state
+    /// to rank 0. A whole model does nothing.
+    virtual void assemble_model(bool optimizer_state) { (void)optimizer_state; }
+    /// After that checkpoint: rank 0 forgets the other stages' optimizer state again.
+    virtual void release_assembled() {}
 };
 
 /// Without clipping or fp16 loss scaling, which need it every step, the global gradient norm

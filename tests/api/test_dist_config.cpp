@@ -80,6 +80,38 @@ private slots:
         QVERIFY(api::dist_problems(c, 2).empty());
     }
 
+    // Pipeline stages split the GPT's blocks: other models, too few blocks, micro-batches that
+    // do not divide the batch, and features that need the whole model each step are refused.
+    void pipelineRulesNameTheKeyAndTheFix() {
+        auto c = preset("gpt-char");  // 4 layers, batch 32
+        c.dist.mode = "pipeline";
+        c.dist.micro_batches = 4;
+        QVERIFY(api::dist_problems(c, 2).empty());
+        QVERIFY(api::dist_problems(c, 4).empty());
+        QVERIFY(has(api::dist_problems(c, 5), "model.layers", "cannot fill 5 pipeline stages"));
+        c.dist.micro_batches = 5;
+        QVERIFY(has(api::dist_problems(c, 2), "dist.micro_batches", "pick a divisor"));
+        c.dist.micro_batches = 4;
+        c.sampler.kind = "hard";
+        QVERIFY(has(api::dist_problems(c, 2), "sampler.kind", "sampler.kind=uniform"));
+        c.sampler.kind = "curriculum";
+        c.sampler.difficulty = "proxy";
+        QVERIFY(api::dist_problems(c, 2).empty());
+        c.sampler.kind = "uniform";
+        c.prune.method = "magnitude";
+        QVERIFY(has(api::dist_problems(c, 2), "prune.method", "prune.method=none"));
+        c.prune.method = "none";
+        c.grow.at_steps = "100";
+        QVERIFY(has(api::dist_problems(c, 2), "grow.at_steps", "turn growth off"));
+        auto d = preset("dcgan-fashion");
+        d.dist.mode = "pipeline";
+        QVERIFY(has(api::dist_problems(d, 2), "dist.mode", "use dist.mode=data"));
+        // validate() applies them with dist.world_size.
+        c.grow.at_steps.clear();
+        c.dist.world_size = 8;
+        QVERIFY(has(c.validate(), "model.layers", "8 pipeline stages"));
+    }
+
     void torchrunsVariablesAreRead() {
         qunsetenv("RANK");
         qunsetenv("WORLD_SIZE");
@@ -111,9 +143,9 @@ private slots:
         }
         qputenv("RANK", "one");
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, api::join_from_environment());
-        for (const char* v : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE",
-                              "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RESTART_COUNT",
-                              "TORCHELASTIC_USE_AGENT_STORE"})
+        for (const char* v :
+             {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT",
+              "TORCHELASTIC_RESTART_COUNT", "TORCHELASTIC_USE_AGENT_STORE"})
             qunsetenv(v);
     }
 };

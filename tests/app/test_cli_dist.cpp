@@ -1,7 +1,8 @@
 // Data parallel (issue 15) as a user runs it: `workbench-cli run` with dist.mode=data starts its
 // second rank itself (Gloo on 127.0.0.1, 1 thread each) or joins torchrun's. Two ranks must train
 // the model one process trains at the same global batch; a killed rank must fail the run without
-// a hang; a stopped data-parallel run must resume in one process.
+// a hang; a stopped data-parallel run must resume in one process. Pipeline parallel (2 stages,
+// GPipe and 1F1B) must train the one-process model too, and its checkpoints resume in one.
 #include <QtTest>
 
 #include <signal.h>
@@ -85,6 +86,10 @@ private:
     }
     static QStringList two_ranks() {
         return {"--set", "dist.mode=data", "--set", "dist.world_size=2"};
+    }
+    static QStringList pipeline(const QString& schedule) {
+        return {"--set", "dist.mode=pipeline",   "--set", "dist.world_size=2",
+                "--set", "dist.micro_batches=4", "--set", "dist.schedule=" + schedule};
     }
 
     // Waits (up to 3 minutes, a loaded CI machine) until the run called `name` has recorded
@@ -222,6 +227,61 @@ private slots:
                                     "--set", "train.steps=" + QString::number(stopped + 10)});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(series(id, "loss/train").size(), size_t(stopped + 10));
+    }
+
+    // Pipeline parallel, 2 stages of one block each over 4 micro-batches: GPipe and 1F1B both
+    // train the one-process model (the same tolerance as data parallel, for the same reason:
+    // micro-batch sums instead of one mean, and the tied embedding's two gradient parts added
+    // after backward). Evaluation on rank 0 sees the whole model, and both schedules record
+    // their measured bubble.
+    void pipelineStagesTrainTheOneProcessModel_data() {
+        QTest::addColumn<QString>("schedule");
+        QTest::newRow("gpipe") << "gpipe";
+        QTest::newRow("1f1b") << "1f1b";
+    }
+    void pipelineStagesTrainTheOneProcessModel() {
+        QFETCH(QString, schedule);
+        const QStringList eval = {"--set", "eval.every_steps=10", "--set", "optim.grad_clip=0.5"};
+        const QString one = train(small_gpt() + eval);
+        const int before = runs_in_db();
+        const QString two = train(small_gpt() + eval + pipeline(schedule));
+        QVERIFY(!one.isEmpty() && !two.isEmpty());
+        QCOMPARE(runs_in_db(), before + 1);
+        for (const char* name : {"loss/train", "loss/val", "grad/norm"}) {
+            const auto a = series(two, name), b = series(one, name);
+            QVERIFY2(!a.empty() && a.size() == b.size(), name);
+            const double gap = max_relative_gap(a, b);
+            QVERIFY2(gap <= kGptTolerance,
+                     qPrintable(
+                         QString("%1: 2 stages differ from one process by %2").arg(name).arg(gap)));
+        }
+        const auto bubble = series(two, "dist/bubble_fraction");
+        QCOMPARE(bubble.size(), size_t(20));
+        for (double b : bubble) QVERIFY2(b > 0 && b < 1, qPrintable(QString::number(b)));
+        QCOMPARE(series(two, "dist/step_ms_rank1").size(), size_t(20));
+    }
+
+    // A pipeline checkpoint holds the whole model and every stage's optimizer state: resumed in
+    // one process it continues as if one process had trained from the start (the stages' Adam
+    // moments gathered to rank 0; were one stage's missing, its step sizes would restart).
+    void aPipelineCheckpointResumesInOneProcess() {
+        QStringList ten = small_gpt();
+        ten << "--set"
+            << "train.steps=10"
+            << "--set"
+            << "checkpoint.every_steps=10";
+        const QString split = train(ten + pipeline("1f1b"));
+        QVERIFY(!split.isEmpty());
+        auto r = wb::test::run_cli({"resume", split, "--db", db(), "--json", "--set",
+                                    "dist.mode=off", "--set", "train.steps=40"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QString whole = train(small_gpt() + QStringList{"--set", "train.steps=40"});
+        const auto a = series(split, "loss/train"), b = series(whole, "loss/train");
+        QCOMPARE(a.size(), size_t(40));
+        QCOMPARE(b.size(), size_t(40));
+        const double gap = max_relative_gap(a, b);
+        qInfo("resumed pipeline run vs one process: largest relative loss gap %g", gap);
+        QVERIFY2(gap <= kGptTolerance, qPrintable(QString::number(gap)));
     }
 
     // torchrun from Debian's python3-torch starts both ranks; exactly one run is recorded.

@@ -25,7 +25,15 @@ std::string write_checkpoint(const std::string& dir, int64_t step,
         return n;
     });
     const std::string path = (fs::path(dir) / api::checkpoint_file_name(step)).string();
-    write_file_atomic(path, bytes);
+    try {
+        write_file_atomic(path, bytes);
+    } catch (const std::exception&) {
+        // The folder went between its creation above and the write (deleted by hand while the
+        // run trains): make it once more; any other cause fails again with its own message.
+        if (fs::exists(dir)) throw;
+        fs::create_directories(dir, ec);
+        write_file_atomic(path, bytes);
+    }
     const auto all = list_checkpoints(dir);  // newest first
     const auto now = fs::file_time_type::clock::now();
     const auto settled = [&](const std::string& file) {

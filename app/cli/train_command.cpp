@@ -188,9 +188,25 @@ bool new_run_config(const TrainOptions& opt, api::RunConfig* config, std::string
     return true;
 }
 
+// The run an earlier attempt of this torchrun job started (its newest), or 0: torchrun restarts
+// every worker with the same command after one fails, and the restarted rank 0 continues that
+// run from its last checkpoint instead of starting a second one.
+int64_t elastic_run(const storage::RunStore& store, const std::string& job) {
+    if (job.empty()) return 0;
+    int64_t newest = 0;
+    for (const auto& row : store.list_runs()) {
+        const auto env = nlohmann::json::parse(row.env_json, nullptr, false);
+        if (env.is_object() && env.contains("dist") && env["dist"].is_object() &&
+            env["dist"].value("job", std::string()) == job)
+            newest = std::max(newest, row.id);
+    }
+    return newest;
+}
+
 }  // namespace
 
-int run_command(const TrainOptions& opt) {
+int run_command(const TrainOptions& in) {
+    TrainOptions opt = in;
     // Under torchrun or srun: rank 0 owns the run, every other rank trains as a worker.
     api::DistJoin external;
     try {
@@ -220,6 +236,21 @@ int run_command(const TrainOptions& opt) {
         recorder->record(ev);
     });
     runs.set_dist_launch({external, self_executable()});
+    bool elastic = false;
+    if (external.restart > 0 && opt.resume_id == 0) {
+        try {
+            opt.resume_id = elastic_run(*store, external.job);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "error: %s\n", e.what());
+            return kExitFailure;
+        }
+        elastic = opt.resume_id > 0;
+        if (elastic)
+            std::fprintf(stderr,
+                         "torchrun restarted the workers (attempt %d): continuing run %lld from "
+                         "its last checkpoint (from step 0 if it has none)\n",
+                         external.restart + 1, static_cast<long long>(opt.resume_id));
+    }
 
     std::vector<api::ConfigError> errors;
     api::RunConfig config;
@@ -245,17 +276,19 @@ int run_command(const TrainOptions& opt) {
     }
     if (external.active()) config.dist.world_size = external.world;  // torchrun's, recorded
     if (external.active() && !config.dist.distributed()) {
-        std::fprintf(stderr,
-                     "error: dist.mode: started as rank 0 of %d (torchrun or srun), but dist.mode "
-                     "is %s; add --set dist.mode=data (or pipeline), or start one process\n",
-                     external.world, config.dist.mode.c_str());
+        std::fprintf(
+            stderr,
+            "error: dist.mode: started as rank 0 of %d (torchrun or srun), but dist.mode "
+            "is %s; add --set dist.mode=data (or pipeline, hybrid), or start one process\n",
+            external.world, config.dist.mode.c_str());
         return kExitBadConfig;
     }
     for (const auto& w : api::config_warnings(config))
         std::fprintf(stderr, "warning: %s: %s\n", w.path.c_str(), w.message.c_str());
 
     service::ContinueOptions continuing;
-    continuing.restart_without_checkpoint = opt.restart;
+    // A torchrun attempt that failed before its first checkpoint starts over, as torchrun means.
+    continuing.restart_without_checkpoint = opt.restart || elastic;
     const service::Started started = opt.resume_id > 0
                                          ? runs.continue_run(opt.resume_id, config, continuing)
                                          : runs.start(config, name);

@@ -1,5 +1,7 @@
 #include "engine/api/dist_env.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -34,6 +36,14 @@ DistJoin join_from_environment() {
     j.addr = addr && *addr ? addr : "127.0.0.1";
     const char* agent = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
     j.agent_store = agent && std::string(agent) == "True";
+    if (const char* id = std::getenv("TORCHELASTIC_RUN_ID"); id && *id) {
+        j.job = id;
+        if (j.job == "none") {
+            char host[256] = {};
+            gethostname(host, sizeof host - 1);
+            j.job += "@" + std::string(host) + ":" + std::to_string(getppid());
+        }
+    }
     return j;
 }
 

@@ -1,5 +1,6 @@
 // The combinations distributed training cannot take: a batch that does not split evenly over
-// the ranks or micro-batches, and the settings that need one process (or data parallel) for now.
+// the ranks, replicas or micro-batches, a hybrid grid that does not fill its ranks, and the
+// settings that need one process (or data parallel) for now.
 #include "engine/api/dist_rules.h"
 
 namespace wb::api {
@@ -8,9 +9,11 @@ namespace {
 
 // Pipeline stages hold contiguous runs of the GPT's blocks and pass one micro-batch at a time;
 // what needs the whole model in one place every step is refused with the reason.
-std::vector<ConfigError> pipeline_problems(const RunConfig& c, int64_t world) {
+// `stages` stages; in hybrid each of `replicas` copies of the pipeline trains on its share of the
+// batch, so the micro-batches split that share.
+std::vector<ConfigError> pipeline_problems(const RunConfig& c, int64_t stages, int64_t replicas) {
     std::vector<ConfigError> out;
-    const std::string w = std::to_string(world);
+    const std::string w = std::to_string(stages);
     if (c.model.kind != "gpt") {
         out.push_back({"dist.mode",
                        "pipeline parallel splits the GPT's Transformer blocks into stages; "
@@ -18,18 +21,29 @@ std::vector<ConfigError> pipeline_problems(const RunConfig& c, int64_t world) {
                            c.model.kind + " has no such blocks: use dist.mode=data"});
         return out;
     }
-    if (c.model.layers < world)
-        out.push_back({"model.layers", std::to_string(c.model.layers) + " blocks cannot fill " + w +
-                                           " pipeline stages (each needs at least one): "
-                                           "use at most " +
-                                           std::to_string(c.model.layers) +
-                                           " ranks, or more layers"});
-    const int64_t m = c.dist.micro_batches;
-    if (m > 0 && c.train.batch_size % m != 0)
-        out.push_back(
-            {"dist.micro_batches", "train.batch_size " + std::to_string(c.train.batch_size) +
-                                       " does not split into " + std::to_string(m) +
-                                       " equal micro-batches: pick a divisor of the batch"});
+    const bool hybrid = c.dist.mode == "hybrid";
+    if (c.model.layers < stages)
+        out.push_back({hybrid ? "dist.stages" : "model.layers",
+                       std::to_string(c.model.layers) + " blocks cannot fill " + w +
+                           " pipeline stages (each needs at least one): use at most " +
+                           std::to_string(c.model.layers) + (hybrid ? " stages" : " ranks") +
+                           ", or more layers"});
+    const int64_t m = c.dist.micro_batches, batch = c.train.batch_size;
+    if (replicas > 1 && batch % replicas != 0) {
+        out.push_back({"train.batch_size",
+                       std::to_string(batch) + " does not split evenly over " +
+                           std::to_string(replicas) +
+                           " replicas: the batch is the global one, each replica trains on "
+                           "batch / replicas; make it a multiple of " +
+                           std::to_string(replicas)});
+    } else if (m > 0 && (batch / replicas) % m != 0) {
+        const std::string share =
+            replicas > 1 ? "each replica's share " + std::to_string(batch / replicas) + " of " : "";
+        out.push_back({"dist.micro_batches", share + "train.batch_size " + std::to_string(batch) +
+                                                 " does not split into " + std::to_string(m) +
+                                                 " equal micro-batches: pick a divisor of " +
+                                                 (replicas > 1 ? "the share" : "the batch")});
+    }
     if (!c.grow.at_steps.empty())
         out.push_back({"grow.at_steps",
                        "a growing GPT changes its blocks while pipeline stages "
@@ -62,7 +76,26 @@ std::vector<ConfigError> dist_problems(const RunConfig& c, int64_t world) {
                        "distributed runs train on the CPU (Gloo) in this build; set "
                        "device=cpu or dist.mode=off"});
     if (c.dist.mode == "pipeline") {
-        for (auto& e : pipeline_problems(c, world)) out.push_back(std::move(e));
+        for (auto& e : pipeline_problems(c, world, 1)) out.push_back(std::move(e));
+        return out;
+    }
+    if (c.dist.mode == "hybrid") {
+        const int64_t s = c.dist.stages;
+        const std::string w = std::to_string(world), st = std::to_string(s);
+        if (s < 2 || world % s != 0) {
+            out.push_back({"dist.stages", w + " ranks do not form whole pipelines of " + st +
+                                              " stages: make dist.world_size a multiple of "
+                                              "dist.stages"});
+            return out;
+        }
+        if (world / s < 2) {
+            out.push_back({"dist.world_size", w + " ranks hold one pipeline of " + st +
+                                                  " stages and no second replica: use "
+                                                  "dist.mode=pipeline, or at least " +
+                                                  std::to_string(2 * s) + " ranks"});
+            return out;
+        }
+        for (auto& e : pipeline_problems(c, s, world / s)) out.push_back(std::move(e));
         return out;
     }
     const std::string w = std::to_string(world);

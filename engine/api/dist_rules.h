@@ -1,4 +1,5 @@
-// Distributed-training rules (data parallel, the GPT's pipeline) every front end applies before a run starts (engine/dist, issue 15).
+// Distributed-training rules (data parallel, the GPT's pipeline) every front end applies before a
+// run starts (engine/dist, issue 15).
 #pragma once
 
 #include <cstdint>

@@ -23,6 +23,10 @@ struct DistJoin {
     int local_world = 1;  ///< LOCAL_WORLD_SIZE: ranks on this machine (they share its cores)
     int restart = 0;      ///< TORCHELASTIC_RESTART_COUNT: keys of earlier attempts are not read
     bool agent_store = false;  ///< TORCHELASTIC_USE_AGENT_STORE: rank 0 joins torchrun's store
+    /// Under torchrun: its job, the same in every restart of its workers. TORCHELASTIC_RUN_ID
+    /// (--rdzv_id; --standalone makes one up), and where that is torchrun's default "none",
+    /// also rank 0's host and parent (torchrun's agent). Empty otherwise.
+    std::string job;
     /// Set where the run service started the other ranks: what became of them ("rank 1 (pid 42)
     /// was killed by signal 9"), empty while they all live.
     std::function<std::string()> peers_report;

@@ -140,9 +140,10 @@ MemoryEstimate estimate_memory(const RunConfig& c) {
         image(c, &e);
     // Data parallel: every rank holds the model, its optimizer state and the data set; the
     // activations of the global batch are split over the ranks, so they add up to the same.
-    if (c.dist.mode == "data" && c.dist.world_size > 1) {
-        e.state_bytes *= c.dist.world_size;
-        e.data_bytes *= c.dist.world_size;
+    // Hybrid: each replica of the pipeline holds what the pipeline's stages together hold.
+    if (const int64_t copies = c.dist.replicas(c.dist.world_size); copies > 1) {
+        e.state_bytes *= copies;
+        e.data_bytes *= copies;
     }
     return e;
 }

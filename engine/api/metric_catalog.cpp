@@ -87,6 +87,9 @@ std::vector<MetricInfo> build() {
          "wall time of the step on that rank (dist/step_ms_rank1 is rank 1's)"},
         {"dist/peak_bytes_", "", "bytes", G::Memory, B::Lower,
          "that rank's peak memory so far (its process's peak RSS on the CPU)"},
+        {"dist/joules_", "", "J", G::Energy, B::Lower,
+         "that rank's share of energy/joules this session (a machine-wide RAPL reading counts "
+         "on each machine's first rank only)"},
         {"time/step_ms", "", "ms", G::Other, B::Lower,
          "wall time of one training step, data loading included"},
         {"lr", "", "", G::Other, B::None, "learning rate of this step, after warm-up and schedule"},

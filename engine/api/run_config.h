@@ -165,7 +165,7 @@ struct EnergyConfig {
 /// Training over several processes (engine/dist, issue 15) on PyTorch's c10d: Gloo on the CPU.
 /// train.batch_size stays the global batch, split evenly over the ranks.
 struct DistConfig {
-    std::string mode = "off";       ///< off | data | pipeline
+    std::string mode = "off";       ///< off | data | pipeline | hybrid
     int64_t world_size = 2;         ///< ranks this machine starts when the run launches them itself
     double bucket_mb = 25;          ///< gradients all-reduced per bucket of this many MiB
     bool sync_batch_norm = true;    ///< batch norm statistics over every rank's share (DCGAN)
@@ -174,6 +174,19 @@ struct DistConfig {
     int64_t micro_batches = 4;      ///< pipeline: micro-batches each batch is split into
     std::string schedule = "1f1b";  ///< pipeline: gpipe | 1f1b
     std::string balance = "params";  ///< pipeline: params | time (how blocks split into stages)
+    int64_t stages = 2;  ///< hybrid: pipeline stages; the ranks / stages replicas each hold one
+
+    /// Whether the GPT is split into pipeline stages (pipeline or hybrid).
+    bool pipelined() const { return mode == "pipeline" || mode == "hybrid"; }
+    /// Pipeline stages over `world` ranks: every rank in pipeline mode, dist.stages in hybrid.
+    int64_t stage_count(int64_t world) const { return mode == "hybrid" ? stages : world; }
+    /// Copies of the model that train on their own share of each batch: the ranks in data
+    /// parallel, world / stages in hybrid, one in pipeline mode.
+    int64_t replicas(int64_t world) const {
+        if (mode == "data") return world;
+        if (mode == "hybrid") return stages > 0 ? world / stages : 1;
+        return 1;
+    }
 
     /// Whether the run trains over several ranks (any mode but off).
     bool distributed() const { return mode != "off"; }

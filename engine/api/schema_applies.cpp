@@ -27,8 +27,9 @@ AppliesTo to(Models models, std::string field = {}, std::vector<json> values = {
 const std::vector<json> kAdaptive = {"adam", "adamw", "adabelief", "lamb"};
 const std::vector<json> kPruning = {"magnitude", "channel", "2:4"};
 const std::vector<json> kDataParallel = {"data"};
-const std::vector<json> kDistributed = {"data", "pipeline"};
-const std::vector<json> kPipeline = {"pipeline"};
+const std::vector<json> kDistributed = {"data", "pipeline", "hybrid"};
+const std::vector<json> kPipeline = {"pipeline", "hybrid"};
+const std::vector<json> kHybrid = {"hybrid"};
 const std::vector<json> kGpuDevices = {"auto", "cuda"};  // auto trains on a GPU where one is
 
 const std::map<std::string, AppliesTo>& table() {
@@ -140,6 +141,7 @@ const std::map<std::string, AppliesTo>& table() {
         {"dist.micro_batches", to(kGpt, "dist.mode", kPipeline)},
         {"dist.schedule", to(kGpt, "dist.mode", kPipeline)},
         {"dist.balance", to(kGpt, "dist.mode", kPipeline)},
+        {"dist.stages", to(kGpt, "dist.mode", kHybrid)},
         {"energy.price_kwh", to(kAll)},
         {"energy.price_gpu_hour", to(kAll, "device", kGpuDevices)},
         {"energy.carbon_g_per_kwh", to(kAll)},

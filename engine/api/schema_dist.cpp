@@ -21,14 +21,28 @@ void add_dist_fields(std::vector<FieldSpec>& s) {
              "activations forward and gradients back to its neighbours. Each stage keeps the "
              "activations and optimizer state of its own layers only, so a model too big for "
              "one device fits; costs the pipeline's idle time (dist/bubble_fraction) and the "
-             "sends between stages."),
-        {"off", "data", "pipeline"}));
+             "sends between stages. hybrid (GPT only): both at once; the ranks form "
+             "dist.world_size / dist.stages replicas of a dist.stages-stage pipeline. Each "
+             "replica trains its own share of every batch through its stages, and each stage "
+             "averages its gradients with the same stage of the other replicas."),
+        {"off", "data", "pipeline", "hybrid"}));
     s.push_back(ranged(
         make(WB_BIND(dist.world_size, int64_t), T::Int, "Distributed", "Ranks",
              "Processes the run starts on this machine when no torchrun or srun started it "
              "(under them, their WORLD_SIZE counts). Data parallel: train.batch_size must divide "
              "by it. Pipeline: one stage per rank, at most model.layers. "
+             "Hybrid: stages x replicas. "
              "Each rank gets train.threads threads, or with 0 an even share of the cores."),
+        2, 64));
+    s.push_back(ranged(
+        make(WB_BIND(dist.stages, int64_t), T::Int, "Distributed", "Pipeline stages",
+             "Hybrid: the stages of each pipeline; rank r is stage r mod stages of replica "
+             "r / stages. dist.world_size must be a multiple of it (at least twice it: with one "
+             "replica, use dist.mode=pipeline), train.batch_size must split over the replicas "
+             "and each replica's share into dist.micro_batches, and model.layers must be at "
+             "least it. Stage s of every replica holds the same blocks, so only a stage's "
+             "gradients travel between replicas: each rank all-reduces 1/stages of the model "
+             "where data parallel all-reduces all of it."),
         2, 64));
     s.push_back(ranged(
         make(WB_BIND(dist.micro_batches, int64_t), T::Int, "Distributed", "Micro-batches",

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <torch/types.h>
@@ -29,8 +30,14 @@ public:
     /// it, and throws like all_reduce_sum.
     virtual std::function<void()> send_async(torch::Tensor tensor, int dst, int tag) = 0;
     virtual std::function<void()> recv_async(torch::Tensor tensor, int src, int tag) = 0;
-    /// Milliseconds spent in collectives since the last call (the dist/comm_ms metric).
+    /// Milliseconds spent in collectives since the last call (the dist/comm_ms metric); a
+    /// subgroup's count here, not in its own.
     virtual double take_comm_ms() = 0;
+    /// The group of `ranks` (this group's ranks, ascending, this rank among them) with a c10d
+    /// process group of its own, whose rank i is ranks[i] here: a hybrid run's pipelines and
+    /// its stages' replicas. Every member calls it with the same list, in the same order as
+    /// its other subgroups; the other ranks never do. Throws like all_reduce_sum.
+    virtual std::shared_ptr<Collectives> subgroup(const std::vector<int>& ranks) = 0;
 };
 
 /// This rank's share [begin, begin + count) of a global batch of n examples split evenly over

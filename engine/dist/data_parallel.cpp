@@ -49,11 +49,24 @@ public:
                                {"world_size", join.world},
                                {"backend", "gloo"},
                                {"master", join.addr + ":" + std::to_string(join.port)}};
+        if (!join.job.empty()) fact["job"] = join.job;  // torchrun's restarts continue this run
         if (pipeline()) {
             fact["micro_batches"] = m_config.micro_batches;
             fact["schedule"] = m_config.schedule;
             fact["balance"] = m_config.balance;
-            host.log("info", "pipeline parallel: " + where);
+            if (m_config.mode == "hybrid") {
+                const int64_t replicas = join.world / m_config.stages,
+                              batch = host.config.train.batch_size;
+                fact["stages"] = m_config.stages;
+                fact["replicas"] = replicas;
+                host.log("info", "hybrid parallel: " + where + "; " + std::to_string(replicas) +
+                                     " replicas of a " + std::to_string(m_config.stages) +
+                                     "-stage pipeline, each on " +
+                                     std::to_string(batch / replicas) + " of every batch of " +
+                                     std::to_string(batch));
+            } else {
+                host.log("info", "pipeline parallel: " + where);
+            }
             host.trainer.set_collectives(m_group.get());  // splits the model; logs the split
         } else {
             fact["bucket_mb"] = m_config.bucket_mb;
@@ -123,15 +136,17 @@ public:
     }
 
     // One all-reduce per step: each metric becomes its mean over the ranks (the whole batch's,
-    // since every share is the same size; a pipeline's stages report the whole batch's already);
-    // each rank fills its own slots of step time and peak memory (a gather, summed); and the
-    // stop/pause requests for the next step ride along.
+    // since every share is the same size; a pipeline's stages, hybrid's too, report the whole
+    // batch's already);
+    // each rank fills its own slots of step time, peak memory and energy (a gather, summed);
+    // and the stop/pause requests for the next step ride along.
     void reduce_step(RunHost& host, StepOutput& out, double step_s) override {
         if (!m_group) return;
         const int world = m_group->world(), rank = m_group->rank();
         const auto n = static_cast<int64_t>(out.metrics.size());
-        auto all = torch::zeros({n + 2 * world + 2}, torch::kFloat64);
+        auto all = torch::zeros({n + 3 * world + 2}, torch::kFloat64);
         auto* v = all.data_ptr<double>();
+        v[n + 2 * world + 2 + rank] = host.own_joules;
         if (!pipeline())
             for (int64_t i = 0; i < n; ++i) v[i] = out.metrics[static_cast<size_t>(i)].value;
         v[n + rank] = step_s * 1e3;
@@ -149,11 +164,12 @@ public:
             host.metric("dist/peak_bytes_rank" + std::to_string(r), v[n + world + r]);
         }
         m_agreed = RunControl{v[n + 2 * world] > 0, v[n + 2 * world + 1] > 0};
+        host.rank_joules.assign(v + n + 2 * world + 2, v + n + 3 * world + 2);
         host.metric("dist/comm_ms", m_group->take_comm_ms());
     }
 
 private:
-    bool pipeline() const { return m_config.mode == "pipeline"; }
+    bool pipeline() const { return m_config.pipelined(); }
 
     // Buckets for this optimizer's parameters (again when they changed: a growth), with a
     // gradient hook on each parameter that hands its gradient over as backward produces it.

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -54,11 +55,15 @@ std::vector<std::shared_ptr<::gloo::transport::Device>> devices(const std::strin
 }  // namespace
 
 struct GlooGroup::Impl {
-    api::DistJoin join;
+    api::DistJoin join;  ///< of a subgroup: rank and world within it
     std::chrono::milliseconds timeout;
     c10::intrusive_ptr<c10d::Store> store;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
-    double comm_ms = 0;
+    double own_comm_ms = 0;
+    double* comm_ms = &own_comm_ms;       ///< a subgroup's time counts to the whole group's
+    std::string name = "the group";       ///< a subgroup's: "the subgroup of ranks 0, 2"
+    std::shared_ptr<GlooGroup> parent;    ///< keeps the whole group (and its store) alive
+    int whole_rank = 0, whole_world = 1;  ///< this rank in the whole group, for messages
 
     // Waits for `work`, counting the time as communication; a lost or late rank becomes an
     // error that says which rank saw it and what the launcher knows of the others.
@@ -69,7 +74,7 @@ struct GlooGroup::Impl {
         } catch (const std::exception& e) {
             throw std::runtime_error(failure(what, first_line(e)));
         }
-        comm_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        *comm_ms += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     }
 
     std::string failure(const char* what, const std::string& cause) const {
@@ -79,9 +84,10 @@ struct GlooGroup::Impl {
             peers = join.peers_report();
             if (peers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        return "distributed run: rank " + std::to_string(join.rank) + " of " +
-               std::to_string(join.world) + " lost the other ranks during " + what + " (" + cause +
-               ")" + (peers.empty() ? "" : ": " + peers) +
+        return "distributed run: rank " + std::to_string(whole_rank) + " of " +
+               std::to_string(whole_world) + " lost the other ranks during " + what +
+               (name == "the group" ? "" : " in " + name) + " (" + cause + ")" +
+               (peers.empty() ? "" : ": " + peers) +
                ". `workbench-cli resume` with the run's id continues it from its last "
                "checkpoint, with any number of ranks";
     }
@@ -98,6 +104,8 @@ std::shared_ptr<GlooGroup> GlooGroup::join(const api::DistJoin& join,
     auto impl = std::make_unique<Impl>();
     impl->join = join;
     impl->timeout = timeout;
+    impl->whole_rank = join.rank;
+    impl->whole_world = join.world;
     const std::string where = join.addr + ":" + std::to_string(join.port);
     std::string lost;
     try {
@@ -199,9 +207,41 @@ std::function<void()> GlooGroup::recv_async(torch::Tensor tensor, int src, int t
 }
 
 double GlooGroup::take_comm_ms() {
-    const double ms = m->comm_ms;
-    m->comm_ms = 0;
+    const double ms = *m->comm_ms;
+    *m->comm_ms = 0;
     return ms;
+}
+
+// Its own ProcessGroupGloo over the same store, under a prefix that names its members, so
+// groups of different members never meet; only the members construct it (Gloo's rendezvous
+// is over the store, between them alone).
+std::shared_ptr<Collectives> GlooGroup::subgroup(const std::vector<int>& ranks) {
+    const auto at = std::find(ranks.begin(), ranks.end(), rank());
+    if (at == ranks.end() || !std::is_sorted(ranks.begin(), ranks.end()))
+        throw std::logic_error("GlooGroup::subgroup: this rank is not among the ranks");
+    std::string members;
+    for (int r : ranks) members += (members.empty() ? "" : ", ") + std::to_string(r);
+    auto impl = std::make_unique<Impl>();
+    impl->join = m->join;
+    impl->join.rank = static_cast<int>(at - ranks.begin());
+    impl->join.world = static_cast<int>(ranks.size());
+    impl->timeout = m->timeout;
+    impl->comm_ms = m->comm_ms;
+    impl->name = "the subgroup of ranks " + members;
+    impl->whole_rank = m->whole_rank;
+    impl->whole_world = m->whole_world;
+    impl->parent = shared_from_this();
+    try {
+        impl->store = c10::make_intrusive<c10d::PrefixStore>("sub[" + members + "]", m->store);
+        auto options = c10d::ProcessGroupGloo::Options::create(m->timeout);
+        options->devices = devices(m->join.addr);
+        options->threads = 2;
+        impl->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, impl->join.rank,
+                                                               impl->join.world, options);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(impl->failure("the forming of its subgroup", first_line(e)));
+    }
+    return std::shared_ptr<GlooGroup>(new GlooGroup(std::move(impl)));
 }
 
 void GlooGroup::publish(const StartRecord& r) {

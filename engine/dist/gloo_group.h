@@ -20,7 +20,7 @@ struct StartRecord {
     bool resume = false;
 };
 
-class GlooGroup final : public Collectives {
+class GlooGroup final : public Collectives, public std::enable_shared_from_this<GlooGroup> {
 public:
     /// The group of `join` in this process, joined now or shared with an earlier caller still
     /// holding it. Rank 0 hosts the store (unless torchrun's agent does). Waits up to `timeout`
@@ -39,6 +39,7 @@ public:
     std::function<void()> send_async(torch::Tensor tensor, int dst, int tag) override;
     std::function<void()> recv_async(torch::Tensor tensor, int src, int tag) override;
     double take_comm_ms() override;
+    std::shared_ptr<Collectives> subgroup(const std::vector<int>& ranks) override;
 
     /// Rank 0: leaves `record` in the store for the others.
     void publish(const StartRecord& record);

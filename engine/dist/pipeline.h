@@ -60,6 +60,28 @@ struct StageTimes {
     double bubble() const { return span_ms > 0 ? 1.0 - busy_ms / span_ms : 0.0; }
 };
 
+/// Hybrid parallel's ranks: `replicas` copies of a `stages`-stage pipeline. Rank r is stage
+/// r % stages of replica r / stages, so one replica's stages are neighbouring ranks (on one
+/// machine, when each machine starts a whole pipeline).
+struct PipelineGrid {
+    int stages = 1;
+    int replicas = 1;
+    int stage(int rank) const { return rank % stages; }
+    int replica(int rank) const { return rank / stages; }
+    /// The ranks of `rank`'s replica, stage 0 first.
+    std::vector<int> pipeline_of(int rank) const {
+        std::vector<int> out;
+        for (int s = 0; s < stages; ++s) out.push_back(replica(rank) * stages + s);
+        return out;
+    }
+    /// The ranks that hold `rank`'s stage, replica 0 first.
+    std::vector<int> replicas_of(int rank) const {
+        std::vector<int> out;
+        for (int r = 0; r < replicas; ++r) out.push_back(r * stages + stage(rank));
+        return out;
+    }
+};
+
 class PipelineStage {
 public:
     /// forward(micro, input): this stage's layers on micro-batch `micro`. `input` is what the

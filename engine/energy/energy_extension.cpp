@@ -58,11 +58,19 @@ public:
         host.attribute("energy", rec.dump());
     }
 
+    // Over several ranks every step is sampled, so that what this rank hands the step's
+    // reduction (own_joules) is never more than a step old (a step there is milliseconds, a
+    // sample microseconds); rank 0 adds the others' to its own.
     void after_step(RunHost& host) override {
-        if (std::chrono::duration<double>(Clock::now() - m_last_tick).count() < kSampleEvery_s)
+        const bool ranks = host.request.dist.active();
+        if (!ranks &&
+            std::chrono::duration<double>(Clock::now() - m_last_tick).count() < kSampleEvery_s)
             return;
         sample();
-        emit(host);
+        host.own_joules = own_joules(host);
+        if (!ranks ||
+            std::chrono::duration<double>(Clock::now() - m_last_emit).count() >= kSampleEvery_s)
+            emit(host);
     }
 
     void on_end(RunHost& host) override {
@@ -82,7 +90,26 @@ public:
     }
 
 private:
-    double total_joules() const { return m_base_joules + (m_meter ? m_meter->joules() : 0.0); }
+    // This session's joules of this rank that count to the run: a machine-wide CPU reading
+    // (RAPL) only on each machine's first rank, since it covers the machine's other ranks too.
+    double own_joules(const RunHost& host) const {
+        if (!m_meter) return 0;
+        const bool counts_cpu = !m_meter->cpu_machine_wide() || host.request.dist.local_rank == 0;
+        return (counts_cpu ? m_meter->cpu_joules() : 0.0) + m_meter->gpu_joules();
+    }
+    // The other ranks' share, as the last step's reduction gathered it.
+    double others_joules() const {
+        if (!m_host || m_host->rank_joules.empty()) return 0;
+        double sum = 0;
+        for (size_t r = 0; r < m_host->rank_joules.size(); ++r)
+            if (static_cast<int>(r) != m_host->request.dist.rank) sum += m_host->rank_joules[r];
+        return sum;
+    }
+    double total_joules() const {
+        if (!m_meter) return m_base_joules;
+        if (!m_host || !m_host->request.dist.active()) return m_base_joules + m_meter->joules();
+        return m_base_joules + own_joules(*m_host) + others_joules();
+    }
     std::string label() const {
         return m_meter ? m_meter->record().value("label", std::string()) : m_earlier_label;
     }
@@ -104,8 +131,13 @@ private:
     }
 
     void emit(RunHost& host) {
+        m_last_emit = Clock::now();
         const double joules = total_joules();
         host.metric("energy/joules", joules);
+        for (size_t r = 0; r < host.rank_joules.size(); ++r)
+            host.metric("dist/joules_rank" + std::to_string(r),
+                        static_cast<int>(r) == host.request.dist.rank ? own_joules(host)
+                                                                      : host.rank_joules[r]);
         const double span = m_window.back().first - m_window.front().first;
         if (span > 1e-3)
             host.metric("energy/watts", (m_window.back().second - m_window.front().second) / span);
@@ -125,6 +157,13 @@ private:
             j["earlier_label"] = m_earlier_label;
             text += "; before the resume: " + m_earlier_label;
         }
+        if (m_host && m_host->request.dist.active()) {
+            const int world = m_host->request.dist.world;
+            j["ranks"] = world;
+            text += "; summed over the " + std::to_string(world) + " ranks" +
+                    (m_meter->cpu_machine_wide() ? " (the machine-wide CPU reading once a machine)"
+                                                 : "");
+        }
         j["label"] = text;
         j["estimated"] = estimated();
         return j;
@@ -137,7 +176,7 @@ private:
     int64_t m_from_step = 0;
     std::string m_earlier_label;
     bool m_earlier_estimated = false;
-    Clock::time_point m_last_tick = Clock::now();
+    Clock::time_point m_last_tick = Clock::now(), m_last_emit = Clock::now();
     double m_last_wall = 0;
     double m_active_s = 0, m_gpu_s = 0;  ///< this session's unpaused seconds, on the GPU
     std::deque<std::pair<double, double>> m_window;  ///< (active seconds, joules) samples

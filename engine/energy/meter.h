@@ -37,6 +37,9 @@ public:
     double cpu_joules() const { return m_cpu.joules; }
     double gpu_joules() const { return m_gpu.joules; }
     bool has_gpu() const { return m_gpu.counter != nullptr; }
+    /// Whether the CPU side reads the whole machine (RAPL), so that of several ranks on one
+    /// machine one counts it; false for the per-process estimate.
+    bool cpu_machine_wide() const { return m_cpu.counter->counts_idle(); }
     bool estimated() const;
     /// {"label", "estimated", "cpu": {...}, "gpu": {...}} for the run's environment record.
     nlohmann::json record() const;

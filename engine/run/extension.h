@@ -47,6 +47,11 @@ struct RunHost {
     const api::StartRequest& request;
     /// What this process has been asked to do (stop, pause), before the ranks agree on it.
     std::function<RunControl()> requested;
+    /// Several ranks: the energy this rank adds to the run's this session (the energy
+    /// extension sets it after every step), and every rank's, as the step's reduction last
+    /// gathered them (data parallel fills it; index: rank). Empty for one process.
+    double own_joules = 0;
+    std::vector<double> rank_joules;
 };
 
 /// What export lends its extensions: the model's networks with a checkpoint's weights, built

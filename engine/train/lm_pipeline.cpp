@@ -33,8 +33,9 @@ std::string blocks_text(int64_t begin, int64_t end) {
 }  // namespace
 
 LmPipeline::LmPipeline(const api::RunConfig& config, dist::Collectives& comm, models::Gpt gpt,
-                       torch::Device device)
+                       torch::Device device, dist::Collectives* replicas)
     : m_comm(comm),
+      m_replicas(replicas),
       m_gpt(std::move(gpt)),
       m_device(device),
       m_stage(comm, dist::parse_schedule(config.dist.schedule), device),
@@ -42,11 +43,12 @@ LmPipeline::LmPipeline(const api::RunConfig& config, dist::Collectives& comm, mo
       m_balance(config.dist.balance),
       m_schedule(config.dist.schedule) {
     // Rank 0's costs for everyone: timings differ between processes, the split must not.
-    auto costs =
-        m_balance == "time" ? timed_costs(config.train.batch_size / m_micro) : parameter_costs();
+    const int64_t share = config.train.batch_size / (m_replicas ? m_replicas->world() : 1);
+    auto costs = m_balance == "time" ? timed_costs(share / m_micro) : parameter_costs();
     auto shared = torch::tensor(costs, torch::kFloat64);
     std::vector<torch::Tensor> one{shared};
     m_comm.broadcast(one, 0);
+    if (m_replicas) m_replicas->broadcast(one, 0);  // every replica splits alike
     costs.assign(shared.data_ptr<double>(), shared.data_ptr<double>() + shared.numel());
     m_bounds = dist::balanced_split(costs, m_stage.stages());
 }
@@ -144,11 +146,24 @@ torch::Tensor LmPipeline::train(const torch::Tensor& x, const torch::Tensor& y,
     const int64_t width = m_gpt->tok->weight.size(1);
     m_times = m_stage.run(static_cast<int>(m_micro), {rows, x.size(1), width}, forward);
     tie_embedding_gradients();
+    average_over_replicas();
     auto losses = m_stage.last() ? torch::cat(per_window).to(torch::kCPU, torch::kFloat32)
                                  : torch::empty({batch}, torch::kFloat32);
     std::vector<torch::Tensor> one{losses};
     m_comm.broadcast(one, m_stage.stages() - 1);
-    return losses;
+    return m_replicas ? m_replicas->all_gather(losses) : losses;
+}
+
+// Each replica's loss is the weighted mean over its share, so the mean of the replicas'
+// gradients is the global batch's: the same step one pipeline takes on the whole batch.
+void LmPipeline::average_over_replicas() {
+    if (!m_replicas) return;
+    std::vector<torch::Tensor> grads;
+    for (auto& p : trained_by(m_stage.stage()))
+        if (p.grad().defined()) grads.push_back(p.mutable_grad());
+    m_replicas->all_reduce_sum(grads);
+    const double n = m_replicas->world();
+    for (auto& g : grads) g.div_(n);
 }
 
 // The tied matrix gets gradient from the embedding (first stage) and from the head (last
@@ -189,6 +204,7 @@ std::pair<double, int64_t> LmPipeline::step_figures() {
 }
 
 void LmPipeline::share_weights() {
+    if (!assembles()) return;
     torch::NoGradGuard no_grad;
     for (int s = 0; s < m_stage.stages(); ++s) {
         auto mine = shared_by(s);
@@ -199,6 +215,7 @@ void LmPipeline::share_weights() {
 }
 
 void LmPipeline::gather_optimizer_state(torch::optim::Optimizer& optimizer) {
+    if (!assembles()) return;
     for (int s = 1; s < m_stage.stages(); ++s) {
         if (m_stage.stage() == s) {
             torch::serialize::OutputArchive archive;
@@ -242,8 +259,11 @@ std::string LmPipeline::describe() const {
     parts += blocks_text(m_bounds[s], m_bounds[s + 1]);
     if (m_stage.last()) parts += " and the head";
     const int64_t total = numel(m_gpt->parameters());
-    return "pipeline stage " + std::to_string(s) + " of " + std::to_string(p) + " (" + m_schedule +
-           ", " + std::to_string(m_micro) + " micro-batches): " + parts + ", " +
+    const std::string replica = m_replicas ? " of replica " + std::to_string(m_replicas->rank()) +
+                                                 " of " + std::to_string(m_replicas->world())
+                                           : "";
+    return "pipeline stage " + std::to_string(s) + " of " + std::to_string(p) + replica + " (" +
+           m_schedule + ", " + std::to_string(m_micro) + " micro-batches): " + parts + ", " +
            std::to_string(numel(trained_by(s))) + " of the " + std::to_string(total) +
            " parameters; split by " + (m_balance == "time" ? "measured time" : "parameters");
 }

@@ -76,13 +76,14 @@ StepOutput LmTrainer::step() {
     const data::TextNoise noise{m_config.augment.text_substitute, m_config.augment.text_delete,
                                 static_cast<int64_t>(m_corpus.vocab.size())};
     // Every rank draws the whole batch (and its noise); a data-parallel rank trains on its share
-    // of it, a pipeline stage on all of it.
+    // of it, a pipeline stage on all of it, a hybrid one on its replica's share.
     auto [x, y] = data::noisy_text_windows(m_corpus.train_ids, batch.indices, t, noise, m_gen);
     StepOutput s;
     s.samples = b;
     s.tokens = b * t;
     if (m_pipeline) {
-        const auto losses = pipeline_passes(x, y, batch.weights);
+        const auto losses =
+            pipeline_passes(m_shard.of(x), m_shard.of(y), m_shard.of(batch.weights));
         m_sampler->report(batch.indices, losses);
         const auto [bubble, activations] = m_pipeline->step_figures();
         s.metrics = {{"loss/train", losses.mean().item<double>()},
@@ -129,8 +130,19 @@ torch::Tensor LmTrainer::pipeline_passes(const torch::Tensor& x, const torch::Te
 void LmTrainer::set_collectives(dist::Collectives* c) {
     TrainerBase::set_collectives(c);
     m_pipeline.reset();
-    if (!c || m_config.dist.mode != "pipeline") return;
-    m_pipeline = std::make_unique<LmPipeline>(m_config, *c, m_gpt, m_device);
+    m_pipeline_group.reset(), m_replica_group.reset();
+    if (!c || !m_config.dist.pipelined()) return;
+    dist::Collectives* pipeline = c;
+    if (m_config.dist.mode == "hybrid") {
+        // Every rank forms its pipeline first, then its stage's replicas: no cycle of waits.
+        const auto stages = static_cast<int>(m_config.dist.stages);
+        const dist::PipelineGrid grid{stages, c->world() / stages};
+        m_pipeline_group = c->subgroup(grid.pipeline_of(c->rank()));
+        m_replica_group = c->subgroup(grid.replicas_of(c->rank()));
+        pipeline = m_pipeline_group.get();
+    }
+    m_pipeline =
+        std::make_unique<LmPipeline>(m_config, *pipeline, m_gpt, m_device, m_replica_group.get());
     m_opt->set_norm_combiner([this](double local) { return m_pipeline->whole_norm(local); });
     // Each stage draws its own dropout masks. On the CPU the model drew them from the run's
     // generator, whose other draws (batches, noise) every stage must make alike.

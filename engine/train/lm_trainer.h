@@ -45,8 +45,8 @@ private:
     torch::Tensor per_window_loss(const torch::Tensor& logits, const torch::Tensor& y) const;
     /// Per-window loss of training windows under the current model (no dropout, no gradient).
     torch::Tensor score(const torch::Tensor& indices);
-    /// The step's forward and backward passes through this pipeline stage; the per-window
-    /// losses of the whole batch.
+    /// The step's forward and backward passes through this pipeline stage (of this replica's
+    /// share of the batch, in hybrid); the per-window losses of the whole batch.
     torch::Tensor pipeline_passes(const torch::Tensor& x, const torch::Tensor& y,
                                   const torch::Tensor& weights);
     /// Trains `gpt` from now on, with `optimizer` over its parameters (after a growth, or for a
@@ -59,7 +59,9 @@ private:
     OptimizerStep* m_opt = nullptr;
     at::Generator m_dropout_gen;
     std::unique_ptr<data::Sampler> m_sampler;
-    std::unique_ptr<LmPipeline> m_pipeline;  ///< dist.mode=pipeline over several ranks
+    /// Hybrid: this rank's pipeline (its replica's stages) and its stage's replicas.
+    std::shared_ptr<dist::Collectives> m_pipeline_group, m_replica_group;
+    std::unique_ptr<LmPipeline> m_pipeline;  ///< dist.mode=pipeline or hybrid over several ranks
     std::function<void(const std::string&, const std::string&)> m_log;
 };
 

@@ -28,9 +28,10 @@ TrainerBase::TrainerBase(const api::RunConfig& config, torch::Device device, at:
 
 void TrainerBase::set_collectives(dist::Collectives* c) {
     m_comm = c;
-    // A pipeline stage sees every example of the batch; data parallel ranks a share each.
-    const bool shares = c && m_config.dist.mode == "data";
-    m_shard = shares ? dist::Shard{c->rank(), c->world()} : dist::Shard{};
+    // A pipeline stage sees every example of the batch; data parallel ranks a share each, and
+    // hybrid ones their replica's share (rank r is in replica r / stages).
+    const int copies = c ? static_cast<int>(m_config.dist.replicas(c->world())) : 1;
+    m_shard = copies > 1 ? dist::Shard{c->rank() / (c->world() / copies), copies} : dist::Shard{};
     m_sum_over_ranks = [c](torch::Tensor& t) {
         std::vector<torch::Tensor> one{t};
         c->all_reduce_sum(one);

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/api/dist_env.h"
 #include "engine/api/dist_rules.h"
 #include "engine/api/presets.h"
@@ -110,6 +112,44 @@ private slots:
         c.grow.at_steps.clear();
         c.dist.world_size = 8;
         QVERIFY(has(c.validate(), "model.layers", "8 pipeline stages"));
+    }
+
+    // Hybrid: the ranks must fill whole pipelines, at least two of them; the batch splits over
+    // the replicas and each share into the micro-batches; every pipeline rule still holds.
+    void hybridRulesNameTheKeyAndTheFix() {
+        auto c = preset("gpt-char");  // 4 layers, batch 32
+        c.dist.mode = "hybrid";
+        c.dist.stages = 2;
+        c.dist.micro_batches = 4;
+        QVERIFY(api::dist_problems(c, 4).empty());
+        QVERIFY(api::dist_problems(c, 8).empty());
+        QVERIFY(has(api::dist_problems(c, 5), "dist.stages", "multiple of dist.stages"));
+        QVERIFY(has(api::dist_problems(c, 2), "dist.world_size", "use dist.mode=pipeline"));
+        c.dist.micro_batches = 16;  // a share of 16 of 32 splits; of 8 (4 replicas) it does not
+        QVERIFY(api::dist_problems(c, 4).empty());
+        QVERIFY(has(api::dist_problems(c, 8), "dist.micro_batches", "share 8"));
+        c.dist.micro_batches = 4;
+        c.train.batch_size = 30;
+        QVERIFY(has(api::dist_problems(c, 8), "train.batch_size", "over 4 replicas"));
+        c.train.batch_size = 32;
+        c.dist.stages = 8;
+        QVERIFY(has(api::dist_problems(c, 16), "dist.stages", "cannot fill 8 pipeline stages"));
+        c.dist.stages = 2;
+        c.prune.method = "magnitude";
+        QVERIFY(has(api::dist_problems(c, 4), "prune.method", "prune.method=none"));
+        auto d = preset("dcgan-fashion");
+        d.dist.mode = "hybrid";
+        QVERIFY(has(api::dist_problems(d, 4), "dist.mode", "use dist.mode=data"));
+        // validate() applies them with dist.world_size, and the file round trip keeps stages.
+        c.prune.method = "none";
+        c.dist.world_size = 6;
+        c.dist.stages = 3;
+        QVERIFY(c.validate().empty());
+        std::vector<api::ConfigError> errors;
+        const auto back = api::RunConfig::from_json(c.to_json(), &errors);
+        QVERIFY(errors.empty());
+        QCOMPARE(back.dist.stages, int64_t(3));
+        QCOMPARE(back.dist.mode, std::string("hybrid"));
     }
 
     void torchrunsVariablesAreRead() {

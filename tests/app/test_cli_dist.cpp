@@ -2,7 +2,8 @@
 // second rank itself (Gloo on 127.0.0.1, 1 thread each) or joins torchrun's. Two ranks must train
 // the model one process trains at the same global batch; a killed rank must fail the run without
 // a hang; a stopped data-parallel run must resume in one process. Pipeline parallel (2 stages,
-// GPipe and 1F1B) must train the one-process model too, and its checkpoints resume in one.
+// GPipe and 1F1B) must train the one-process model too, and its checkpoints resume in one; so
+// must hybrid (2 replicas of 2 stages).
 #include <QtTest>
 
 #include <signal.h>
@@ -110,6 +111,25 @@ private:
         return false;
     }
 
+    // torchrun from Debian's python3-torch starting 2 ranks of `workbench-cli run --name name`.
+    // --redirects 1 --tee 1: Debian 12's torchrun fails at its default --redirects 0 on
+    // Python 3.11 ('NoneType' object has no attribute 'get' in to_map).
+    QStringList torchrun(const QString& port, const QStringList& options,
+                         const QString& name) const {
+        QStringList args = {"-m",
+                            "torch.distributed.run",
+                            "--nproc_per_node=2",
+                            "--redirects",
+                            "1",
+                            "--tee",
+                            "1",
+                            "--master_port",
+                            port};
+        args << options << "--no_python" << WB_CLI_PATH << "run"
+             << "--db" << db() << "--name" << name;
+        return args;
+    }
+
     int runs_in_db() {
         if (!QFileInfo::exists(db())) return 0;
         auto r = wb::test::run_cli({"runs", "--db", db(), "--json"});
@@ -163,6 +183,25 @@ private slots:
         QVERIFY(!world.empty() && world.front() == 2.0);
         QCOMPARE(series(two, "dist/comm_ms").size(), size_t(20));
         QCOMPARE(series(two, "dist/step_ms_rank1").size(), size_t(20));
+        // energy/joules is the ranks' sum, each rank's share recorded beside it; rank 1 trains
+        // half of every batch, so with the per-process CPU-time estimate (no RAPL here) its
+        // share is a real part of the whole (rank 0's meter alone would miss it).
+        const auto total = series(two, "energy/joules"), r0 = series(two, "dist/joules_rank0"),
+                   r1 = series(two, "dist/joules_rank1");
+        QVERIFY(!total.empty() && !r0.empty() && !r1.empty());
+        QVERIFY2(std::abs(total.back() - (r0.back() + r1.back())) <= 1e-9 * total.back(),
+                 qPrintable(QString("%1 J is not %2 J + %3 J")
+                                .arg(total.back())
+                                .arg(r0.back())
+                                .arg(r1.back())));
+        auto shown = wb::test::run_cli({"show", two, "--db", db(), "--json"});
+        const auto energy = json::parse(shown.out.toStdString())["energy"];
+        QVERIFY2(energy.dump().find("summed over the 2 ranks") != std::string::npos,
+                 energy.dump().c_str());
+        if (energy.dump().find("CPU time x") != std::string::npos)
+            QVERIFY2(
+                r1.back() > 0.25 * r0.back(),
+                qPrintable(QString("rank 1: %1 J, rank 0: %2 J").arg(r1.back()).arg(r0.back())));
     }
 
     // dist.sync_batch_norm=false: each rank's batch norm sees its own half, as with PyTorch DDP
@@ -261,6 +300,34 @@ private slots:
         QCOMPARE(series(two, "dist/step_ms_rank1").size(), size_t(20));
     }
 
+    // Hybrid, 2 replicas of a 2-stage pipeline on 4 ranks: each replica trains half of every
+    // batch through its stages, each stage averages its gradients with the other replica's, and
+    // the run is the one-process run again (the same tolerance, for the same rounding). Were the
+    // replicas not averaged, or both on the same half, the losses would differ by percents.
+    void hybridReplicasTrainTheOneProcessModel() {
+        const QStringList eval = {"--set", "eval.every_steps=10", "--set", "optim.grad_clip=0.5"};
+        const QString one = train(small_gpt() + eval);
+        const QString four =
+            train(small_gpt() + eval +
+                  QStringList{"--set", "dist.mode=hybrid", "--set", "dist.world_size=4", "--set",
+                              "dist.stages=2", "--set", "dist.micro_batches=4"});
+        QVERIFY(!one.isEmpty() && !four.isEmpty());
+        for (const char* name : {"loss/train", "loss/val", "grad/norm"}) {
+            const auto a = series(four, name), b = series(one, name);
+            QVERIFY2(!a.empty() && a.size() == b.size(), name);
+            const double gap = max_relative_gap(a, b);
+            qInfo("hybrid 2x2 vs one process, %s: largest relative gap %g", name, gap);
+            QVERIFY2(gap <= kGptTolerance,
+                     qPrintable(QString("%1: 2 replicas x 2 stages differ from one process by %2")
+                                    .arg(name)
+                                    .arg(gap)));
+        }
+        QCOMPARE(series(four, "dist/bubble_fraction").size(), size_t(20));
+        QCOMPARE(series(four, "dist/step_ms_rank3").size(), size_t(20));
+        const auto world = series(four, "dist/world_size");
+        QVERIFY(!world.empty() && world.front() == 4);
+    }
+
     // A pipeline checkpoint holds the whole model and every stage's optimizer state: resumed in
     // one process it continues as if one process had trained from the start (the stages' Adam
     // moments gathered to rank 0; were one stage's missing, its step sizes would restart).
@@ -290,24 +357,7 @@ private slots:
             QSKIP("python3-torch is not installed (scripts/setup.sh installs it)");
         const int before = runs_in_db();
         QProcess p;
-        // --redirects 1 --tee 1: Debian 12's torchrun fails at its default --redirects 0 on
-        // Python 3.11 ('NoneType' object has no attribute 'get' in to_map).
-        QStringList args = {"-m",
-                            "torch.distributed.run",
-                            "--nproc_per_node=2",
-                            "--redirects",
-                            "1",
-                            "--tee",
-                            "1",
-                            "--master_port",
-                            "29631",
-                            "--no_python",
-                            WB_CLI_PATH,
-                            "run",
-                            "--db",
-                            db(),
-                            "--name",
-                            "torchrun"};
+        QStringList args = torchrun("29631", {}, "torchrun");
         args << small_gpt() << "--set"
              << "dist.mode=data";
         p.start(kPython, args);
@@ -325,6 +375,76 @@ private slots:
                 const QString id = QString::number(run["id"].get<int64_t>());
                 QCOMPARE(series(id, "loss/train").size(), size_t(20));
                 QCOMPARE(series(id, "dist/world_size").front(), 2.0);
+            }
+        QVERIFY(found);
+    }
+
+    // torchrun --max_restarts=1: rank 1 killed mid-run, torchrun starts both workers again, and
+    // the new rank 0 continues the same run from its last checkpoint: one run in the history,
+    // completed, every step recorded once.
+    void torchrunsRestartContinuesTheSameRun() {
+        if (QProcess::execute(kPython, {"-c", "import torch.distributed.run"}) != 0)
+            QSKIP("python3-torch is not installed (scripts/setup.sh installs it)");
+        const int before = runs_in_db();
+        QProcess p;
+        QStringList args = torchrun("29643", {"--max_restarts=1"}, "elastic");
+        args << small_gpt() << "--set"
+             << "train.steps=400"
+             << "--set"
+             << "checkpoint.every_steps=10"
+             << "--set"
+             << "dist.mode=data";
+        p.start(kPython, args);
+        QVERIFY(p.waitForStarted());
+        QVERIFY2(wait_for_steps("elastic", 30), "the torchrun run never reached step 30");
+        // Rank 1: the worker torchrun started with RANK=1 in its environment.
+        pid_t rank1 = 0;
+        for (const QString& entry : QDir("/proc").entryList(QDir::Dirs)) {
+            bool number = false;
+            const pid_t pid = entry.toInt(&number);
+            if (!number) continue;
+            QFile env("/proc/" + entry + "/environ");
+            if (!env.open(QIODevice::ReadOnly)) continue;
+            const QList<QByteArray> vars = env.readAll().split('\0');
+            if (vars.contains("RANK=1") && vars.contains("TORCHELASTIC_RESTART_COUNT=0") &&
+                vars.contains("MASTER_PORT=29643"))
+                rank1 = pid;
+        }
+        QVERIFY2(rank1 > 0, "rank 1 of the torchrun job was not found");
+        QCOMPARE(::kill(rank1, SIGKILL), 0);
+        QVERIFY2(p.waitForFinished(300000), "torchrun hung after its restart");
+        const QString out = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+        QVERIFY2(p.exitCode() == 0, qPrintable(out));
+        QVERIFY2(out.contains("torchrun restarted the workers (attempt 2): continuing run"),
+                 qPrintable(out));
+        QCOMPARE(runs_in_db(), before + 1);
+        auto r = wb::test::run_cli({"runs", "--db", db(), "--json"});
+        bool found = false;
+        for (const auto& run : json::parse(r.out.toStdString()))
+            if (run["name"] == "elastic") {
+                found = true;
+                QCOMPARE(run["status"].get<std::string>(), std::string("completed"));
+                const QString id = QString::number(run["id"].get<int64_t>());
+                auto m = wb::test::run_cli(
+                    {"metrics", id, "--db", db(), "--json", "--name", "loss/train"});
+                std::vector<int64_t> steps;
+                const auto points = json::parse(m.out.toStdString());
+                for (const auto& point : points["loss/train"])
+                    steps.push_back(point[0].get<int64_t>());
+                QVERIFY2(steps.size() == 400,
+                         qPrintable(QString("%1 steps of loss/train recorded: %2")
+                                        .arg(steps.size())
+                                        .arg(m.out.left(300) + m.err)));
+                for (size_t i = 0; i < steps.size(); ++i)
+                    QCOMPARE(steps[i], static_cast<int64_t>(i + 1));
+                // From a checkpoint of the first attempt (every 10 steps, 30 or more trained),
+                // not from step 0.
+                const QString log = wb::test::run_cli({"show", id, "--db", db()}).out;
+                const auto resumed =
+                    QRegularExpression("resumed from .* at step (\\d+)").match(log);
+                QVERIFY2(resumed.hasMatch(), qPrintable(log.right(1500)));
+                QVERIFY2(resumed.captured(1).toInt() >= 20, qPrintable(resumed.captured(0)));
+                qInfo("torchrun's restart continued the run: %s", qPrintable(resumed.captured(0)));
             }
         QVERIFY(found);
     }

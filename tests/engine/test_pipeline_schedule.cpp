@@ -107,6 +107,24 @@ private slots:
         QCOMPARE(parse_schedule("gpipe"), PipelineSchedule::GPipe);
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parse_schedule("zb-h1"));
     }
+
+    // Hybrid's grid of 3 replicas x 2 stages: a replica's stages are neighbouring ranks, and
+    // every rank is in exactly one pipeline and one stage group, which meet in that rank alone.
+    void theHybridGridCoversEveryRankOnce() {
+        const PipelineGrid grid{2, 3};
+        QCOMPARE(grid.pipeline_of(3), (std::vector<int>{2, 3}));
+        QCOMPARE(grid.replicas_of(3), (std::vector<int>{1, 3, 5}));
+        QCOMPARE(grid.replicas_of(4), (std::vector<int>{0, 2, 4}));
+        for (int r = 0; r < 6; ++r) {
+            const auto p = grid.pipeline_of(r), s = grid.replicas_of(r);
+            QCOMPARE(p[static_cast<size_t>(grid.stage(r))], r);
+            QCOMPARE(s[static_cast<size_t>(grid.replica(r))], r);
+            int shared = 0;
+            for (int a : p)
+                for (int b : s) shared += a == b ? 1 : 0;
+            QCOMPARE(shared, 1);
+        }
+    }
 };
 
 QTEST_APPLESS_MAIN(TestPipelineSchedule)

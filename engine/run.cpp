@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "engine/export/deployed_model.h"
 #include "engine/rng_state.h"
 #include "engine/run/run_checkpoint.h"
 #include "engine/run/run_failure.h"
@@ -47,6 +48,13 @@ public:
         log("info", m_trainer->describe());
         log("info",
             "device " + m_run.m_device.str() + ", " + std::to_string(threads) + " CPU thread(s)");
+        if (m_run.m_request.teacher.run_id > 0) {
+            try {
+                m_trainer->set_teacher(load_teacher());
+            } catch (const std::invalid_argument& e) {
+                throw RunFailure(api::FailureKind::Config, e.what());
+            }
+        }
         m_host.emplace(RunHost{m_cfg, m_run.m_device, *m_trainer, m_step,
                                [this](const std::string& n, double v) { metric(n, v); },
                                [this](const std::string& l, const std::string& t) { log(l, t); },
@@ -156,6 +164,30 @@ private:
     }
 
     bool due(int64_t every) const { return every > 0 && m_step % every == 0; }
+
+    // distill.teacher's newest readable checkpoint, built by the model registry (no trainer, no
+    // data). A teacher that cannot be read, or cannot teach this model, is a config failure.
+    TeacherModel load_teacher() {
+        const auto& t = m_run.m_request.teacher;
+        TeacherModel out;
+        out.label = "run " + std::to_string(t.run_id) + " (" + t.name + ")";
+        try {
+            auto loaded = load_deployed(t.config, t.checkpoint_dir,
+                                        [&](torch::serialize::InputArchive& state) {
+                                            c10::IValue v;
+                                            if (state.try_read("vocab", v))
+                                                out.vocab = v.toStringRef();
+                                        });
+            for (const auto& s : loaded.skipped)
+                log("warning", "distill.teacher: cannot read " + s + "; used an older checkpoint");
+            out.network = loaded.network();
+            out.step = loaded.step;
+        } catch (const std::exception& e) {
+            throw RunFailure(api::FailureKind::Config,
+                             "distill.teacher: " + out.label + " cannot teach: " + e.what());
+        }
+        return out;
+    }
 
     // Only rank 0 of a distributed run evaluates, samples and checkpoints (it owns the run);
     // every rank decides alike when, and first brings a model split over the ranks together.

@@ -40,6 +40,13 @@ struct StartRequest {
     std::string checkpoint_dir;  ///< where this run's checkpoints live
     bool resume = false;         ///< continue from the newest checkpoint in checkpoint_dir
     DistJoin dist;               ///< the process group this rank joins (dist.mode=data)
+    /// distill.teacher's run as the run service found it in the history.
+    struct Teacher {
+        int64_t run_id = 0;
+        std::string name;
+        RunConfig config;            ///< what it was trained with (its model's shape)
+        std::string checkpoint_dir;  ///< its newest readable checkpoint is the teacher
+    } teacher;
 };
 
 struct RunInfo {

@@ -74,6 +74,14 @@ std::vector<MetricInfo> build() {
         {"carbon/grams", "", "gCO2e", G::Energy, B::Lower,
          "energy/kwh times energy.carbon_g_per_kwh, the grid's carbon intensity"},
 
+        // Distillation (distill.*).
+        {"distill/kd_loss", "lm", "nats/token", G::Loss, B::Lower,
+         "T^2 x KL(teacher || student) at distill.temperature T, the mean over the batch's "
+         "positions: how far the student's predictions are from the teacher's"},
+        {"distill/agreement", "lm", "fraction", G::Quality, B::Higher,
+         "share of the batch's positions where the student's most likely next character is the "
+         "teacher's"},
+
         // Data parallel (engine/dist): recorded by rank 0 for every rank.
         {"dist/world_size", "", "ranks", G::Other, B::None,
          "processes training the run together (data parallel); 1 row at the start"},

@@ -321,6 +321,15 @@ std::vector<ConfigError> RunConfig::validate() const {
                               std::to_string(train.steps) + " steps; lower it below train.steps"});
     validate_prune(*this, &errors);
     validate_grow(*this, &errors);
+    if (distill.enabled() && model.kind != "gpt")
+        errors.push_back({"distill.teacher",
+                          "distillation teaches a GPT from a GPT run; model.kind " + model.kind +
+                              " has no teacher yet: set "
+                              "distill.teacher=0"});
+    else if (distill.enabled() && dist.distributed())
+        errors.push_back({"distill.teacher",
+                          "a distilled run trains in one process for now: set "
+                          "dist.mode=off, or distill.teacher=0"});
     // Under torchrun its WORLD_SIZE counts; the run service checks that one again at start.
     for (auto& e : dist_problems(*this, dist.world_size)) errors.push_back(std::move(e));
     return errors;

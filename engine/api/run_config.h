@@ -192,6 +192,18 @@ struct DistConfig {
     bool distributed() const { return mode != "off"; }
 };
 
+/// Knowledge distillation (issue 16): the run's GPT (the student) learns from a trained one in
+/// the history (the teacher), besides the data. The loss is alpha * T^2 * KL(teacher || student)
+/// at temperature T plus (1 - alpha) * the cross-entropy with the data, as Hugging Face's
+/// distiller writes it (alpha here weights the teacher's part).
+struct DistillConfig {
+    int64_t teacher = 0;       ///< the teacher's run id in the same database; 0: no distillation
+    double alpha = 0.5;        ///< weight of the teacher's (soft) loss; 1 - alpha: the data's
+    double temperature = 2.0;  ///< softens both distributions; the KL term is scaled by T^2
+
+    bool enabled() const { return teacher > 0; }
+};
+
 struct ConfigError {
     std::string path;     ///< field key path, e.g. "train.steps"; empty for whole-config problems
     std::string message;  ///< what is wrong and what is allowed
@@ -216,6 +228,7 @@ struct RunConfig {
     SampleConfig sample;
     EnergyConfig energy;
     DistConfig dist;
+    DistillConfig distill;
 
     /// Nested JSON object with every field.
     nlohmann::json to_json() const;

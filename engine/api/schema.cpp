@@ -264,6 +264,7 @@ std::vector<FieldSpec> build() {
                     "generated text). 0 only at the end."),
                0, kMaxSteps));
     add_dist_fields(s);
+    add_distill_fields(s);
     add_energy_fields(s);
     set_applies_to(s);
     return s;

@@ -56,6 +56,8 @@ void add_attention_fields(std::vector<FieldSpec>& s);
 void add_energy_fields(std::vector<FieldSpec>& s);
 /// Data-parallel training over ranks (schema_dist.cpp).
 void add_dist_fields(std::vector<FieldSpec>& s);
+/// Distilling the language model from a trained teacher run (schema_distill.cpp).
+void add_distill_fields(std::vector<FieldSpec>& s);
 /// Growing the language model while it trains (schema_grow.cpp).
 void add_grow_fields(std::vector<FieldSpec>& s);
 

@@ -61,8 +61,13 @@ const std::vector<SectionSpec>& sections() {
          "is not spent training; buys the curves that tell you what worked."},
         {"Distributed",
          "Training over several processes on PyTorch's c10d: each rank trains on a share of "
-         "every batch and the gradients are averaged. Buys speed where cores or GPUs are to "
-         "spare; costs an all-reduce per step and a model copy per rank."},
+         "every batch and the gradients are averaged, or a stage of a model split over the "
+         "ranks, or both (hybrid). Buys speed where cores or GPUs are to spare, or room for a "
+         "bigger model; costs the communication and, for a pipeline, idle time."},
+        {"Distillation",
+         "Learning from a trained model: a GPT run from the history teaches this run's "
+         "(usually smaller) GPT its softened predictions besides the data. Buys a small model "
+         "that learns more per step; costs the teacher's forward pass every step."},
         {"Energy",
          "What a run's electricity costs: energy/joules measured (RAPL, NVML) or estimated, "
          "turned into cost and carbon with these prices. They change no training."},

@@ -84,6 +84,8 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
                                        std::move(changes));
             return s;
         }
+    api::StartRequest request;
+    if ((s.refusal = find_teacher(config, id, &request.teacher))) return s;
     s.name = row.name;
     s.checkpoint_dir = api::checkpoint_dir_of(m_store->path(), id, row.checkpoint_dir);
     // Starting again from step 0 would write over every stored point: only when asked.
@@ -136,7 +138,6 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
                 drop_checkpoints_ahead_of(s.checkpoint_dir, row.steps_done);
             if (dropped.gap_to > 0) s.warnings.push_back(gap_warning(row, dropped));
         }
-        api::StartRequest request;
         request.run_id = id;
         request.config = config;
         request.checkpoint_dir = s.checkpoint_dir;

@@ -53,6 +53,8 @@ Started RunService::start(const api::RunConfig& config, const std::string& name)
         s.refusal = config_refusal("The configuration is not valid", std::move(problems));
         return s;
     }
+    api::StartRequest request;
+    if ((s.refusal = find_teacher(config, 0, &request.teacher))) return s;
     try {
         const std::string env = m_engine.environment_json();
         s.run_id = m_store->create_run(name, config.model.kind, config.to_json().dump(), env,
@@ -66,13 +68,45 @@ Started RunService::start(const api::RunConfig& config, const std::string& name)
         if (s.run_id > 0) mark_failed(s.run_id, *s.refusal, api::FailureKind::Other);
         return s;
     }
-    api::StartRequest request;
     request.run_id = s.run_id;
     request.config = config;
     request.checkpoint_dir = s.checkpoint_dir;
     s.refusal = launch(request, "start");
     if (s.refusal) mark_failed(s.run_id, *s.refusal, failure_kind(s.refusal->cause));
     return s;
+}
+
+std::optional<Refusal> RunService::find_teacher(const api::RunConfig& config, int64_t self,
+                                                api::StartRequest::Teacher* teacher) const {
+    if (!config.distill.enabled()) return std::nullopt;
+    const int64_t id = config.distill.teacher;
+    const std::string label = "run " + std::to_string(id);
+    const auto refuse = [&](const std::string& why) {
+        return config_refusal("The teacher cannot teach this run", {{"distill.teacher", why}});
+    };
+    if (id == self) return refuse("a run cannot be its own teacher: pick another GPT run");
+    StoredRun t = stored_run(id);
+    if (t.row.id == 0)
+        return refuse("there is no " + label + " in " + m_store->path() +
+                      ": pick a trained GPT run from the history (workbench-cli runs)");
+    if (!t.ok()) return t.refusal;
+    if (t.config.model.kind != "gpt")
+        return refuse(label + " (" + t.row.name + ") trained a " + t.config.model.kind +
+                      ", not a GPT: the teacher must be a GPT run");
+    if (t.config.model.context < config.model.context)
+        return refuse(label + "'s GPT reads " + std::to_string(t.config.model.context) +
+                      " characters at most, fewer than this run's model.context " +
+                      std::to_string(config.model.context) +
+                      ": lower model.context, or pick a teacher with a longer context");
+    teacher->checkpoint_dir = api::checkpoint_dir_of(m_store->path(), id, t.row.checkpoint_dir);
+    if (api::list_checkpoint_files(teacher->checkpoint_dir).empty())
+        return refuse(label + " has no checkpoint left in " + teacher->checkpoint_dir +
+                      " to teach from: train it on (workbench-cli resume " + std::to_string(id) +
+                      ") or pick another run");
+    teacher->run_id = id;
+    teacher->name = t.row.name;
+    teacher->config = t.config;
+    return std::nullopt;
 }
 
 StoredRun RunService::stored_run(int64_t id) const {

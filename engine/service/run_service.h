@@ -131,6 +131,11 @@ private:
     /// Marks a run whose start was refused after its row existed; a storage error is added to
     /// the refusal's message rather than lost.
     void mark_failed(int64_t id, Refusal& refusal, api::FailureKind kind);
+    /// distill.teacher's run for `request` (of run `self`, 0 for a new one): a config refusal
+    /// naming the key when there is no such run, it is no GPT, its context is too short or no
+    /// checkpoint of it is left.
+    std::optional<Refusal> find_teacher(const api::RunConfig& config, int64_t self,
+                                        api::StartRequest::Teacher* teacher) const;
     /// Proves the checkpoint folder writable, then hands the request to the engine.
     std::optional<Refusal> launch(const api::StartRequest& request, const std::string& what);
     bool is_tracked_final(int64_t id) const;

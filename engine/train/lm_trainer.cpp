@@ -93,19 +93,38 @@ StepOutput LmTrainer::step() {
         return s;
     }
     x = m_shard.of(x), y = m_shard.of(y);
-    torch::Tensor per_window, objective;
+    torch::Tensor per_window, objective, kd;
+    double agreement = 0;
     const int64_t heap_before = heap_bytes_in_use(m_device);
     int64_t activations = 0;
     {
         auto amp = autocast();
-        per_window = per_window_loss(m_gpt->forward(x.to(m_device)), y.to(m_device));
-        objective = weighted_mean(per_window, m_shard.of(batch.weights));
+        const auto ids = x.to(m_device);
+        const auto logits = m_gpt->forward(ids);
+        per_window = per_window_loss(logits, y.to(m_device));
+        auto loss = per_window;
+        if (m_teacher) {
+            torch::Tensor taught;
+            {
+                torch::NoGradGuard no_grad;
+                taught = m_teacher->forward(ids);
+            }
+            const double alpha = m_config.distill.alpha;
+            kd = kd_loss(logits, taught, m_config.distill.temperature);
+            loss = (1.0 - alpha) * per_window.to(torch::kFloat32) + alpha * kd;
+            agreement = top1_agreement(logits.detach(), taught);
+        }
+        objective = weighted_mean(loss, m_shard.of(batch.weights));
         activations = heap_bytes_in_use(m_device) - heap_before;  // what backward will read
     }
     m_opt->run(objective);
     m_sampler->report(batch.indices, gather(per_window.detach().cpu()));
     s.metrics = {{"loss/train", per_window.mean().item<double>()},
                  {"memory/activation_bytes", static_cast<double>(activations)}};
+    if (m_teacher) {
+        s.metrics.push_back({"distill/kd_loss", kd.mean().item<double>()});
+        s.metrics.push_back({"distill/agreement", agreement});
+    }
     append_sampler_metrics(*m_sampler, &s.metrics);
     return s;
 }
@@ -152,6 +171,33 @@ void LmTrainer::set_collectives(dist::Collectives* c) {
                                       : compat::device_generator(m_device, m_gen, seed);
     m_gpt->set_dropout_generator(m_dropout_gen);
     if (m_log) m_log("info", m_pipeline->describe());
+}
+
+// The teacher predicts the same windows as the student at every step, frozen and without
+// dropout, on the student's device.
+void LmTrainer::set_teacher(TeacherModel teacher) {
+    auto gpt = std::dynamic_pointer_cast<models::GptImpl>(teacher.network.module);
+    if (!gpt)
+        throw std::invalid_argument("distill.teacher: " + teacher.label +
+                                    " holds no GPT: the teacher must be a GPT run");
+    if (teacher.vocab != m_corpus.vocab)
+        throw std::invalid_argument(
+            "distill.teacher: " + teacher.label + " was trained on text with other characters (" +
+            std::to_string(teacher.vocab.size()) + ") than this run's " + m_corpus.source + " (" +
+            std::to_string(m_corpus.vocab.size()) +
+            "), so its predictions do not fit this run's vocabulary: pick a teacher trained on "
+            "the same text, or train on its text (data.path)");
+    gpt->to(m_device);
+    gpt->eval();
+    for (auto& p : gpt->parameters()) p.set_requires_grad(false);
+    m_teacher = gpt;
+    if (m_log)
+        m_log("info", "distilling from " + teacher.label + " at step " +
+                          std::to_string(teacher.step) + ": its " +
+                          std::to_string(parameter_count(*gpt)) + " parameters teach these " +
+                          std::to_string(parameter_count(*m_gpt)) + "; alpha " +
+                          std::to_string(m_config.distill.alpha).substr(0, 4) + ", temperature " +
+                          std::to_string(m_config.distill.temperature).substr(0, 4));
 }
 
 void LmTrainer::assemble_model(bool optimizer_state) {

@@ -29,6 +29,7 @@ public:
     torch::Tensor deploy_input() override;
     grow::Growable* growable() override { return m_pipeline ? nullptr : this; }
     void set_collectives(dist::Collectives* c) override;
+    void set_teacher(TeacherModel teacher) override;
     void assemble_model(bool optimizer_state) override;
     void release_assembled() override;
     void set_logger(std::function<void(const std::string&, const std::string&)> log) override {
@@ -61,6 +62,7 @@ private:
     std::unique_ptr<data::Sampler> m_sampler;
     /// Hybrid: this rank's pipeline (its replica's stages) and its stage's replicas.
     std::shared_ptr<dist::Collectives> m_pipeline_group, m_replica_group;
+    std::shared_ptr<models::GptImpl> m_teacher;  ///< distill.teacher's GPT, frozen
     std::unique_ptr<LmPipeline> m_pipeline;  ///< dist.mode=pipeline or hybrid over several ranks
     std::function<void(const std::string&, const std::string&)> m_log;
 };

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "engine/dist/collectives.h"
 #include "engine/models/network.h"
 #include "engine/models/sync_batch_norm.h"
+#include "engine/train/distill.h"
 #include "engine/train/optimizers.h"
 
 namespace wb::grow {
@@ -96,6 +98,13 @@ public:
     /// split, the GPT's): this rank trains its stage of the model on every example. nullptr:
     /// one process.
     virtual void set_collectives(dist::Collectives* c) = 0;
+    /// Distillation (distill.*): from now on the model also learns to match `teacher`'s
+    /// outputs. Throws std::invalid_argument naming distill.teacher when this trainer cannot
+    /// learn from it (another family, another vocabulary): a config error.
+    virtual void set_teacher(TeacherModel teacher) {
+        throw std::invalid_argument("distill.teacher: this model cannot learn from " +
+                                    teacher.label + "; set distill.teacher=0");
+    }
     /// Before rank 0 alone evaluates, samples or checkpoints; every rank calls it at the same
     /// step. A model split over the ranks (pipeline stages) brings every stage's weights to
     /// every rank and, with `optimizer_state` (for a checkpoint), every stage's optimizer state

@@ -27,6 +27,8 @@ struct RunRow {
     double started_at = 0;
     double ended_at = 0;
     double wall_s = 0;  ///< largest wall_s seen in its events
+    /// Queued in the run queue with no owner: the scheduler starts it (storage/queue_rows.h).
+    bool waiting = false;
 };
 
 struct MetricPoint {

@@ -30,6 +30,7 @@ RunRow read_run(const Query& q) {
     r.started_at = q.real_at(13);
     r.ended_at = q.real_at(14);
     r.wall_s = q.real_at(15);
+    r.waiting = q.int_at(16) != 0;
     return r;
 }
 
@@ -67,7 +68,7 @@ RunStore::RunStore(const std::string& db_path, ReadOnly)
 void RunStore::judge_liveness(RunRow& row) const {
     const bool live = row.status == api::RunStatus::Queued ||
                       row.status == api::RunStatus::Running || row.status == api::RunStatus::Paused;
-    if (!m_db->read_only() || !live) return;
+    if (!m_db->read_only() || !live || row.waiting) return;
     auto q = m_db->query("SELECT owner_pid, owner_host, owner_boot FROM runs WHERE id = ?1");
     q.bind_int(1, row.id);
     if (q.next() && owner_is_gone(ProcessOwner{q.int_at(0), q.text_at(1), q.text_at(2)}))
@@ -307,9 +308,10 @@ int RunStore::mark_interrupted_runs() {
     };
     std::vector<Candidate> gone;
     {
-        auto q = m_db->query(
-            "SELECT id, owner_pid, owner_host, owner_boot FROM runs "
-            "WHERE status IN ('queued', 'running', 'paused')");
+        auto q =
+            m_db->query(std::string("SELECT id, owner_pid, owner_host, owner_boot FROM runs "
+                                    "WHERE status IN ('queued', 'running', 'paused') AND NOT ") +
+                        kWaitingInQueue);
         while (q.next()) {
             Candidate c{q.int_at(0), ProcessOwner{q.int_at(1), q.text_at(2), q.text_at(3)}};
             if (owner_is_gone(c.owner)) gone.push_back(std::move(c));

@@ -12,6 +12,7 @@
 
 #include "storage/db_path.h"
 #include "storage/owner.h"
+#include "storage/queue_rows.h"
 #include "storage/run_rows.h"
 #include "storage/storage_error.h"
 
@@ -98,6 +99,38 @@ public:
     /// The checkpoint written last (after a resume from an older checkpoint this is the new
     /// timeline's, even when an abandoned one had a higher step).
     std::optional<CheckpointRow> latest_checkpoint(int64_t id) const;
+
+    // The run queue (storage/run_queue.cpp, issue 18).
+    /// A run row that waits for the scheduler (status queued, no owner) and its queue entry,
+    /// in one transaction, behind every entry of the same priority. Returns the run's id.
+    int64_t enqueue_run(const std::string& name, const std::string& model,
+                        const std::string& config_json, const std::string& env_json,
+                        int64_t total_steps, const QueueResources& need, int64_t priority,
+                        const std::string& sweep);
+    /// In the scheduler's order: priority (higher first), then position. `finished`: also the
+    /// done and cancelled ones.
+    std::vector<QueueEntry> queue_entries(bool finished) const;
+    std::optional<QueueEntry> queue_entry(int64_t id) const;
+    /// Throws StorageError when `id` is not in the queue.
+    void set_queue_priority(int64_t id, int64_t priority);
+    /// Puts `id` just before `before` in the order (before = 0: behind every entry), taking
+    /// `before`'s priority so the order holds. Throws StorageError for ids not in the queue.
+    void move_in_queue(int64_t id, int64_t before);
+    /// The scheduler's moves. Each applies only from the state it expects and says whether it
+    /// did, so two writers cannot both move one entry.
+    bool queue_started(int64_t id, int64_t worker_pid,
+                       const std::vector<int>& gpus);  ///< from Waiting
+    bool queue_preempting(int64_t id);                 ///< from Started
+    /// From Started or Preempting back to Waiting; its run becomes queued with no owner again.
+    bool queue_requeue(int64_t id, bool preempted, const std::string& note);
+    bool queue_done(int64_t id, const std::string& note);  ///< from Waiting, Started, Preempting
+    /// Takes the entry out of the queue (Cancelled); a waiting run's row becomes stopped. The
+    /// entry as it was, or nullopt when it is not in the queue or has ended.
+    std::optional<QueueEntry> queue_cancel(int64_t id);
+    /// One scheduler per database: nullopt when this process holds the lock now (taken, or
+    /// held already, or taken over from a process that is gone); otherwise its live holder.
+    std::optional<std::pair<ProcessOwner, double>> take_scheduler_lock();
+    void release_scheduler_lock();
 
     /// Runs left queued, running or paused by a process of this host that no longer exists
     /// become "interrupted". Returns how many; the constructor calls it.

@@ -133,6 +133,36 @@ UPDATE sqlite_sequence SET seq = MAX(seq,
     (SELECT COALESCE(MAX(run_id), 0) FROM metric_series))
 WHERE name = 'runs';
 )sql",
+    // The run queue (issue 18). A queued run is a runs row with status 'queued' and no owner
+    // (owner_host ''), so no open marks it interrupted; its entry here holds what the scheduler
+    // needs: priority, order, the resources it declared, and where it stands. The lock row
+    // names the one scheduler that may start runs from this database.
+    R"sql(
+CREATE TABLE queue (
+    run_id INTEGER PRIMARY KEY,
+    priority INTEGER NOT NULL DEFAULT 0,
+    position REAL NOT NULL DEFAULT 0,
+    threads INTEGER NOT NULL DEFAULT 1,
+    gpus INTEGER NOT NULL DEFAULT 0,
+    gpu_ids TEXT NOT NULL DEFAULT '',
+    gpu_mem_mb INTEGER NOT NULL DEFAULT 0,
+    sweep TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'waiting',
+    assigned_gpus TEXT NOT NULL DEFAULT '',
+    worker_pid INTEGER NOT NULL DEFAULT 0,
+    starts INTEGER NOT NULL DEFAULT 0,
+    preemptions INTEGER NOT NULL DEFAULT 0,
+    added_at REAL NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE scheduler_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner_pid INTEGER NOT NULL,
+    owner_host TEXT NOT NULL,
+    owner_boot TEXT NOT NULL,
+    since REAL NOT NULL
+);
+)sql",
 };
 
 int user_version(Connection& db) {

@@ -12,6 +12,7 @@
 #include "app/cli/fid_command.h"
 #include "app/cli/quantize_command.h"
 #include "app/cli/query_commands.h"
+#include "app/cli/queue_command.h"
 #include "app/cli/terminal_text.h"
 #include "app/cli/train_command.h"
 #include "engine/api/dist_env.h"
@@ -127,6 +128,70 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     quantize->add_flag("--json", quant_opt.json, "JSON output");
 
+    // The run queue (issue 18).
+    auto* queue = app.add_subcommand(
+        "queue",
+        "The run queue: without a subcommand, list it (add, cancel, priority, move change it; "
+        "`scheduler` starts its runs)");
+    bool queue_all = false;
+    queue->add_flag("--all", queue_all, "Also the runs it finished or cancelled");
+    queue->add_flag("--json", json, "JSON output");
+    TrainOptions qtrain;
+    QueueAddOptions qadd;
+    auto* qadd_cmd = queue->add_subcommand(
+        "add", "Queue a run (the same options as `run`), or a sweep of runs (--sweep, --seeds)");
+    auto* qpreset = qadd_cmd->add_option("--preset", qtrain.preset,
+                                         "Preset: built-in or saved name, or a preset file");
+    auto* qconfig = qadd_cmd->add_option("--config", qtrain.config_file, "Config JSON file");
+    qpreset->excludes(qconfig);
+    qadd_cmd->add_option("--set", qtrain.sets, "Override a key (repeatable)");
+    qadd_cmd->add_option("--name", qtrain.name, "Run name (a sweep's members start with it)");
+    qadd_cmd->add_option("--priority", qadd.priority, "Higher runs first and may preempt lower");
+    qadd_cmd->add_option("--threads", qadd.threads,
+                         "CPU threads it reserves per process (default: train.threads, or 1 "
+                         "when that is 0); train.threads is set to it");
+    qadd_cmd->add_option("--gpus", qadd.gpus, "GPUs it reserves, any free ones");
+    qadd_cmd->add_option("--gpu-ids", qadd.gpu_ids, "Exactly these GPUs, e.g. 0,2");
+    qadd_cmd->add_option("--gpu-mem", qadd.gpu_mem_mb,
+                         "MiB it reserves on each of its GPUs, so that several runs share one "
+                         "(default: the whole GPU)");
+    qadd_cmd->add_option("--sweep", qadd.sweeps,
+                         "KEY=V1,V2,...: one run per value (repeatable: the grid of all)");
+    qadd_cmd->add_option("--seeds", qadd.seeds,
+                         "Each point of the sweep with this many seeds (train.seed, +1, ...)");
+    qadd_cmd->add_flag("--json", qadd.json, "JSON output");
+    auto* qcancel = queue->add_subcommand(
+        "cancel", "Take a run out of the queue (a training one stops at a checkpoint)");
+    qcancel->add_option("run", id, "Run id")->required();
+    int64_t qpriority = 0;
+    auto* qprio = queue->add_subcommand("priority", "Change a queued run's priority");
+    qprio->add_option("run", id, "Run id")->required();
+    qprio->add_option("priority", qpriority, "New priority (higher runs first)")->required();
+    int64_t qbefore = 0;
+    auto* qmove = queue->add_subcommand("move", "Put a queued run before another (or last)");
+    qmove->add_option("run", id, "Run id")->required();
+    qmove->add_option("before", qbefore, "The run it goes before; 0 or none: the end");
+    SchedulerCliOptions sched;
+    auto* scheduler = app.add_subcommand(
+        "scheduler",
+        "Start queued runs while their threads and GPUs fit the machine, each in its own "
+        "process; preempt lower priorities by checkpoint. One per database.");
+    scheduler->add_flag("--until-idle", sched.until_idle, "Exit once the queue is empty");
+    scheduler->add_option("--cores", sched.cores, "Cores to fill (default: every usable core)");
+    scheduler->add_option("--gpus", sched.gpus, "GPUs to use (default: every GPU CUDA sees)");
+    scheduler->add_option("--gpu-mem", sched.gpu_mem_mb,
+                          "MiB of memory per GPU, for runs that reserve shares of one");
+    scheduler->add_option("--interval", sched.interval_s, "Seconds between looks at the queue");
+    std::string sweep_name;
+    auto* sweep = app.add_subcommand(
+        "sweep", "A sweep's members and, over the completed ones, mean ± sd of their metrics");
+    sweep->add_option("name", sweep_name, "The sweep's name (its --name)")->required();
+    sweep->add_flag("--json", json, "JSON output");
+    // Started by the scheduler for one queued run (not for users).
+    auto* qworker = app.add_subcommand("queue-worker", "");
+    qworker->group("");
+    qworker->add_option("run", id, "Run id")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -148,6 +213,26 @@ int main(int argc, char** argv) {
         }
         if (*resume) {
             train.resume_id = id;
+            return run_command(train);
+        }
+        if (*queue) {
+            if (*qadd_cmd) {
+                qtrain.db = db;
+                return queue_add_command(qtrain, qadd);
+            }
+            if (*qcancel) return queue_cancel_command(db, id);
+            if (*qprio) return queue_priority_command(db, id, qpriority);
+            if (*qmove) return queue_move_command(db, id, qbefore);
+            return queue_list_command(db, queue_all, json);
+        }
+        if (*scheduler) {
+            sched.db = db;
+            return scheduler_command(sched);
+        }
+        if (*sweep) return sweep_command(db, sweep_name, json);
+        if (*qworker) {
+            train.resume_id = id;
+            train.from_queue = true;
             return run_command(train);
         }
         if (*runs) return runs_command(db, json);

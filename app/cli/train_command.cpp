@@ -147,6 +147,23 @@ void finish_recording(storage::Recorder& recorder, bool* told, ProgressLine* bar
     }
 }
 
+// The run an earlier attempt of this torchrun job started (its newest), or 0: torchrun restarts
+// every worker with the same command after one fails, and the restarted rank 0 continues that
+// run from its last checkpoint instead of starting a second one.
+int64_t elastic_run(const storage::RunStore& store, const std::string& job) {
+    if (job.empty()) return 0;
+    int64_t newest = 0;
+    for (const auto& row : store.list_runs()) {
+        const auto env = nlohmann::json::parse(row.env_json, nullptr, false);
+        if (env.is_object() && env.contains("dist") && env["dist"].is_object() &&
+            env["dist"].value("job", std::string()) == job)
+            newest = std::max(newest, row.id);
+    }
+    return newest;
+}
+
+}  // namespace
+
 // This program's own path, so that the ranks it starts run the same build.
 std::string self_executable() {
     std::error_code ec;
@@ -187,23 +204,6 @@ bool new_run_config(const TrainOptions& opt, api::RunConfig* config, std::string
     *config = apply_overrides(*config, opt.config_file, opt.sets, errors);
     return true;
 }
-
-// The run an earlier attempt of this torchrun job started (its newest), or 0: torchrun restarts
-// every worker with the same command after one fails, and the restarted rank 0 continues that
-// run from its last checkpoint instead of starting a second one.
-int64_t elastic_run(const storage::RunStore& store, const std::string& job) {
-    if (job.empty()) return 0;
-    int64_t newest = 0;
-    for (const auto& row : store.list_runs()) {
-        const auto env = nlohmann::json::parse(row.env_json, nullptr, false);
-        if (env.is_object() && env.contains("dist") && env["dist"].is_object() &&
-            env["dist"].value("job", std::string()) == job)
-            newest = std::max(newest, row.id);
-    }
-    return newest;
-}
-
-}  // namespace
 
 int run_command(const TrainOptions& in) {
     TrainOptions opt = in;
@@ -296,9 +296,11 @@ int run_command(const TrainOptions& in) {
     const int64_t id = started.run_id;
     name = started.name;
     std::fprintf(stderr, "%s run %lld (%s), %lld steps, database %s\n",
-                 opt.resume_id > 0 ? "resuming" : "started", static_cast<long long>(id),
-                 printable(name).c_str(), static_cast<long long>(config.train.steps),
-                 printable(store->path()).c_str());
+                 opt.from_queue      ? "starting queued"
+                 : opt.resume_id > 0 ? "resuming"
+                                     : "started",
+                 static_cast<long long>(id), printable(name).c_str(),
+                 static_cast<long long>(config.train.steps), printable(store->path()).c_str());
     for (const auto& w : started.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     if (!opt.json) std::printf("%lld\n", static_cast<long long>(id));
     std::fflush(stdout);

@@ -65,7 +65,9 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
     }
     const storage::RunRow& row = stored.row;
     // A run this service saw end may still read as live until the Recorder commits its status.
-    if (is_live(row.status) && !is_tracked_final(id)) {
+    // A run waiting in the queue is queued with no owner: the worker the scheduler started for
+    // it continues it from here like any stopped run.
+    if (is_live(row.status) && !row.waiting && !is_tracked_final(id)) {
         s.refusal = refusal(Cause::Busy, "Run " + std::to_string(id) + " is still " +
                                              api::to_string(row.status) +
                                              " in another process; stop it there first.");
@@ -141,7 +143,8 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
         request.run_id = id;
         request.config = config;
         request.checkpoint_dir = s.checkpoint_dir;
-        request.resume = true;
+        // Nothing to resume from yet (a queued run's first start): a plain start.
+        request.resume = !(row.steps_done == 0 && files.empty());
         s.refusal = launch(request, "continue");
     }
     if (s.refusal) {

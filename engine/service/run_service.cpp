@@ -76,6 +76,32 @@ Started RunService::start(const api::RunConfig& config, const std::string& name)
     return s;
 }
 
+Started RunService::enqueue(const api::RunConfig& config, const std::string& name,
+                            const storage::QueueResources& need, int64_t priority,
+                            const std::string& sweep) {
+    Started s;
+    s.name = name;
+    s.config = config;
+    auto problems = config.validate();
+    if (problems.empty()) problems = api::memory_problems(config, api::usable_memory_bytes());
+    if (!problems.empty()) {
+        s.refusal = config_refusal("The configuration is not valid", std::move(problems));
+        return s;
+    }
+    api::StartRequest request;
+    if ((s.refusal = find_teacher(config, 0, &request.teacher))) return s;
+    try {
+        s.run_id = m_store->enqueue_run(name, config.model.kind, config.to_json().dump(),
+                                        m_engine.environment_json(), config.train.steps, need,
+                                        priority, sweep);
+        s.checkpoint_dir = api::run_files_dir(m_store->path(), s.run_id);
+        m_store->set_checkpoint_dir(s.run_id, s.checkpoint_dir);
+    } catch (const std::exception& e) {
+        s.refusal = refusal(Cause::Storage, std::string("Could not queue the run: ") + e.what());
+    }
+    return s;
+}
+
 std::optional<Refusal> RunService::find_teacher(const api::RunConfig& config, int64_t self,
                                                 api::StartRequest::Teacher* teacher) const {
     if (!config.distill.enabled()) return std::nullopt;

@@ -12,6 +12,7 @@
 
 #include "engine/api/engine.h"
 #include "engine/service/refusal.h"
+#include "storage/queue_rows.h"
 #include "storage/run_rows.h"
 
 namespace wb::storage {
@@ -85,6 +86,11 @@ public:
     /// Validates, creates the row (Queued), proves the checkpoint folder writable and starts.
     /// Invalid settings leave no row; later refusals leave the row Failed with the message.
     Started start(const api::RunConfig& config, const std::string& name);
+    /// Adds a run to the queue (issue 18) after the same checks as start(): a row queued with
+    /// no owner, which the scheduler starts once `need` fits. Invalid settings leave no row.
+    Started enqueue(const api::RunConfig& config, const std::string& name,
+                    const storage::QueueResources& need, int64_t priority,
+                    const std::string& sweep);
     /// Reads run `id` and parses its stored settings; refuses unknown ids and damaged rows.
     StoredRun stored_run(int64_t id) const;
     /// Continues a finished run from its newest checkpoint with `config` (its stored settings,

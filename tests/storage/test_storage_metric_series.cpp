@@ -233,7 +233,7 @@ void TestStorageMetricSeries::oldFileIsMigratedAndPackedOnFirstRead() {
     }
     RunStore store(db_path());
     RawDb raw(db_path());
-    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("3"));
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("4"));
     QCOMPARE(packed_count(id), 0LL);
     QVERIFY(same_bits(store.metrics_after(id, "loss/g", 60), after(m_g, 60)));
     QCOMPARE(packed_count(id), 1LL);  // the whole series, whatever the query asked for

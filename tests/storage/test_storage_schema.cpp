@@ -76,7 +76,7 @@ void TestStorageSchema::freshFileGetsCurrentSchema() {
     const std::string path = dir.filePath("runs.sqlite").toStdString();
     { RunStore store(path); }
     RawDb raw(path);
-    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("3"));
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("4"));
     QCOMPARE(raw.scalar("PRAGMA journal_mode"), std::string("wal"));
     for (const char* table :
          {"runs", "metric_names", "metrics", "samples", "logs", "checkpoints", "metric_series"})
@@ -117,7 +117,7 @@ void TestStorageSchema::reopenKeepsRunsAndVersion() {
     QCOMPARE(again.list_runs().size(), std::size_t(1));
     QCOMPARE(again.get_run(id)->name, std::string("first"));
     RawDb raw(path);
-    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("3"));
+    QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("4"));
 }
 
 void TestStorageSchema::deletedRunIdsAreNeverReused() {
@@ -164,7 +164,7 @@ void TestStorageSchema::oldFileMigratesToIdsThatAreNeverReused() {
     RunStore store(path);
     {
         RawDb raw(path);
-        QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("3"));
+        QCOMPARE(raw.scalar("PRAGMA user_version"), std::string("4"));
         QVERIFY(
             raw.scalar("SELECT sql FROM sqlite_master WHERE name = 'runs'").find("AUTOINCREMENT") !=
             std::string::npos);

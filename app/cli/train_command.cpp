@@ -288,7 +288,9 @@ int run_command(const TrainOptions& in) {
 
     service::ContinueOptions continuing;
     // A torchrun attempt that failed before its first checkpoint starts over, as torchrun means.
-    continuing.restart_without_checkpoint = opt.restart || elastic;
+    // So does a queued run whose worker died before its first checkpoint: the scheduler starts
+    // it again, and there is nothing else to continue from.
+    continuing.restart_without_checkpoint = opt.restart || elastic || opt.from_queue;
     const service::Started started = opt.resume_id > 0
                                          ? runs.continue_run(opt.resume_id, config, continuing)
                                          : runs.start(config, name);

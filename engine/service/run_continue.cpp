@@ -144,7 +144,7 @@ Started RunService::continue_run(int64_t id, const api::RunConfig& config,
         request.config = config;
         request.checkpoint_dir = s.checkpoint_dir;
         // Nothing to resume from yet (a queued run's first start): a plain start.
-        request.resume = !(row.steps_done == 0 && files.empty());
+        request.resume = !(row.waiting && row.steps_done == 0 && files.empty());
         s.refusal = launch(request, "continue");
     }
     if (s.refusal) {

@@ -229,7 +229,9 @@ void TestStorageMetricSeries::oldFileIsMigratedAndPackedOnFirstRead() {
     {
         // What a file written before packed series looks like: schema 1, no such table.
         RawDb raw(db_path());
-        raw.exec("DROP TABLE metric_series; PRAGMA user_version = 1;");
+        raw.exec(
+            "DROP TABLE metric_series; DROP TABLE queue; DROP TABLE scheduler_lock; "
+            "PRAGMA user_version = 1;");
     }
     RunStore store(db_path());
     RawDb raw(db_path());

@@ -31,6 +31,7 @@
 #include "ui/history_model.h"
 #include "ui/history_panel.h"
 #include "ui/live_view.h"
+#include "ui/queue_panel.h"
 #include "ui/run_controller.h"
 #include "ui/run_controls.h"
 #include "ui/run_setup_panel.h"
@@ -72,6 +73,8 @@ MainWindow::MainWindow(RunController& controller, const storage::RunStore* store
     m_tabs->addTab(m_live, tr("Live"));
     m_compare = new CompareView(this);
     m_tabs->addTab(m_compare, tr("Compare"));
+    m_queue = new QueuePanel(this);
+    m_tabs->addTab(m_queue, tr("Queue"));
     m_history = new HistoryPanel(this);
 
     auto* rightSplit = new QSplitter(Qt::Vertical, this);
@@ -229,6 +232,10 @@ void MainWindow::setStore(const storage::RunStore* store) {
     m_compare->setStore(store);
     m_history->setService(&m_controller.service());
     const QString path = store ? qs(store->path()) : QString();
+    if (store) {
+        const auto env = nlohmann::json::parse(m_controller.environmentJson(), nullptr, false);
+        m_queue->setDatabase(store->path(), env.is_object() ? env.value("cuda_devices", 0) : 0);
+    }
     m_dbLabel->setText(path.isEmpty() ? tr("no database") : tr("Database: %1").arg(path));
     setWindowTitle(path.isEmpty()
                        ? tr("GenAI Training Workbench")

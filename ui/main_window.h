@@ -20,6 +20,7 @@ namespace wb::ui {
 class CompareView;
 class HistoryPanel;
 class LiveView;
+class QueuePanel;
 class RunControls;
 class RunController;
 class RunSetupPanel;
@@ -50,6 +51,7 @@ public:
     LiveView* liveView() const { return m_live; }
     HistoryPanel* history() const { return m_history; }
     CompareView* compareView() const { return m_compare; }
+    QueuePanel* queuePanel() const { return m_queue; }
 
 signals:
     /// The user chose another database file; the app opens it and calls setStore.
@@ -78,6 +80,7 @@ private:
     const storage::RunStore* m_store = nullptr;  ///< read side; writes go through the controller
     RunSetupPanel* m_setup = nullptr;
     RunControls* m_controls = nullptr;
+    QueuePanel* m_queue = nullptr;
     LiveView* m_live = nullptr;
     HistoryPanel* m_history = nullptr;
     CompareView* m_compare = nullptr;

@@ -13,6 +13,7 @@
 #include "app/cli/quantize_command.h"
 #include "app/cli/query_commands.h"
 #include "app/cli/queue_command.h"
+#include "app/cli/submit_command.h"
 #include "app/cli/terminal_text.h"
 #include "app/cli/train_command.h"
 #include "engine/api/dist_env.h"
@@ -187,6 +188,31 @@ int main(int argc, char** argv) {
         "sweep", "A sweep's members and, over the completed ones, mean ± sd of their metrics");
     sweep->add_option("name", sweep_name, "The sweep's name (its --name)")->required();
     sweep->add_flag("--json", json, "JSON output");
+    TrainOptions strain;
+    SubmitOptions sopt;
+    bool slurm = false;
+    auto* submit = app.add_subcommand(
+        "submit",
+        "Write a cluster job for a run: with --slurm an sbatch script that starts one torchrun "
+        "per node with srun, recording into --db");
+    submit->add_flag("--slurm", slurm, "A Slurm sbatch script (the only kind so far)")->required();
+    auto* spreset = submit->add_option("--preset", strain.preset, "Preset name or file");
+    auto* sconfig = submit->add_option("--config", strain.config_file, "Config JSON file");
+    spreset->excludes(sconfig);
+    submit->add_option("--set", strain.sets, "Override a key (repeatable)");
+    submit->add_option("--name", strain.name, "Run and job name");
+    submit->add_option("--nodes", sopt.nodes, "Nodes")->capture_default_str();
+    submit->add_option("--gpus-per-node", sopt.gpus_per_node, "GPUs per node (0: CPU nodes)");
+    submit->add_option("--procs-per-node", sopt.procs_per_node,
+                       "Ranks per node (default: one per GPU, or 1)");
+    submit->add_option("--time", sopt.time, "Time limit")->capture_default_str();
+    submit->add_option("--partition", sopt.partition, "Slurm partition");
+    submit
+        ->add_option("--grace", sopt.grace_s,
+                     "Seconds between Slurm's SIGTERM (preemption, time limit) and the kill: "
+                     "the run checkpoints and stops")
+        ->capture_default_str();
+    submit->add_option("--out", sopt.out, "The script's path (default: NAME.sbatch)");
     // Started by the scheduler for one queued run (not for users).
     auto* qworker = app.add_subcommand("queue-worker", "");
     qworker->group("");
@@ -230,6 +256,10 @@ int main(int argc, char** argv) {
             return scheduler_command(sched);
         }
         if (*sweep) return sweep_command(db, sweep_name, json);
+        if (*submit) {
+            strain.db = db;
+            return submit_command(strain, sopt);
+        }
         if (*qworker) {
             train.resume_id = id;
             train.from_queue = true;

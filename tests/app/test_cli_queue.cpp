@@ -55,6 +55,7 @@ private slots:
     void preemptedRunLosesNoStep();
     void secondSchedulerIsRefusedNamingTheHolder();
     void killedSchedulerLosesNoQueuedRun();
+    void slurmScriptStartsTorchrunPerNode();
 };
 
 void TestCliQueue::sweepRunsWithinTheCoresAndSummarises() {
@@ -224,6 +225,44 @@ void TestCliQueue::killedSchedulerLosesNoQueuedRun() {
         QCOMPARE(s.back()[0].get<int64_t>(), int64_t(1200));
     }
     QVERIFY(restarted >= 1);  // the killed worker's run was started again
+}
+
+// Slurm itself is not started here (slurmctld, slurmd and munge need root and a munge key), so
+// the script is checked by its content and by bash's parser.
+void TestCliQueue::slurmScriptStartsTorchrunPerNode() {
+    const QString script = m_dir.filePath("job.sbatch");
+    auto r = wb::test::run_cli({"--db", db("slurm"), "submit", "--slurm", "--preset", "gpt-char",
+                                "--nodes", "2", "--gpus-per-node", "4", "--time", "01:30:00",
+                                "--partition", "gpu", "--name", "big lm", "--out", script});
+    QCOMPARE(r.code, 0);
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(f.readAll());
+    for (const char* want :
+         {"#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=1", "#SBATCH --gpus-per-node=4",
+          "#SBATCH --time=01:30:00", "#SBATCH --partition='gpu'", "#SBATCH --signal=TERM@120",
+          "#SBATCH --requeue", "srun --kill-on-bad-exit=1", "-m torch.distributed.run",
+          "--nnodes=\"$SLURM_NNODES\"", "--node_rank=\"$SLURM_NODEID\"", "--nproc_per_node=4",
+          "--name 'big lm'"})
+        QVERIFY2(text.contains(want), want);
+    QVERIFY(text.contains("--db '" + QFileInfo(db("slurm")).absoluteFilePath() +
+                          "' run --config '" + script + ".config.json'"));
+    QVERIFY(QFileInfo(script).isExecutable());
+    QProcess bash;
+    bash.start("bash", {"-n", script});
+    QVERIFY(bash.waitForFinished());
+    QCOMPARE(bash.exitCode(), 0);
+    // The config it trains: data parallel over the 8 ranks, on the GPUs.
+    QFile c(script + ".config.json");
+    QVERIFY(c.open(QIODevice::ReadOnly));
+    const json config = json::parse(c.readAll().toStdString());
+    QCOMPARE(config["dist"]["mode"].get<std::string>(), std::string("data"));
+    QCOMPARE(config["dist"]["world_size"].get<int>(), 8);
+    // Bad values are refused, naming the option.
+    auto bad = wb::test::run_cli({"--db", db("slurm"), "submit", "--slurm", "--preset", "gpt-char",
+                                  "--time", "soon", "--out", script});
+    QCOMPARE(bad.code, 2);
+    QVERIFY2(bad.err.contains("--time"), qPrintable(bad.err));
 }
 
 QTEST_GUILESS_MAIN(TestCliQueue)

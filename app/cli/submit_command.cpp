@@ -20,6 +20,16 @@ std::string shell_quoted(const std::string& s) {
     return out + "'";
 }
 
+// sbatch reads #SBATCH lines without a shell: names keep only characters it takes as they are.
+std::string sbatch_word(const std::string& s) {
+    std::string out;
+    for (char c : s)
+        out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'
+                   ? c
+                   : '-';
+    return out.empty() ? std::string("run") : out;
+}
+
 bool slurm_time(const std::string& t) {
     // [D-]HH:MM:SS or MM:SS or minutes: digits, colons and one dash.
     if (t.empty() || t.size() > 16) return false;
@@ -65,20 +75,20 @@ int submit_command(const TrainOptions& train, const SubmitOptions& o) {
     s += "#!/bin/bash\n";
     s += "# Written by `workbench-cli submit --slurm`: " + std::to_string(o.nodes) + " node(s) x " +
          std::to_string(procs) + " rank(s), one torchrun per node.\n";
-    s += "#SBATCH --job-name=" + shell_quoted(name) + "\n";
+    s += "#SBATCH --job-name=" + sbatch_word(name) + "\n";
     s += "#SBATCH --nodes=" + std::to_string(o.nodes) + "\n";
     s += "#SBATCH --ntasks-per-node=1\n";
     s += "#SBATCH --cpus-per-task=" + std::to_string(procs * threads) + "\n";
     if (gpus > 0) s += "#SBATCH --gpus-per-node=" + std::to_string(gpus) + "\n";
     s += "#SBATCH --time=" + o.time + "\n";
-    if (!o.partition.empty()) s += "#SBATCH --partition=" + shell_quoted(o.partition) + "\n";
+    if (!o.partition.empty()) s += "#SBATCH --partition=" + sbatch_word(o.partition) + "\n";
     // Preemption and the time limit: SIGTERM first, the run writes a checkpoint and stops.
     s += "#SBATCH --signal=TERM@" + std::to_string(o.grace_s) + "\n";
     s += "#SBATCH --requeue\n";
-    s += "#SBATCH --output=" + shell_quoted(name) + "-%j.log\n";
+    s += "#SBATCH --output=" + sbatch_word(name) + "-%j.log\n";
     s += "set -euo pipefail\n";
     s += "head_node=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n";
-    s += "export GLOO_SOCKET_IFNAME=${GLOO_SOCKET_IFNAME:-}\n";
+    s += "# On CPU nodes with several interfaces, export GLOO_SOCKET_IFNAME (e.g. ib0) first.\n";
     s += "# torchrun is Debian's python3-torch (or any PyTorch's) module torch.distributed.run.\n";
     s += "srun --kill-on-bad-exit=1 bash -c 'exec \"${WB_PYTHON:-python3}\" -m "
          "torch.distributed.run --nnodes=\"$SLURM_NNODES\" --node_rank=\"$SLURM_NODEID\" "

@@ -240,10 +240,10 @@ void TestCliQueue::slurmScriptStartsTorchrunPerNode() {
     const QString text = QString::fromUtf8(f.readAll());
     for (const char* want :
          {"#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=1", "#SBATCH --gpus-per-node=4",
-          "#SBATCH --time=01:30:00", "#SBATCH --partition='gpu'", "#SBATCH --signal=TERM@120",
-          "#SBATCH --requeue", "srun --kill-on-bad-exit=1", "-m torch.distributed.run",
-          "--nnodes=\"$SLURM_NNODES\"", "--node_rank=\"$SLURM_NODEID\"", "--nproc_per_node=4",
-          "--name 'big lm'"})
+          "#SBATCH --time=01:30:00", "#SBATCH --partition=gpu", "#SBATCH --job-name=big-lm",
+          "#SBATCH --signal=TERM@120", "#SBATCH --requeue", "srun --kill-on-bad-exit=1",
+          "-m torch.distributed.run", "--nnodes=\"$SLURM_NNODES\"", "--node_rank=\"$SLURM_NODEID\"",
+          "--nproc_per_node=4", "--name 'big lm'"})
         QVERIFY2(text.contains(want), want);
     QVERIFY(text.contains("--db '" + QFileInfo(db("slurm")).absoluteFilePath() +
                           "' run --config '" + script + ".config.json'"));

@@ -319,7 +319,15 @@ int scheduler_command(const SchedulerCliOptions& opt) {
         bool stopping = false;
         int code = kExitOk;
         while (true) {
-            const service::TickReport r = scheduler.tick();
+            service::TickReport r;
+            try {
+                r = scheduler.tick();
+            } catch (const std::exception& e) {
+                // A database locked or briefly unwritable: the queue is where it was; try again.
+                std::fprintf(stderr, "%s warning: %s; trying again\n", clock_now().c_str(),
+                             error_text(e).c_str());
+                r.running = 1;  // not idle: nothing is known
+            }
             for (const auto& line : r.lines)
                 std::fprintf(stderr, "%s %s\n", clock_now().c_str(), printable(line).c_str());
             if (g_stop > 0 && !stopping) {

@@ -113,7 +113,7 @@ void TestCliQueue::sweepRunsWithinTheCoresAndSummarises() {
 void TestCliQueue::preemptedRunLosesNoStep() {
     const QString d = db("preempt");
     const QStringList config = {"--preset", "gan-mixture2d",
-                                "--set",    "train.steps=1500",
+                                "--set",    "train.steps=3000",
                                 "--set",    "checkpoint.every_steps=500",
                                 "--set",    "train.threads=1"};
     // The reference: the same run straight through, one thread.
@@ -169,14 +169,20 @@ void TestCliQueue::preemptedRunLosesNoStep() {
 void TestCliQueue::secondSchedulerIsRefusedNamingTheHolder() {
     const QString d = db("lock");
     std::unique_ptr<QProcess> first(start_scheduler(d, {}));
-    QThread::msleep(1500);  // it has taken the lock by now
+    // It says so once it holds the lock.
+    first->setReadChannel(QProcess::StandardError);
+    QByteArray said;
+    for (int i = 0; i < 300 && !said.contains("scheduler:"); ++i)
+        if (first->waitForReadyRead(100)) said += first->readAllStandardError();
+    QVERIFY2(said.contains("scheduler:"), said.constData());
     auto second = wb::test::run_cli({"--db", d, "scheduler", "--until-idle"});
     QCOMPARE(second.code, 4);
     QVERIFY2(second.err.contains("pid " + QString::number(first->processId())),
              qPrintable(second.err));
     ::kill(static_cast<pid_t>(first->processId()), SIGINT);
     QVERIFY(first->waitForFinished(30000));
-    QVERIFY(QString::fromUtf8(first->readAllStandardError()).contains("stopped"));
+    said += first->readAllStandardError();
+    QVERIFY2(said.contains("stopped"), said.constData());
     // Released: the next one starts.
     auto third = wb::test::run_cli({"--db", d, "scheduler", "--until-idle"});
     QCOMPARE(third.code, 0);
@@ -185,7 +191,7 @@ void TestCliQueue::secondSchedulerIsRefusedNamingTheHolder() {
 void TestCliQueue::killedSchedulerLosesNoQueuedRun() {
     const QString d = db("crash");
     auto add = wb::test::run_cli({"--db", d, "queue", "add", "--preset", "gan-mixture2d", "--set",
-                                  "train.steps=1200", "--set", "checkpoint.every_steps=300",
+                                  "train.steps=4000", "--set", "checkpoint.every_steps=500",
                                   "--seeds", "4", "--name", "crash", "--json"});
     QCOMPARE(add.code, 0);
     std::unique_ptr<QProcess> sched(start_scheduler(d, {"--cores", "2"}));
@@ -206,7 +212,7 @@ void TestCliQueue::killedSchedulerLosesNoQueuedRun() {
         if (e["state"] == "started" && e["worker_pid"].get<int64_t>() > 0)
             victim = e["worker_pid"].get<int64_t>();
     QVERIFY(victim > 0);
-    ::kill(static_cast<pid_t>(victim), SIGKILL);
+    QCOMPARE(::kill(static_cast<pid_t>(victim), SIGKILL), 0);  // it was still training
     auto again = wb::test::run_cli(
         {"--db", d, "scheduler", "--until-idle", "--cores", "2", "--interval", "0.2"}, 400000);
     QCOMPARE(again.code, 0);
@@ -215,14 +221,14 @@ void TestCliQueue::killedSchedulerLosesNoQueuedRun() {
     int restarted = 0;
     for (const auto& e : q) {
         QCOMPARE(e["status"].get<std::string>(), std::string("completed"));
-        QCOMPARE(e["steps_done"].get<int64_t>(), int64_t(1200));
+        QCOMPARE(e["steps_done"].get<int64_t>(), int64_t(4000));
         restarted += e["starts"].get<int>() - 1;
         // Exactly once: one point per logged step, no step twice, none missing at the end.
         const json s = series(d, e["id"].get<int64_t>(), "loss/g");
         std::map<int64_t, int> seen;
         for (const auto& p : s) ++seen[p[0].get<int64_t>()];
         for (const auto& [step, n] : seen) QCOMPARE(n, 1);
-        QCOMPARE(s.back()[0].get<int64_t>(), int64_t(1200));
+        QCOMPARE(s.back()[0].get<int64_t>(), int64_t(4000));
     }
     QVERIFY(restarted >= 1);  // the killed worker's run was started again
 }

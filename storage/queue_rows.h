@@ -62,6 +62,10 @@ struct QueueEntry {
     bool owner_gone = false;  ///< that process is certainly gone (see owner_is_gone)
     double started_at = 0;
     double ended_at = 0;
+    /// Started or preempting: its reservation counts against the machine.
+    bool holds_resources() const {
+        return state == QueueState::Started || state == QueueState::Preempting;
+    }
     /// The run waits for the scheduler: queued, nobody has claimed it.
     bool waiting_run() const { return status == api::RunStatus::Queued && owner.host.empty(); }
 };

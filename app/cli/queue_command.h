@@ -6,7 +6,15 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "app/cli/train_command.h"
+#include "engine/api/engine.h"
+#include "engine/service/scheduler.h"
+
+namespace wb::storage {
+class RunStore;
+}
 
 namespace wb::cli {
 
@@ -20,6 +28,13 @@ struct QueueAddOptions {
     int seeds = 1;
     bool json = false;
 };
+
+/// What the machine offers the queue: `cores` (0: the usable ones), `gpus` (-1: what CUDA sees,
+/// from the engine), `gpu_mem_mb` per GPU (0: unknown).
+service::Capacity machine_capacity(const api::Engine& engine, int cores, int gpus,
+                                   int64_t gpu_mem_mb);
+/// Runs `f` on the database opened read-write; a storage error is printed and exits 1.
+int with_store(const std::string& db, const std::function<int(storage::RunStore&)>& f);
 
 int queue_add_command(const TrainOptions& train, const QueueAddOptions& options);
 int queue_list_command(const std::string& db, bool all, bool json);

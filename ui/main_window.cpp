@@ -20,8 +20,6 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/api/presets.h"
 #include "storage/run_store.h"
 #include "ui/compare_view.h"
@@ -73,8 +71,7 @@ MainWindow::MainWindow(RunController& controller, const storage::RunStore* store
     m_tabs->addTab(m_live, tr("Live"));
     m_compare = new CompareView(this);
     m_tabs->addTab(m_compare, tr("Compare"));
-    m_queue = new QueuePanel(this);
-    m_tabs->addTab(m_queue, tr("Queue"));
+    m_tabs->addTab(m_queue = new QueuePanel(this), tr("Queue"));
     m_history = new HistoryPanel(this);
 
     auto* rightSplit = new QSplitter(Qt::Vertical, this);
@@ -232,10 +229,7 @@ void MainWindow::setStore(const storage::RunStore* store) {
     m_compare->setStore(store);
     m_history->setService(&m_controller.service());
     const QString path = store ? qs(store->path()) : QString();
-    if (store) {
-        const auto env = nlohmann::json::parse(m_controller.environmentJson(), nullptr, false);
-        m_queue->setDatabase(store->path(), env.is_object() ? env.value("cuda_devices", 0) : 0);
-    }
+    if (store) m_queue->setDatabase(store->path(), m_controller.environmentJson());
     m_dbLabel->setText(path.isEmpty() ? tr("no database") : tr("Database: %1").arg(path));
     setWindowTitle(path.isEmpty()
                        ? tr("GenAI Training Workbench")

@@ -17,6 +17,8 @@
 
 #include <functional>
 
+#include <nlohmann/json.hpp>
+
 #include "storage/run_store.h"
 
 namespace wb::ui {
@@ -131,6 +133,11 @@ void QueuePanel::setDatabase(const std::string& path, int gpus) {
         showError(qs(e.what()));
     }
     refreshNow();
+}
+
+void QueuePanel::setDatabase(const std::string& path, const std::string& engine_environment) {
+    const auto env = nlohmann::json::parse(engine_environment, nullptr, false);
+    setDatabase(path, env.is_object() ? env.value("cuda_devices", 0) : 0);
 }
 
 bool QueuePanel::setSchedulerRunning(bool on) {

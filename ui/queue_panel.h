@@ -40,6 +40,8 @@ public:
     /// Shows the queue of the database at `path` (its own connection); stops a scheduler
     /// running for the previous one. `gpus`: how many GPUs the scheduler may hand out.
     void setDatabase(const std::string& path, int gpus);
+    /// The same, with the GPUs the engine reports (its environment JSON's cuda_devices).
+    void setDatabase(const std::string& path, const std::string& engine_environment);
     /// The workbench-cli the scheduler starts workers of (default: next to this program).
     void setWorkerExecutable(const QString& path) { m_workerExe = path; }
     void refreshNow();

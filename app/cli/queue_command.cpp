@@ -71,6 +71,15 @@ service::Capacity machine_capacity(const api::Engine& engine, int cores, int gpu
     return cap;
 }
 
+std::unique_ptr<api::Engine> start_engine() {
+    try {
+        return engine::make_torch_engine();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "error: the training engine could not start: %s\n", e.what());
+        return nullptr;
+    }
+}
+
 int with_store(const std::string& db, const std::function<int(storage::RunStore&)>& f) {
     try {
         storage::RunStore store(db);
@@ -128,13 +137,8 @@ int queue_add_command(const TrainOptions& train, const QueueAddOptions& q) {
         return kExitBadConfig;
     }
 
-    std::unique_ptr<api::Engine> engine;
-    try {
-        engine = engine::make_torch_engine();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "error: the training engine could not start: %s\n", e.what());
-        return kExitFailure;
-    }
+    const std::unique_ptr<api::Engine> engine = start_engine();
+    if (!engine) return kExitFailure;
     const service::Capacity cap = machine_capacity(*engine, 0, -1, 0);
     return with_store(train.db, [&](storage::RunStore& store) {
         service::RunService runs(*engine, store, {});

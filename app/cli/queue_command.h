@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <functional>
+#include <memory>
 
 #include "app/cli/train_command.h"
 #include "engine/api/engine.h"
@@ -33,6 +34,8 @@ struct QueueAddOptions {
 /// from the engine), `gpu_mem_mb` per GPU (0: unknown).
 service::Capacity machine_capacity(const api::Engine& engine, int cores, int gpus,
                                    int64_t gpu_mem_mb);
+/// The training engine, or nullptr after saying why it could not start.
+std::unique_ptr<api::Engine> start_engine();
 /// Runs `f` on the database opened read-write; a storage error is printed and exits 1.
 int with_store(const std::string& db, const std::function<int(storage::RunStore&)>& f);
 

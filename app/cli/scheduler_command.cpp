@@ -38,13 +38,8 @@ std::string clock_now() {
 }  // namespace
 
 int scheduler_command(const SchedulerCliOptions& opt) {
-    std::unique_ptr<api::Engine> engine;
-    try {
-        engine = engine::make_torch_engine();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "error: the training engine could not start: %s\n", e.what());
-        return kExitFailure;
-    }
+    const std::unique_ptr<api::Engine> engine = start_engine();
+    if (!engine) return kExitFailure;
     if (opt.cores < 0 || opt.gpu_mem_mb < 0 || !(opt.interval_s > 0)) {
         std::fprintf(stderr, "error: --cores, --gpu-mem and --interval must be positive\n");
         return kExitBadConfig;

@@ -42,19 +42,22 @@ api::FailureKind failure_kind(Cause cause) {
 RunService::RunService(api::Engine& engine, storage::RunStore& store, EventSink sink)
     : m_engine(engine), m_store(&store), m_sink(std::move(sink)) {}
 
+std::optional<Refusal> RunService::check_new(const api::RunConfig& config,
+                                             api::StartRequest* request) const {
+    // The engine validates too, but a config problem must not leave a row behind.
+    auto problems = config.validate();
+    if (problems.empty()) problems = api::memory_problems(config, api::usable_memory_bytes());
+    if (!problems.empty())
+        return config_refusal("The configuration is not valid", std::move(problems));
+    return find_teacher(config, 0, &request->teacher);
+}
+
 Started RunService::start(const api::RunConfig& config, const std::string& name) {
     Started s;
     s.name = name;
     s.config = config;
-    // The engine validates too, but a config problem must not leave a row behind.
-    auto problems = config.validate();
-    if (problems.empty()) problems = api::memory_problems(config, api::usable_memory_bytes());
-    if (!problems.empty()) {
-        s.refusal = config_refusal("The configuration is not valid", std::move(problems));
-        return s;
-    }
     api::StartRequest request;
-    if ((s.refusal = find_teacher(config, 0, &request.teacher))) return s;
+    if ((s.refusal = check_new(config, &request))) return s;
     try {
         const std::string env = m_engine.environment_json();
         s.run_id = m_store->create_run(name, config.model.kind, config.to_json().dump(), env,
@@ -82,14 +85,8 @@ Started RunService::enqueue(const api::RunConfig& config, const std::string& nam
     Started s;
     s.name = name;
     s.config = config;
-    auto problems = config.validate();
-    if (problems.empty()) problems = api::memory_problems(config, api::usable_memory_bytes());
-    if (!problems.empty()) {
-        s.refusal = config_refusal("The configuration is not valid", std::move(problems));
-        return s;
-    }
-    api::StartRequest request;
-    if ((s.refusal = find_teacher(config, 0, &request.teacher))) return s;
+    api::StartRequest request;  // its teacher is found again when the worker continues the run
+    if ((s.refusal = check_new(config, &request))) return s;
     try {
         s.run_id = m_store->enqueue_run(name, config.model.kind, config.to_json().dump(),
                                         m_engine.environment_json(), config.train.steps, need,

@@ -142,6 +142,10 @@ private:
     /// checkpoint of it is left.
     std::optional<Refusal> find_teacher(const api::RunConfig& config, int64_t self,
                                         api::StartRequest::Teacher* teacher) const;
+    /// What start() and enqueue() check before a row exists: the settings, the memory they
+    /// need, and the teacher (filled into `request`).
+    std::optional<Refusal> check_new(const api::RunConfig& config,
+                                     api::StartRequest* request) const;
     /// Proves the checkpoint folder writable, then hands the request to the engine.
     std::optional<Refusal> launch(const api::StartRequest& request, const std::string& what);
     bool is_tracked_final(int64_t id) const;
